@@ -1,0 +1,81 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from .models import KeyFigure, Municipality, Nomination, PrizeRound
+
+
+@admin.register(Municipality)
+class MunicipalityAdmin(admin.ModelAdmin):
+    list_display = ["name", "number", "county"]
+    search_fields = ["name", "number"]
+    list_filter = ["county"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class NominationInline(admin.TabularInline):
+    model = Nomination
+    fields = ["municipality", "display_order"]
+    autocomplete_fields = ["municipality"]
+    show_change_link = True
+    extra = 0
+
+
+@admin.register(PrizeRound)
+class PrizeRoundAdmin(admin.ModelAdmin):
+    list_display = ["year", "title", "phase_label", "voting_opens_at", "voting_closes_at"]
+    search_fields = ["title", "year"]
+    readonly_fields = ["phase_label", "phase_in_words"]
+    inlines = [NominationInline]
+    fieldsets = [
+        (None, {"fields": ["year", "title", "intro", "phase_label", "phase_in_words"]}),
+        (
+            _("Tidsplan"),
+            {
+                "description": _(
+                    "Fasen regnes ut fra tidsplanen (norsk tid). Hvert tidspunkt må komme etter det forrige."
+                ),
+                "fields": [
+                    "nominees_published_at",
+                    "voting_opens_at",
+                    "voting_closes_at",
+                    "finalists_announced_at",
+                    "winner_announced_at",
+                ],
+            },
+        ),
+        (_("Publisering"), {"fields": ["publish_vote_counts"]}),
+    ]
+
+    @admin.display(description=_("fase"))
+    def phase_label(self, obj: PrizeRound) -> str:
+        return obj.phase().label if obj.pk else "–"
+
+    @admin.display(description=_("fase i ord"))
+    def phase_in_words(self, obj: PrizeRound) -> str:
+        return obj.phase_in_words() if obj.pk else "–"
+
+
+class KeyFigureInline(admin.TabularInline):
+    model = KeyFigure
+    fields = ["position", "label", "value"]
+    extra = 1
+
+
+@admin.register(Nomination)
+class NominationAdmin(admin.ModelAdmin):
+    list_display = ["municipality", "round", "display_order"]
+    list_filter = ["round"]
+    list_select_related = ["municipality", "round"]
+    search_fields = ["municipality__name", "municipality__number"]
+    autocomplete_fields = ["municipality"]
+    inlines = [KeyFigureInline]
+    fields = [
+        "round",
+        "municipality",
+        "display_order",
+        "summary",
+        "justification",
+        "image",
+        "image_alt",
+        "read_more_url",
+    ]

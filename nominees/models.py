@@ -1,0 +1,258 @@
+from datetime import datetime
+from itertools import combinations
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+# The schedule of a round, in the order its moments must come.
+SCHEDULE = (
+    "nominees_published_at",
+    "voting_opens_at",
+    "voting_closes_at",
+    "finalists_announced_at",
+    "winner_announced_at",
+)
+
+
+class Phase(models.TextChoices):
+    DRAFT = "draft", _("Utkast")
+    NOMINEES_PUBLISHED = "nominees_published", _("Nominerte publisert")
+    VOTING_OPEN = "voting_open", _("Avstemningen er åpen")
+    VOTING_CLOSED = "voting_closed", _("Avstemningen er avsluttet")
+    FINALISTS_ANNOUNCED = "finalists_announced", _("Finalistene er kunngjort")
+    WINNER_ANNOUNCED = "winner_announced", _("Vinneren er kunngjort")
+
+
+# Which schedule moment starts which phase, latest first.
+PHASE_STARTS = (
+    ("winner_announced_at", Phase.WINNER_ANNOUNCED),
+    ("finalists_announced_at", Phase.FINALISTS_ANNOUNCED),
+    ("voting_closes_at", Phase.VOTING_CLOSED),
+    ("voting_opens_at", Phase.VOTING_OPEN),
+    ("nominees_published_at", Phase.NOMINEES_PUBLISHED),
+)
+
+
+class Municipality(models.Model):
+    name = models.CharField(_("navn"), max_length=100)
+    number = models.CharField(
+        _("kommunenummer"),
+        max_length=4,
+        unique=True,
+        validators=[RegexValidator(r"^[0-9]{4}\Z", _("Kommunenummeret har fire sifre."))],
+    )
+    county = models.CharField(_("fylke"), max_length=100)
+    slug = models.SlugField(_("adressenavn"), max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("kommune")
+        verbose_name_plural = _("kommuner")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(number__regex=r"^[0-9]{4}$"), name="municipality_number_four_digits"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PrizeRoundQuerySet(models.QuerySet):
+    def published(self, at: datetime | None = None) -> "PrizeRoundQuerySet":
+        return self.filter(nominees_published_at__lte=at or timezone.now())
+
+    def current(self, at: datetime | None = None) -> "PrizeRound | None":
+        """The round the public page is about: the newest one with published nominees."""
+        return self.published(at).order_by("-year").first()
+
+
+class PrizeRound(models.Model):
+    year = models.PositiveSmallIntegerField(_("år"), unique=True)
+    title = models.CharField(_("tittel"), max_length=200)
+    intro = models.TextField(_("innledning"), blank=True)
+    nominees_published_at = models.DateTimeField(_("nominerte publiseres"), null=True, blank=True)
+    voting_opens_at = models.DateTimeField(_("avstemningen åpner"), null=True, blank=True)
+    voting_closes_at = models.DateTimeField(_("avstemningen stenger"), null=True, blank=True)
+    finalists_announced_at = models.DateTimeField(
+        _("finalistene kunngjøres"), null=True, blank=True
+    )
+    winner_announced_at = models.DateTimeField(_("vinneren kunngjøres"), null=True, blank=True)
+    publish_vote_counts = models.BooleanField(
+        _("publiser stemmetall med finalistene"), default=False
+    )
+
+    objects = PrizeRoundQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("prisrunde")
+        verbose_name_plural = _("prisrunder")
+        constraints = [
+            # Every moment that is set comes after every earlier one that is set.
+            # Archive rounds from before this app may have only some moments.
+            models.CheckConstraint(
+                condition=Q(
+                    *(
+                        Q(**{f"{earlier}__lt": F(later)})
+                        for earlier, later in combinations(SCHEDULE, 2)
+                    )
+                ),
+                name="prizeround_schedule_in_order",
+                violation_error_message=_(
+                    "Tidspunktene må komme i rekkefølge: publisering, åpning, stenging, "
+                    "finalister, vinner."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(voting_opens_at__isnull=True, voting_closes_at__isnull=True)
+                | Q(voting_opens_at__isnull=False, voting_closes_at__isnull=False),
+                name="prizeround_voting_window_complete",
+                violation_error_message=_("En avstemning trenger både åpning og stenging."),
+            ),
+            models.CheckConstraint(
+                condition=Q(voting_opens_at__isnull=True) | Q(nominees_published_at__isnull=False),
+                name="prizeround_voting_after_publishing",
+                violation_error_message=_("De nominerte må publiseres før avstemningen kan åpne."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("nominees:round", kwargs={"year": self.year})
+
+    def phase(self, at: datetime | None = None) -> Phase:
+        at = at or timezone.now()
+        for field, phase in PHASE_STARTS:
+            moment = getattr(self, field)
+            if moment is not None and moment <= at:
+                return phase
+        return Phase.DRAFT
+
+    def voting_is_open(self, at: datetime | None = None) -> bool:
+        return self.phase(at) == Phase.VOTING_OPEN
+
+    def phase_in_words(self, at: datetime | None = None) -> str:
+        """The phase as a sentence with its dates, for every public page."""
+        phase = self.phase(at)
+        when = {
+            field: date_format(timezone.localtime(getattr(self, field)), "DATETIME_FORMAT")
+            for field in SCHEDULE
+            if getattr(self, field) is not None
+        }
+        if phase == Phase.NOMINEES_PUBLISHED and "voting_opens_at" in when:
+            return gettext("Avstemningen åpner %(opens)s og er åpen til %(closes)s.") % {
+                "opens": when["voting_opens_at"],
+                "closes": when["voting_closes_at"],
+            }
+        if phase == Phase.NOMINEES_PUBLISHED:
+            return gettext("De nominerte er kunngjort. Denne runden har ingen avstemning.")
+        if phase == Phase.VOTING_OPEN:
+            return gettext("Avstemningen er åpen til %(closes)s.") % {
+                "closes": when["voting_closes_at"]
+            }
+        if phase == Phase.VOTING_CLOSED and "finalists_announced_at" in when:
+            return gettext(
+                "Avstemningen ble avsluttet %(closed)s. Finalistene kunngjøres %(finalists)s."
+            ) % {"closed": when["voting_closes_at"], "finalists": when["finalists_announced_at"]}
+        if phase == Phase.VOTING_CLOSED:
+            return gettext("Avstemningen ble avsluttet %(closed)s.") % {
+                "closed": when["voting_closes_at"]
+            }
+        if phase == Phase.FINALISTS_ANNOUNCED and "winner_announced_at" in when:
+            return gettext(
+                "Finalistene ble kunngjort %(finalists)s. Vinneren kunngjøres %(winner)s."
+            ) % {"finalists": when["finalists_announced_at"], "winner": when["winner_announced_at"]}
+        if phase == Phase.FINALISTS_ANNOUNCED:
+            return gettext("Finalistene ble kunngjort %(finalists)s.") % {
+                "finalists": when["finalists_announced_at"]
+            }
+        if phase == Phase.WINNER_ANNOUNCED:
+            return gettext("Vinneren ble kunngjort %(winner)s.") % {
+                "winner": when["winner_announced_at"]
+            }
+        return gettext("Runden er ikke publisert ennå.")
+
+
+class NominationQuerySet(models.QuerySet):
+    def published(self, at: datetime | None = None) -> "NominationQuerySet":
+        return self.filter(round__nominees_published_at__lte=at or timezone.now())
+
+
+class Nomination(models.Model):
+    round = models.ForeignKey(
+        PrizeRound, on_delete=models.PROTECT, related_name="nominations", verbose_name=_("runde")
+    )
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="nominations",
+        verbose_name=_("kommune"),
+    )
+    summary = models.TextField(_("sammendrag"), blank=True)
+    justification = models.TextField(_("begrunnelse"), blank=True)
+    image = models.ImageField(_("bilde"), upload_to="nominations/", blank=True)
+    image_alt = models.CharField(_("alternativ tekst for bildet"), max_length=300, blank=True)
+    read_more_url = models.URLField(_("les mer-lenke"), blank=True)
+    display_order = models.PositiveSmallIntegerField(_("rekkefølge"), default=0)
+
+    objects = NominationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["display_order", "municipality__name"]
+        verbose_name = _("nominasjon")
+        verbose_name_plural = _("nominasjoner")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "municipality"],
+                name="nomination_once_per_round",
+                violation_error_message=_("Kommunen er allerede nominert i denne runden."),
+            ),
+            models.CheckConstraint(
+                condition=Q(image="") | ~Q(image_alt=""),
+                name="nomination_image_has_alt_text",
+                violation_error_message=_("Et bilde trenger en alternativ tekst."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality.name} ({self.round.year})"
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "nominees:nomination",
+            kwargs={"year": self.round.year, "slug": self.municipality.slug},
+        )
+
+    @property
+    def headline_figure(self) -> "KeyFigure | None":
+        figures = self.key_figures.all()
+        return figures[0] if figures else None
+
+
+class KeyFigure(models.Model):
+    nomination = models.ForeignKey(Nomination, on_delete=models.CASCADE, related_name="key_figures")
+    position = models.PositiveSmallIntegerField(_("plass"), default=0)
+    label = models.CharField(_("hva tallet viser"), max_length=200)
+    value = models.CharField(_("verdi"), max_length=100)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("nøkkeltall")
+        verbose_name_plural = _("nøkkeltall")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["nomination", "position"], name="key_figure_position_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.value}"

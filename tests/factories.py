@@ -1,0 +1,65 @@
+"""Keyword-only factories: each test states the data it depends on."""
+
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+from django.utils.text import slugify
+
+from nominees.models import KeyFigure, Municipality, Nomination, Phase, PrizeRound
+
+# How far each schedule moment lies from "now" for a round in a given phase.
+DAY = timedelta(days=1)
+OFFSETS = {
+    Phase.DRAFT: (1, 2, 3, 4, 5),
+    Phase.NOMINEES_PUBLISHED: (-1, 1, 2, 3, 4),
+    Phase.VOTING_OPEN: (-2, -1, 1, 2, 3),
+    Phase.VOTING_CLOSED: (-3, -2, -1, 1, 2),
+    Phase.FINALISTS_ANNOUNCED: (-4, -3, -2, -1, 1),
+    Phase.WINNER_ANNOUNCED: (-5, -4, -3, -2, -1),
+}
+
+_counter = iter(range(1000, 10000))
+
+
+def make_municipality(*, name: str = "", county: str = "Akershus") -> Municipality:
+    n = next(_counter)
+    name = name or f"Kommune {n}"
+    return Municipality.objects.create(
+        name=name, number=f"{n:04d}", county=county, slug=f"{slugify(name)}-{n}"
+    )
+
+
+def make_round(
+    *, year: int = 2030, phase: Phase = Phase.VOTING_OPEN, now: datetime | None = None
+) -> PrizeRound:
+    now = now or timezone.now()
+    published, opens, closes, finalists, winner = (now + days * DAY for days in OFFSETS[phase])
+    return PrizeRound.objects.create(
+        year=year,
+        title=f"Bosettings- og integreringsprisen {year}",
+        nominees_published_at=published,
+        voting_opens_at=opens,
+        voting_closes_at=closes,
+        finalists_announced_at=finalists,
+        winner_announced_at=winner,
+    )
+
+
+def make_nomination(
+    *,
+    prize_round: PrizeRound,
+    municipality: Municipality | None = None,
+    name: str = "",
+    summary: str = "Et kort sammendrag.",
+    justification: str = "En begrunnelse.",
+    key_figures: tuple[tuple[str, str], ...] = (),
+) -> Nomination:
+    nomination = Nomination.objects.create(
+        round=prize_round,
+        municipality=municipality or make_municipality(name=name),
+        summary=summary,
+        justification=justification,
+    )
+    for position, (label, value) in enumerate(key_figures):
+        KeyFigure.objects.create(nomination=nomination, position=position, label=label, value=value)
+    return nomination

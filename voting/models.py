@@ -1,0 +1,98 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from nominees.models import Nomination, PrizeRound
+
+
+class VoteQuerySet(models.QuerySet):
+    def valid(self) -> "VoteQuerySet":
+        return self.filter(status=Vote.Status.VALID)
+
+
+class Vote(models.Model):
+    """One confirmed vote. Written only by ``voting.services``."""
+
+    class Status(models.TextChoices):
+        VALID = "valid", _("gyldig")
+        INVALIDATED = "invalidated", _("ugyldiggjort")
+
+    round = models.ForeignKey(
+        PrizeRound, on_delete=models.PROTECT, related_name="votes", verbose_name=_("runde")
+    )
+    nomination = models.ForeignKey(
+        Nomination, on_delete=models.PROTECT, related_name="votes", verbose_name=_("nominasjon")
+    )
+    # HMAC-SHA256 of the canonical e-mail address under VOTE_HASH_SECRET; the
+    # address itself is never stored.
+    voter_key = models.CharField(_("velgernøkkel"), max_length=64)
+    receipt = models.CharField(_("kvittering"), max_length=12, unique=True)
+    cast_at = models.DateTimeField(_("avgitt"))
+    email_domain = models.CharField(_("e-postdomene"), max_length=255)
+    network_hash = models.CharField(_("nettverksnøkkel"), max_length=64)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.VALID
+    )
+    invalidated_reason = models.TextField(_("grunn til ugyldiggjøring"), blank=True)
+    invalidated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ugyldiggjort av"),
+    )
+    invalidated_at = models.DateTimeField(_("ugyldiggjort"), null=True, blank=True)
+
+    objects = VoteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-cast_at"]
+        verbose_name = _("stemme")
+        verbose_name_plural = _("stemmer")
+        constraints = [
+            # One person, one vote, guaranteed by the database.
+            models.UniqueConstraint(fields=["round", "voter_key"], name="vote_once_per_round"),
+            models.CheckConstraint(
+                condition=Q(
+                    status="valid",
+                    invalidated_reason="",
+                    invalidated_at__isnull=True,
+                    invalidated_by__isnull=True,
+                )
+                | Q(status="invalidated", invalidated_at__isnull=False) & ~Q(invalidated_reason=""),
+                name="vote_invalidation_is_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.receipt
+
+
+class JuryDecision(models.Model):
+    """The winner of a round. Written only by ``voting.services``."""
+
+    round = models.OneToOneField(
+        PrizeRound, on_delete=models.PROTECT, related_name="decision", verbose_name=_("runde")
+    )
+    winner = models.ForeignKey(
+        Nomination, on_delete=models.PROTECT, related_name="+", verbose_name=_("vinner")
+    )
+    justification = models.TextField(_("juryens begrunnelse"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("registrert av"),
+    )
+    recorded_at = models.DateTimeField(_("registrert"))
+
+    class Meta:
+        verbose_name = _("juryens avgjørelse")
+        verbose_name_plural = _("juryens avgjørelser")
+
+    def __str__(self) -> str:
+        return f"{self.round.year}: {self.winner.municipality.name}"

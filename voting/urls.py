@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "voting"
+
+urlpatterns = [
+    path("<int:year>/<slug:slug>/stem/", views.request_vote, name="request"),
+    path("<int:year>/<slug:slug>/stem/sendt/", views.vote_requested, name="requested"),
+    path("stem/bekreft/<str:token>/", views.confirm_vote, name="confirm"),
+]

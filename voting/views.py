@@ -1,0 +1,112 @@
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from nominees.models import Nomination
+from nominees.views import nomination_context
+
+from . import confirmation, identity, services
+from .forms import VoteRequestForm
+from .ratelimits import limit_per_ip
+
+
+def published_nomination(year: int, slug: str) -> Nomination:
+    return get_object_or_404(
+        Nomination.objects.published().select_related("round", "municipality"),
+        round__year=year,
+        municipality__slug=slug,
+    )
+
+
+@require_POST
+@limit_per_ip("vote-request", "RATELIMIT_VOTE_REQUEST")
+def request_vote(request: HttpRequest, year: int, slug: str) -> HttpResponse:
+    """Send the confirmation e-mail. Nothing is written to the database."""
+    nomination = published_nomination(year, slug)
+    if not nomination.round.voting_is_open():
+        context = nomination_context(nomination, refusal=nomination.round.phase_in_words())
+        return render(request, "nominees/nomination.html", context, status=403)
+    form = VoteRequestForm(request.POST)
+    if not form.is_valid():
+        context = nomination_context(
+            nomination, email=request.POST.get("email", ""), email_errors=form.errors["email"]
+        )
+        return render(request, "nominees/nomination.html", context, status=400)
+    address = form.cleaned_data["email"]
+    token = confirmation.make_token(nomination=nomination, address=address)
+    confirmation.send_confirmation_email(
+        nomination=nomination,
+        address=address,
+        confirm_url=request.build_absolute_uri(reverse("voting:confirm", args=[token])),
+    )
+    return redirect("voting:requested", year=year, slug=slug)
+
+
+@require_GET
+def vote_requested(request: HttpRequest, year: int, slug: str) -> HttpResponse:
+    context = {
+        "nomination": published_nomination(year, slug),
+        "valid_hours": confirmation.valid_hours(),
+    }
+    return render(request, "voting/requested.html", context)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@limit_per_ip("vote-confirm", "RATELIMIT_VOTE_CONFIRM")
+def confirm_vote(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows the ballot with a button; only the POST from that button votes,
+    so mail scanners that follow links cast nothing. The outcome is rendered, not
+    redirected to: it holds the receipt, which must stay out of URLs."""
+    try:
+        ballot = confirmation.read_token(token)
+    except confirmation.LinkExpired:
+        return outcome(request, "expired", status=410)
+    except confirmation.LinkInvalid:
+        return outcome(request, "invalid", status=400)
+    nomination = (
+        Nomination.objects.published()
+        .select_related("round", "municipality")
+        .filter(pk=ballot.nomination_id)
+        .first()
+    )
+    if nomination is None:
+        return outcome(request, "invalid", status=400)
+    if request.method != "POST":
+        if not nomination.round.voting_is_open():
+            message = nomination.round.phase_in_words()
+            return outcome(request, "not_open", nomination=nomination, message=message, status=403)
+        context = {"nomination": nomination, "round": nomination.round}
+        return render(request, "voting/confirm.html", context)
+    try:
+        vote = services.cast_vote(
+            nomination=nomination,
+            voter_key=ballot.voter_key,
+            email_domain=ballot.email_domain,
+            network_hash=identity.network_hash(request.META["REMOTE_ADDR"]),
+        )
+    except services.AlreadyVoted:
+        return outcome(request, "already_voted", nomination=nomination, status=409)
+    except services.VotingNotOpen as refusal:
+        return outcome(request, "not_open", nomination=nomination, message=str(refusal), status=403)
+    return outcome(request, "counted", nomination=nomination, receipt=vote.receipt)
+
+
+def outcome(request: HttpRequest, result: str, *, status: int = 200, **context) -> HttpResponse:
+    titles = {
+        "counted": _("Stemmen din er registrert"),
+        "already_voted": _("Du har allerede stemt"),
+        "expired": _("Lenken er utløpt"),
+        "invalid": _("Lenken er ugyldig"),
+        "not_open": _("Avstemningen er ikke åpen"),
+    }
+    context = {
+        "result": result,
+        "title": titles[result],
+        "valid_hours": confirmation.valid_hours(),
+        **context,
+    }
+    if "nomination" in context:
+        context["round"] = context["nomination"].round
+    return render(request, "voting/outcome.html", context, status=status)
