@@ -3,6 +3,10 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import KeyFigure, Municipality, Nomination, PrizeRound
 
+SCHEDULE_HELP = _(
+    "Fasen regnes ut fra tidsplanen (norsk tid). Hvert tidspunkt må komme etter det forrige."
+)
+
 
 @admin.register(Municipality)
 class MunicipalityAdmin(admin.ModelAdmin):
@@ -31,9 +35,7 @@ class PrizeRoundAdmin(admin.ModelAdmin):
         (
             _("Tidsplan"),
             {
-                "description": _(
-                    "Fasen regnes ut fra tidsplanen (norsk tid). Hvert tidspunkt må komme etter det forrige."
-                ),
+                "description": SCHEDULE_HELP,
                 "fields": [
                     "nominees_published_at",
                     "voting_opens_at",
