@@ -1,0 +1,50 @@
+import logging
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from tests.factories import make_nomination, make_round
+from voting.models import Vote
+
+pytestmark = pytest.mark.django_db
+
+
+def rows_containing(text: str) -> list[tuple[str, str]]:
+    """Every (table, column) of the whole database where some value contains text."""
+    found = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            for column in connection.introspection.get_table_description(cursor, table):
+                table_q = connection.ops.quote_name(table)
+                column_q = connection.ops.quote_name(column.name)
+                cursor.execute(
+                    f"SELECT COUNT(*) FROM {table_q} "  # noqa: S608 - names come from introspection
+                    f"WHERE LOWER(CAST({column_q} AS TEXT)) LIKE %s",
+                    [f"%{text.lower()}%"],
+                )
+                if cursor.fetchone()[0]:
+                    found.append((table, column.name))
+    return found
+
+
+def test_after_voting_the_address_is_in_no_table_and_no_log(
+    client, mailoutbox, confirm_path, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    nomination = make_nomination(prize_round=make_round(), name="Asker")
+    address = "Kari.Nordmann+prisen@Gmail.com"
+
+    client.post(
+        reverse("voting:request", args=[nomination.round.year, nomination.municipality.slug]),
+        {"email": address},
+    )
+    assert client.post(confirm_path()).status_code == 200
+    client.post(confirm_path())
+
+    assert Vote.objects.count() == 1
+    for fragment in [address, "kari.nordmann", "karinordmann@gmail.com", "kari.nordmann+prisen"]:
+        assert rows_containing(fragment) == []
+        assert fragment.lower() not in caplog.text.lower()
+        assert fragment.lower() not in confirm_path().lower()
+    assert rows_containing("gmail.com") == [("voting_vote", "email_domain")]
