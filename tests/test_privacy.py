@@ -19,7 +19,7 @@ def rows_containing(text: str) -> list[tuple[str, str]]:
                 table_q = connection.ops.quote_name(table)
                 column_q = connection.ops.quote_name(column.name)
                 cursor.execute(
-                    f"SELECT COUNT(*) FROM {table_q} "  # noqa: S608 - names come from introspection
+                    f"SELECT COUNT(*) FROM {table_q} "  # names come from introspection
                     f"WHERE LOWER(CAST({column_q} AS TEXT)) LIKE %s",
                     [f"%{text.lower()}%"],
                 )
