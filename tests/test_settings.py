@@ -1,0 +1,81 @@
+"""The configuration: a clean check on the embedded default, and production
+refusing to start without its secrets."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PRODUCTION_ENV = {
+    "DJANGO_ENV": "production",
+    "DJANGO_SECRET_KEY": "x" * 60,
+    "VOTE_HASH_SECRET": "y" * 60,
+    "DJANGO_ALLOWED_HOSTS": "stem.imdi.no",
+    "DATABASE_URL": "postgres://prizevote@db.example/prizevote",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "EMAIL_HOST": "smtp.example",
+}
+
+
+def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_check_is_clean_on_the_embedded_default():
+    result = manage("check", "--fail-level", "WARNING", env={})
+
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_ratelimit_check_still_rejects_a_cache_whose_counters_are_not_atomic(settings):
+    assert settings.CACHES["default"]["BACKEND"].endswith("LocMemCache")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": "/tmp/x",
+        }
+    }
+    settings.SILENCED_SYSTEM_CHECKS = []
+    with pytest.raises(SystemCheckError, match="django_ratelimit.E003"):
+        call_command("check")
+
+
+def test_production_with_redis_passes_the_ratelimit_checks_unsilenced():
+    result = manage("check", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    "missing",
+    ["DJANGO_SECRET_KEY", "VOTE_HASH_SECRET", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"],
+)
+def test_production_refuses_to_start_without_its_settings(missing):
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
+
+    result = manage("check", env=env)
+
+    assert result.returncode != 0
+    assert f"{missing} must be set in production" in result.stderr
+
+
+def test_vote_hash_secret_must_differ_from_the_secret_key():
+    result = manage("check", env={**PRODUCTION_ENV, "VOTE_HASH_SECRET": "x" * 60})
+
+    assert result.returncode != 0
+    assert "VOTE_HASH_SECRET must differ" in result.stderr
