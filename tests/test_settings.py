@@ -51,7 +51,7 @@ def test_ratelimit_check_still_rejects_a_cache_whose_counters_are_not_atomic(set
         }
     }
     settings.SILENCED_SYSTEM_CHECKS = []
-    with pytest.raises(SystemCheckError, match="django_ratelimit.E003"):
+    with pytest.raises(SystemCheckError, match=r"django_ratelimit\.E003"):
         call_command("check")
 
 
