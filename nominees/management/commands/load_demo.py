@@ -1,0 +1,142 @@
+from collections import Counter
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from nominees import demo_data
+from nominees.demo_data import NomineeSpec, RoundSpec
+from nominees.models import KeyFigure, Municipality, Nomination, PrizeRound
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo: municipalities, the 2018 and 2020 rounds, the earlier winners and a "
+        "demo round of the current year with voting open. Running it again changes nothing."
+    )
+
+    def handle(self, *args, **options) -> None:
+        if settings.PRODUCTION:
+            raise CommandError("Not in production: the demo round would open a public vote.")
+        # Imported here: voting imports nominees, so nominees must not import voting at load.
+        from voting.services import record_winner
+
+        counts: Counter[str] = Counter()
+        with transaction.atomic():
+            municipalities = self.load_municipalities(counts=counts)
+            for spec in demo_data.ROUNDS:
+                prize_round = self.get_or_create_round(spec, counts=counts)
+                nominations = self.load_nominations(
+                    prize_round, spec["nominees"], municipalities=municipalities, counts=counts
+                )
+                winner = spec["winner"]
+                if winner is None:
+                    continue
+                if hasattr(prize_round, "decision"):
+                    counts["decisions present"] += 1
+                    continue
+                record_winner(
+                    prize_round=prize_round,
+                    winner=nominations[winner["municipality"]],
+                    justification=winner["justification"],
+                    # The seeds do not say when the jury decided; the announcement stands in.
+                    at=spec["schedule"]["winner_announced_at"],
+                )
+                counts["decisions created"] += 1
+            self.load_demo_round(municipalities=municipalities, counts=counts)
+
+        for kind in ("municipalities", "rounds", "nominations", "key figures", "decisions"):
+            self.stdout.write(
+                f"{kind.capitalize()}: {counts[f'{kind} created']} created, "
+                f"{counts[f'{kind} present']} already present."
+            )
+
+    def load_municipalities(self, *, counts: Counter[str]) -> dict[str, Municipality]:
+        municipalities = {}
+        for number, name, county, slug in demo_data.MUNICIPALITIES:
+            municipality, created = Municipality.objects.get_or_create(
+                number=number, defaults={"name": name, "county": county, "slug": slug}
+            )
+            counts["municipalities created" if created else "municipalities present"] += 1
+            municipalities[number] = municipality
+        return municipalities
+
+    def get_or_create_round(self, spec: RoundSpec, *, counts: Counter[str]) -> PrizeRound:
+        # An existing round keeps its title, intro and schedule: staff may have edited them.
+        prize_round, created = PrizeRound.objects.get_or_create(
+            year=spec["year"],
+            defaults={"title": spec["title"], "intro": spec["intro"], **spec["schedule"]},
+        )
+        counts["rounds created" if created else "rounds present"] += 1
+        return prize_round
+
+    def load_nominations(
+        self,
+        prize_round: PrizeRound,
+        nominees: tuple[NomineeSpec, ...],
+        *,
+        municipalities: dict[str, Municipality],
+        counts: Counter[str],
+    ) -> dict[str, Nomination]:
+        nominations = {}
+        for order, nominee in enumerate(nominees):
+            nomination, created = Nomination.objects.get_or_create(
+                round=prize_round,
+                municipality=municipalities[nominee["municipality"]],
+                defaults={
+                    "summary": nominee["summary"],
+                    "justification": nominee["justification"],
+                    "display_order": order,
+                },
+            )
+            counts["nominations created" if created else "nominations present"] += 1
+            nominations[nominee["municipality"]] = nomination
+            for position, (label, value) in enumerate(nominee["key_figures"]):
+                _, created = KeyFigure.objects.get_or_create(
+                    nomination=nomination,
+                    position=position,
+                    defaults={"label": label, "value": value},
+                )
+                counts["key figures created" if created else "key figures present"] += 1
+        return nominations
+
+    def load_demo_round(
+        self, *, municipalities: dict[str, Municipality], counts: Counter[str]
+    ) -> None:
+        now = timezone.localtime().replace(second=0, microsecond=0)
+        existing = PrizeRound.objects.filter(year=now.year).first()
+        if existing is not None:
+            # This year's round may be a real one, or the demo of an earlier run: never add to it.
+            counts["rounds present"] += 1
+            counts["nominations present"] += existing.nominations.count()
+            counts["key figures present"] += KeyFigure.objects.filter(
+                nomination__round=existing
+            ).count()
+            self.stdout.write(f"A round for {now.year} already exists; left as it is.")
+            return
+        spec = demo_round(now=now)
+        prize_round = self.get_or_create_round(spec, counts=counts)
+        self.load_nominations(
+            prize_round, spec["nominees"], municipalities=municipalities, counts=counts
+        )
+
+
+def demo_round(*, now: datetime) -> RoundSpec:
+    closes = now + timedelta(days=30)
+    finalists = closes + timedelta(days=14)
+    return {
+        "year": now.year,
+        "title": demo_data.DEMO_TITLE.format(year=now.year),
+        "intro": demo_data.DEMO_INTRO,
+        "schedule": {
+            "nominees_published_at": now - timedelta(hours=1),
+            "voting_opens_at": now,
+            "voting_closes_at": closes,
+            "finalists_announced_at": finalists,
+            "winner_announced_at": finalists + timedelta(days=14),
+        },
+        "nominees": demo_data.NOMINEES_2020,
+        "winner": None,
+    }
