@@ -1,17 +1,14 @@
 from typing import Any
 
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from .models import KeyFigure, Nomination, PrizeRound
+from .models import Nomination, PrizeRound
 
 
 def nominations_of(prize_round: PrizeRound):
-    return prize_round.nominations.select_related("municipality").prefetch_related(
-        Prefetch("key_figures", queryset=KeyFigure.objects.order_by("position", "pk"))
-    )
+    return prize_round.nominations.select_related("municipality").prefetch_related("key_figures")
 
 
 def round_context(prize_round: PrizeRound | None) -> dict[str, Any]:
@@ -19,6 +16,14 @@ def round_context(prize_round: PrizeRound | None) -> dict[str, Any]:
         "round": prize_round,
         "nominations": nominations_of(prize_round) if prize_round else [],
     }
+
+
+def published_nomination(year: int, slug: str) -> Nomination:
+    return get_object_or_404(
+        Nomination.objects.published().select_related("round", "municipality"),
+        round__year=year,
+        municipality__slug=slug,
+    )
 
 
 def nomination_context(nomination: Nomination, **extra: Any) -> dict[str, Any]:
@@ -47,9 +52,5 @@ def round_page(request: HttpRequest, year: int) -> HttpResponse:
 
 @require_GET
 def nomination_page(request: HttpRequest, year: int, slug: str) -> HttpResponse:
-    nomination = get_object_or_404(
-        Nomination.objects.published().select_related("round", "municipality"),
-        round__year=year,
-        municipality__slug=slug,
-    )
+    nomination = published_nomination(year, slug)
     return render(request, "nominees/nomination.html", nomination_context(nomination))

@@ -61,9 +61,11 @@ def cast_vote(
         email_domain=email_domain,
         network_hash=network_hash,
     )
-    # Field shapes only: the database enforces the constraints, and checking
-    # them here first would race anyway.
-    vote.full_clean(validate_unique=False, validate_constraints=False)
+    # Field shapes only: the database enforces the constraints (checking them
+    # here first would race anyway), and the related rows are already loaded.
+    vote.full_clean(
+        exclude=["round", "nomination"], validate_unique=False, validate_constraints=False
+    )
     try:
         with transaction.atomic():
             vote.save(force_insert=True)

@@ -1,23 +1,15 @@
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from nominees.models import Nomination
-from nominees.views import nomination_context
+from nominees.views import nomination_context, published_nomination
 
 from . import confirmation, identity, services
 from .forms import VoteRequestForm
 from .ratelimits import limit_per_ip
-
-
-def published_nomination(year: int, slug: str) -> Nomination:
-    return get_object_or_404(
-        Nomination.objects.published().select_related("round", "municipality"),
-        round__year=year,
-        municipality__slug=slug,
-    )
 
 
 @require_POST
