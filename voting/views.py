@@ -1,7 +1,11 @@
+import logging
+import smtplib
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from nominees.models import Nomination
@@ -10,6 +14,13 @@ from nominees.views import nomination_context, published_nomination
 from . import confirmation, identity, services
 from .forms import VoteRequestForm
 from .ratelimits import limit_per_ip
+
+logger = logging.getLogger(__name__)
+
+MAIL_FAILED = gettext_lazy(
+    "Vi klarte ikke å sende e-posten akkurat nå. Stemmen er ikke registrert. "
+    "Vent litt og prøv igjen."
+)
 
 
 @require_POST
@@ -28,11 +39,17 @@ def request_vote(request: HttpRequest, year: int, slug: str) -> HttpResponse:
         return render(request, "nominees/nomination.html", context, status=400)
     address = form.cleaned_data["email"]
     token = confirmation.make_token(nomination=nomination, address=address)
-    confirmation.send_confirmation_email(
-        nomination=nomination,
-        address=address,
-        confirm_url=request.build_absolute_uri(reverse("voting:confirm", args=[token])),
-    )
+    try:
+        confirmation.send_confirmation_email(
+            nomination=nomination,
+            address=address,
+            confirm_url=request.build_absolute_uri(reverse("voting:confirm", args=[token])),
+        )
+    except (smtplib.SMTPException, OSError) as error:
+        # The error's text may hold the recipient, so only its type is logged.
+        logger.error("Confirmation e-mail not sent (%s)", type(error).__name__)
+        context = nomination_context(nomination, email=address, refusal=MAIL_FAILED)
+        return render(request, "nominees/nomination.html", context, status=503)
     return redirect("voting:requested", year=year, slug=slug)
 
 
