@@ -87,6 +87,9 @@ class PrizeRound(models.Model):
     publish_vote_counts = models.BooleanField(
         _("publiser stemmetall med finalistene"), default=False
     )
+    finalist_count = models.PositiveSmallIntegerField(
+        _("antall finalister"), default=3, help_text=_("Så mange går videre fra avstemningen.")
+    )
 
     objects = PrizeRoundQuerySet.as_manager()
 
@@ -115,6 +118,11 @@ class PrizeRound(models.Model):
                 | Q(voting_opens_at__isnull=False, voting_closes_at__isnull=False),
                 name="prizeround_voting_window_complete",
                 violation_error_message=_("En avstemning trenger både åpning og stenging."),
+            ),
+            models.CheckConstraint(
+                condition=Q(finalist_count__gte=1),
+                name="prizeround_at_least_one_finalist",
+                violation_error_message=_("Runden må ha minst én finalist."),
             ),
             models.CheckConstraint(
                 condition=Q(voting_opens_at__isnull=True) | Q(nominees_published_at__isnull=False),

@@ -68,6 +68,11 @@ def test_staff_can_add_a_round_with_six_nominations_in_one_form(staff_client):
         "nominations-INITIAL_FORMS": "0",
         "nominations-MIN_NUM_FORMS": "0",
         "nominations-MAX_NUM_FORMS": "1000",
+        "finalist_count": "3",
+        "tallies-TOTAL_FORMS": "0",
+        "tallies-INITIAL_FORMS": "0",
+        "tallies-MIN_NUM_FORMS": "0",
+        "tallies-MAX_NUM_FORMS": "1000",
     }
     for i, municipality in enumerate(municipalities):
         data[f"nominations-{i}-municipality"] = str(municipality.pk)
@@ -95,6 +100,11 @@ def test_round_with_schedule_out_of_order_is_refused_in_the_admin(staff_client):
         "nominations-INITIAL_FORMS": "0",
         "nominations-MIN_NUM_FORMS": "0",
         "nominations-MAX_NUM_FORMS": "1000",
+        "finalist_count": "3",
+        "tallies-TOTAL_FORMS": "0",
+        "tallies-INITIAL_FORMS": "0",
+        "tallies-MIN_NUM_FORMS": "0",
+        "tallies-MAX_NUM_FORMS": "1000",
     }
 
     response = staff_client.post(reverse("admin:nominees_prizeround_add"), data)

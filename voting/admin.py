@@ -1,13 +1,19 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
-from .models import JuryDecision, Vote
+from nominees.admin import PrizeRoundAdmin
+from nominees.models import PrizeRound
+
+from . import services
+from .models import JuryDecision, Tally, TallyEntry, Vote
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Votes and decisions are written only by voting.services, never by a form."""
+    """Votes, tallies and decisions are written only by voting.services, never by a form."""
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
@@ -15,6 +21,72 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+def log_change(request: HttpRequest, obj, message: str) -> None:
+    """The audit trail: Django's admin log, readable under "Recent actions" and
+    each object's history."""
+    LogEntry.objects.log_actions(
+        user_id=request.user.pk,
+        queryset=[obj],
+        action_flag=CHANGE,
+        change_message=message,
+        single_object=True,
+    )
+
+
+class TallyInline(ReadOnlyInline):
+    model = Tally
+    fields = ["counted_at", "counted_by", "valid_votes", "invalidated_votes", "digest"]
+    readonly_fields = fields
+    show_change_link = True
+
+
+admin.site.unregister(PrizeRound)
+
+
+@admin.register(PrizeRound)
+class RoundAdmin(PrizeRoundAdmin):
+    inlines = [*PrizeRoundAdmin.inlines, TallyInline]
+    actions = ["close_and_count"]
+
+    @admin.action(
+        description=_("Tell opp stemmene (etter at avstemningen er avsluttet)"),
+        permissions=["count"],
+    )
+    def close_and_count(self, request: HttpRequest, queryset) -> None:
+        for prize_round in queryset:
+            try:
+                tally = services.count_votes(prize_round=prize_round, counted_by=request.user)
+            except services.CountRefused as refusal:
+                self.message_user(request, f"{prize_round}: {refusal}", messages.ERROR)
+                continue
+            log_change(
+                request,
+                prize_round,
+                f"Counted: {tally.valid_votes} valid, {tally.invalidated_votes} invalidated, "
+                f"digest {tally.digest}",
+            )
+            self.message_user(
+                request,
+                _("%(round)s er talt opp: %(valid)s gyldige stemmer, kontrollsum %(digest)s.")
+                % {"round": prize_round, "valid": tally.valid_votes, "digest": tally.digest},
+                messages.SUCCESS,
+            )
+
+    def has_count_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("voting.count_votes")
 
 
 @admin.register(Vote)
@@ -25,6 +97,27 @@ class VoteAdmin(ReadOnlyAdmin):
     search_fields = ["receipt", "email_domain"]
     date_hierarchy = "cast_at"
     exclude = ["voter_key"]
+
+
+class TallyEntryInline(ReadOnlyInline):
+    model = TallyEntry
+    fields = ["rank", "nomination", "votes", "finalist", "tied_at_cut"]
+    readonly_fields = fields
+
+
+@admin.register(Tally)
+class TallyAdmin(ReadOnlyAdmin):
+    list_display = [
+        "round",
+        "counted_at",
+        "counted_by",
+        "valid_votes",
+        "invalidated_votes",
+        "digest",
+    ]
+    list_filter = ["round"]
+    list_select_related = ["round", "counted_by"]
+    inlines = [TallyEntryInline]
 
 
 @admin.register(JuryDecision)

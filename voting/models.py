@@ -70,6 +70,65 @@ class Vote(models.Model):
         return self.receipt
 
 
+class Tally(models.Model):
+    """A frozen count of a closed round. Written only by ``voting.services``;
+    a recount makes a new one."""
+
+    round = models.ForeignKey(
+        PrizeRound, on_delete=models.PROTECT, related_name="tallies", verbose_name=_("runde")
+    )
+    counted_at = models.DateTimeField(_("telt"))
+    counted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("telt av"),
+    )
+    valid_votes = models.PositiveIntegerField(_("gyldige stemmer"))
+    invalidated_votes = models.PositiveIntegerField(_("ugyldiggjorte stemmer"))
+    seats = models.PositiveSmallIntegerField(_("antall finalister"))
+    # SHA-256 over "receipt:nomination id" lines of the counted votes, ordered by
+    # receipt: a recount of the same set gives the same digest.
+    digest = models.CharField(_("kontrollsum (SHA-256)"), max_length=64)
+
+    class Meta:
+        ordering = ["-counted_at", "-pk"]
+        get_latest_by = "counted_at"
+        verbose_name = _("opptelling")
+        verbose_name_plural = _("opptellinger")
+        permissions = [("count_votes", _("Kan telle opp stemmer"))]
+
+    def __str__(self) -> str:
+        return f"{self.round.year}: {self.digest[:12]}"
+
+
+class TallyEntry(models.Model):
+    tally = models.ForeignKey(Tally, on_delete=models.CASCADE, related_name="entries")
+    nomination = models.ForeignKey(
+        Nomination, on_delete=models.PROTECT, related_name="+", verbose_name=_("nominasjon")
+    )
+    votes = models.PositiveIntegerField(_("stemmer"))
+    rank = models.PositiveSmallIntegerField(_("plass"))
+    finalist = models.BooleanField(_("finalist"))
+    tied_at_cut = models.BooleanField(_("likt ved grensen"))
+
+    class Meta:
+        ordering = ["rank", "nomination_id"]
+        verbose_name = _("resultat")
+        verbose_name_plural = _("resultater")
+        constraints = [
+            models.UniqueConstraint(fields=["tally", "nomination"], name="tally_entry_once"),
+            models.CheckConstraint(
+                condition=~Q(finalist=True, tied_at_cut=True), name="tally_entry_finalist_or_tied"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.nomination}: {self.votes}"
+
+
 class JuryDecision(models.Model):
     """The winner of a round. Written only by ``voting.services``."""
 

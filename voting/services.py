@@ -1,6 +1,8 @@
 """The only code that writes votes and jury decisions."""
 
+import hashlib
 import secrets
+from collections import Counter
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
@@ -9,7 +11,8 @@ from django.utils.translation import gettext as _
 
 from nominees.models import Nomination, Phase, PrizeRound
 
-from .models import JuryDecision, Vote
+from . import tally
+from .models import JuryDecision, Tally, TallyEntry, Vote
 
 # Crockford's base32 alphabet: no I, L, O or U, so a receipt read aloud or
 # copied by hand is not misread.
@@ -29,6 +32,10 @@ class VotingNotOpen(VoteRefused):
 
 
 class DecisionRefused(Exception):
+    pass
+
+
+class CountRefused(Exception):
     pass
 
 
@@ -74,6 +81,79 @@ def cast_vote(
             raise AlreadyVoted(_("Du har allerede stemt i denne runden.")) from None
         raise
     return vote
+
+
+class InvalidationRefused(Exception):
+    pass
+
+
+@transaction.atomic
+def invalidate_votes(*, votes, reason: str, invalidated_by, at: datetime | None = None) -> int:
+    """Mark valid votes invalid with a reason. They stay in the database, shown
+    as invalidated, and no count includes them. Returns how many changed."""
+    reason = reason.strip()
+    if not reason:
+        raise InvalidationRefused(_("Skriv hvorfor stemmene ugyldiggjøres."))
+    return (
+        Vote.objects.filter(pk__in=[vote.pk for vote in votes])
+        .valid()
+        .update(
+            status=Vote.Status.INVALIDATED,
+            invalidated_reason=reason,
+            invalidated_by=invalidated_by,
+            invalidated_at=at or timezone.now(),
+        )
+    )
+
+
+@transaction.atomic
+def count_votes(*, prize_round: PrizeRound, counted_by=None, at: datetime | None = None) -> Tally:
+    """Freeze a count of a closed round: totals, ranks, finalists and a digest
+    over the counted receipts. Counts and digest come from one pass over the
+    same rows, so they always describe the same set of votes."""
+    at = at or timezone.now()
+    if prize_round.phase(at) in (Phase.DRAFT, Phase.NOMINEES_PUBLISHED, Phase.VOTING_OPEN):
+        raise CountRefused(_("Stemmene kan telles først når avstemningen er avsluttet."))
+    digest = hashlib.sha256()
+    per_nomination: Counter[int] = Counter()
+    counted = (
+        Vote.objects.valid()
+        .filter(round=prize_round)
+        .order_by("receipt")
+        .values_list("receipt", "nomination_id")
+    )
+    for receipt, nomination_id in counted.iterator(chunk_size=10_000):
+        digest.update(f"{receipt}:{nomination_id}\n".encode())
+        per_nomination[nomination_id] += 1
+    nomination_ids = prize_round.nominations.values_list("pk", flat=True)
+    ranking = tally.rank(
+        [(pk, per_nomination[pk]) for pk in nomination_ids], seats=prize_round.finalist_count
+    )
+    frozen = Tally(
+        round=prize_round,
+        counted_at=at,
+        counted_by=counted_by,
+        valid_votes=sum(per_nomination.values()),
+        invalidated_votes=Vote.objects.filter(
+            round=prize_round, status=Vote.Status.INVALIDATED
+        ).count(),
+        seats=prize_round.finalist_count,
+        digest=digest.hexdigest(),
+    )
+    frozen.full_clean()
+    frozen.save()
+    TallyEntry.objects.bulk_create(
+        TallyEntry(
+            tally=frozen,
+            nomination_id=place.nomination_id,
+            votes=place.votes,
+            rank=place.rank,
+            finalist=place.finalist,
+            tied_at_cut=place.tied_at_cut,
+        )
+        for place in ranking.places
+    )
+    return frozen
 
 
 @transaction.atomic

@@ -1,0 +1,188 @@
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from nominees.models import Phase
+from tests.factories import make_nomination, make_round
+from voting import services
+from voting.models import Tally, Vote
+
+pytestmark = pytest.mark.django_db
+
+
+def closed_round_with_votes(votes: dict[str, int]):
+    """A round whose voting has just closed, with the given votes per nominee."""
+    prize_round = make_round(year=2030, phase=Phase.VOTING_OPEN)
+    nominations = {name: make_nomination(prize_round=prize_round, name=name) for name in votes}
+    voter = 0
+    for name, count in votes.items():
+        for _ in range(count):
+            voter += 1
+            services.cast_vote(
+                nomination=nominations[name],
+                voter_key=f"{voter:064d}",
+                email_domain="example.no",
+                network_hash="n",
+            )
+    prize_round.voting_closes_at = timezone.now()
+    prize_round.save()
+    return prize_round, nominations
+
+
+SIX = {"Asker": 5, "Gjøvik": 3, "Randaberg": 4, "Sunndal": 1, "Tromsø": 0, "Voss": 2}
+
+
+def test_count_freezes_totals_ranks_and_the_three_finalists():
+    prize_round, _ = closed_round_with_votes(SIX)
+
+    tally = services.count_votes(prize_round=prize_round)
+
+    assert tally.valid_votes == 15
+    assert tally.invalidated_votes == 0
+    entries = {e.nomination.municipality.name: e for e in tally.entries.all()}
+    assert {name: e.votes for name, e in entries.items()} == SIX
+    assert [n for n, e in sorted(entries.items(), key=lambda i: i[1].rank)][:3] == [
+        "Asker",
+        "Randaberg",
+        "Gjøvik",
+    ]
+    assert {n for n, e in entries.items() if e.finalist} == {"Asker", "Randaberg", "Gjøvik"}
+    assert len(tally.digest) == 64
+
+
+def test_counting_is_refused_while_voting_is_open():
+    prize_round = make_round(phase=Phase.VOTING_OPEN)
+
+    with pytest.raises(services.CountRefused, match="avsluttet"):
+        services.count_votes(prize_round=prize_round)
+
+    assert Tally.objects.count() == 0
+
+
+def test_recount_without_changes_gives_the_same_digest_in_a_new_tally():
+    prize_round, _ = closed_round_with_votes(SIX)
+
+    first = services.count_votes(prize_round=prize_round)
+    second = services.count_votes(prize_round=prize_round, at=timezone.now() + timedelta(minutes=1))
+
+    assert first.pk != second.pk
+    assert first.digest == second.digest
+
+
+def test_invalidated_votes_are_kept_but_excluded_and_change_the_digest():
+    prize_round, nominations = closed_round_with_votes(SIX)
+    staff = get_user_model().objects.create_user("staff")
+    before = services.count_votes(prize_round=prize_round)
+    suspicious = list(Vote.objects.filter(nomination=nominations["Asker"])[:3])
+
+    changed = services.invalidate_votes(
+        votes=suspicious, reason="Samme nettverk, samme minutt", invalidated_by=staff
+    )
+    after = services.count_votes(prize_round=prize_round)
+
+    assert changed == 3
+    assert Vote.objects.count() == 15
+    assert Vote.objects.filter(status=Vote.Status.INVALIDATED).count() == 3
+    assert after.valid_votes == 12
+    assert after.invalidated_votes == 3
+    assert after.entries.get(nomination=nominations["Asker"]).votes == 2
+    assert after.digest != before.digest
+
+
+def test_invalidation_without_a_reason_is_refused_and_changes_nothing():
+    closed_round_with_votes({"Asker": 2})
+
+    with pytest.raises(services.InvalidationRefused):
+        services.invalidate_votes(votes=Vote.objects.all(), reason="  ", invalidated_by=None)
+
+    assert Vote.objects.valid().count() == 2
+
+
+def test_tie_at_the_cut_is_frozen_as_a_tie_not_as_finalists():
+    prize_round, _ = closed_round_with_votes({"A": 5, "B": 4, "C": 3, "D": 3, "E": 1})
+
+    tally = services.count_votes(prize_round=prize_round)
+
+    tied = {e.nomination.municipality.name for e in tally.entries.filter(tied_at_cut=True)}
+    finalists = {e.nomination.municipality.name for e in tally.entries.filter(finalist=True)}
+    assert tied == {"C", "D"}
+    assert finalists == {"A", "B"}
+
+
+def test_count_votes_command_counts_a_closed_round():
+    prize_round, _ = closed_round_with_votes(SIX)
+    out = StringIO()
+
+    call_command("count_votes", "2030", stdout=out)
+
+    tally = Tally.objects.get()
+    assert tally.round == prize_round
+    assert tally.digest in out.getvalue()
+    assert "Asker" in out.getvalue()
+
+
+def test_count_votes_command_refuses_an_open_round_and_an_unknown_year():
+    make_round(year=2030, phase=Phase.VOTING_OPEN)
+
+    with pytest.raises(CommandError, match="avsluttet"):
+        call_command("count_votes", "2030", stdout=StringIO())
+    with pytest.raises(CommandError, match="No round"):
+        call_command("count_votes", "1999", stdout=StringIO())
+    assert Tally.objects.count() == 0
+
+
+def test_close_and_count_admin_action_freezes_a_tally_and_logs_who_counted(client):
+    prize_round, _ = closed_round_with_votes(SIX)
+    staff = get_user_model().objects.create_superuser("staff", password="pw-for-tests-only")
+    client.force_login(staff)
+
+    response = client.post(
+        reverse("admin:nominees_prizeround_changelist"),
+        {"action": "close_and_count", "_selected_action": [prize_round.pk]},
+        follow=True,
+    )
+
+    tally = Tally.objects.get()
+    assert tally.counted_by == staff
+    assert tally.digest in response.text
+    entry = LogEntry.objects.get()
+    assert entry.user == staff
+    assert tally.digest in entry.change_message
+    change_page = client.get(reverse("admin:nominees_prizeround_change", args=[prize_round.pk]))
+    assert tally.digest in change_page.text
+
+
+def test_close_and_count_admin_action_on_an_open_round_counts_nothing(client):
+    prize_round = make_round(phase=Phase.VOTING_OPEN)
+    client.force_login(get_user_model().objects.create_superuser("s", password="pw-tests"))
+
+    response = client.post(
+        reverse("admin:nominees_prizeround_changelist"),
+        {"action": "close_and_count", "_selected_action": [prize_round.pk]},
+        follow=True,
+    )
+
+    assert "avsluttet" in response.text
+    assert Tally.objects.count() == 0
+    assert LogEntry.objects.count() == 0
+
+
+def test_staff_without_the_count_permission_cannot_count(client):
+    prize_round, _ = closed_round_with_votes(SIX)
+    user = get_user_model().objects.create_user("viewer", password="pw-tests", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_prizeround"))
+    client.force_login(user)
+
+    client.post(
+        reverse("admin:nominees_prizeround_changelist"),
+        {"action": "close_and_count", "_selected_action": [prize_round.pk]},
+    )
+
+    assert Tally.objects.count() == 0
