@@ -45,7 +45,10 @@ class PrizeRoundAdmin(admin.ModelAdmin):
                 ],
             },
         ),
-        (_("Publisering"), {"fields": ["publish_vote_counts"]}),
+        (
+            _("Finalister og vinner"),
+            {"fields": ["finalist_count", "winner_rule", "publish_vote_counts"]},
+        ),
     ]
 
     @admin.display(description=_("fase"))

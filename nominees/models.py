@@ -64,6 +64,16 @@ class Municipality(models.Model):
         return self.name
 
 
+class WinnerRule(models.TextChoices):
+    # 2020: the jury chose among the three finalists of the public vote.
+    FINALISTS = "finalists", _("Juryen velger blant finalistene fra avstemningen")
+    # 2021 and 2023: a combined assessment, the public vote one input of several.
+    ALL_NOMINEES = (
+        "all_nominees",
+        _("Juryen velger blant alle de nominerte, med stemmetallene som ett av grunnlagene"),
+    )
+
+
 class PrizeRoundQuerySet(models.QuerySet):
     def published(self, at: datetime | None = None) -> "PrizeRoundQuerySet":
         return self.filter(nominees_published_at__lte=at or timezone.now())
@@ -86,6 +96,12 @@ class PrizeRound(models.Model):
     winner_announced_at = models.DateTimeField(_("vinneren kunngjøres"), null=True, blank=True)
     publish_vote_counts = models.BooleanField(
         _("publiser stemmetall med finalistene"), default=False
+    )
+    winner_rule = models.CharField(
+        _("slik velges vinneren"),
+        max_length=20,
+        choices=WinnerRule.choices,
+        default=WinnerRule.FINALISTS,
     )
     finalist_count = models.PositiveSmallIntegerField(
         _("antall finalister"), default=3, help_text=_("Så mange går videre fra avstemningen.")

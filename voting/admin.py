@@ -1,10 +1,11 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from nominees.admin import PrizeRoundAdmin
-from nominees.models import PrizeRound
+from nominees.models import Nomination, PrizeRound
 
 from . import services
 from .models import JuryDecision, Tally, TallyEntry, Vote
@@ -120,7 +121,78 @@ class TallyAdmin(ReadOnlyAdmin):
     inlines = [TallyEntryInline]
 
 
+class JuryDecisionForm(forms.ModelForm):
+    """Offers only the nominations the jury may choose; the service decides."""
+
+    justification = forms.CharField(label=_("Juryens begrunnelse"), widget=forms.Textarea)
+
+    class Meta:
+        model = JuryDecision
+        fields = ["round", "winner", "justification"]
+
+    user = None  # set per request by JuryDecisionAdmin.get_form
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "round" in self.fields:
+            rounds = PrizeRound.objects.filter(decision__isnull=True)
+        else:
+            rounds = PrizeRound.objects.filter(pk=self.instance.round_id)
+        allowed = Nomination.objects.none()
+        for prize_round in rounds:
+            allowed = allowed | services.allowed_winners(prize_round)
+        if "round" in self.fields:
+            self.fields["round"].queryset = rounds.filter(pk__in=allowed.values("round")).order_by(
+                "-year"
+            )
+        self.fields["winner"].queryset = allowed.select_related("round", "municipality")
+
+    def clean(self):
+        data = super().clean()
+        prize_round = data.get("round") or self.instance.round
+        winner = data.get("winner")
+        if winner is not None and winner.round_id != prize_round.pk:
+            raise forms.ValidationError(_("Vinneren må være nominert i den valgte runden."))
+        if winner is not None and data.get("justification"):
+            try:
+                services.check_decision(
+                    prize_round=prize_round,
+                    winner=winner,
+                    justification=data["justification"],
+                    recorded_by=self.user,
+                )
+            except services.DecisionRefused as refusal:
+                raise forms.ValidationError(str(refusal)) from None
+        return data
+
+
 @admin.register(JuryDecision)
-class JuryDecisionAdmin(ReadOnlyAdmin):
+class JuryDecisionAdmin(admin.ModelAdmin):
+    form = JuryDecisionForm
     list_display = ["round", "winner", "recorded_at", "recorded_by"]
     list_select_related = ["round", "winner__municipality", "recorded_by"]
+    readonly_fields = ["recorded_by", "recorded_at"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        return [*self.readonly_fields, "round"] if obj else self.readonly_fields
+
+    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.user = request.user  # a new form class each request, so this stays per request
+        return form
+
+    def save_model(self, request: HttpRequest, obj: JuryDecision, form, change: bool) -> None:
+        # The service writes the row (and refuses what the form let through, if
+        # the round changed in between); the admin then logs the change.
+        decision = services.record_winner(
+            prize_round=obj.round,
+            winner=form.cleaned_data["winner"],
+            justification=form.cleaned_data["justification"],
+            recorded_by=request.user,
+        )
+        obj.pk = decision.pk
+        obj.recorded_by = decision.recorded_by
+        obj.recorded_at = decision.recorded_at
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

@@ -51,6 +51,7 @@ class Vote(models.Model):
         ordering = ["-cast_at"]
         verbose_name = _("stemme")
         verbose_name_plural = _("stemmer")
+        permissions = [("invalidate_vote", _("Kan ugyldiggjøre stemmer"))]
         constraints = [
             # One person, one vote, guaranteed by the database.
             models.UniqueConstraint(fields=["round", "voter_key"], name="vote_once_per_round"),

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nominees.models import Nomination, Phase, PrizeRound
+from nominees.models import Nomination, Phase, PrizeRound, WinnerRule
 
 from . import tally
 from .models import JuryDecision, Tally, TallyEntry, Vote
@@ -156,6 +156,46 @@ def count_votes(*, prize_round: PrizeRound, counted_by=None, at: datetime | None
     return frozen
 
 
+def allowed_winners(prize_round: PrizeRound):
+    """The nominations the jury may choose: the finalists of the latest tally, or
+    every nominee where the round's rule allows it."""
+    if prize_round.winner_rule == WinnerRule.ALL_NOMINEES:
+        return prize_round.nominations.all()
+    latest = prize_round.tallies.order_by("-counted_at", "-pk").first()
+    if latest is None:
+        return prize_round.nominations.none()
+    return prize_round.nominations.filter(
+        pk__in=latest.entries.filter(finalist=True).values("nomination")
+    )
+
+
+def check_decision(
+    *,
+    prize_round: PrizeRound,
+    winner: Nomination,
+    justification: str,
+    recorded_by=None,
+    at: datetime | None = None,
+) -> None:
+    """Raise DecisionRefused unless this decision may be recorded now."""
+    at = at or timezone.now()
+    if not justification.strip():
+        raise DecisionRefused(_("Juryen må begrunne valget av vinner."))
+    if not allowed_winners(prize_round).filter(pk=winner.pk).exists():
+        if prize_round.winner_rule == WinnerRule.FINALISTS:
+            raise DecisionRefused(_("Vinneren må være en av finalistene i denne runden."))
+        raise DecisionRefused(_("Vinneren må være nominert i denne runden."))
+    announced = (
+        prize_round.winner_announced_at is not None and prize_round.winner_announced_at <= at
+    )
+    is_superuser = recorded_by is not None and recorded_by.is_superuser
+    exists = JuryDecision.objects.filter(round=prize_round).exists()
+    if exists and announced and not is_superuser:
+        raise DecisionRefused(
+            _("Vinneren er kunngjort, og avgjørelsen er låst. Bare en superbruker kan endre den.")
+        )
+
+
 @transaction.atomic
 def record_winner(
     *,
@@ -165,15 +205,23 @@ def record_winner(
     recorded_by=None,
     at: datetime | None = None,
 ) -> JuryDecision:
-    if winner.round_id != prize_round.pk:
-        raise DecisionRefused(_("Vinneren må være nominert i samme runde."))
-    decision = JuryDecision.objects.filter(round=prize_round).first() or JuryDecision(
-        round=prize_round
+    """Record or change the jury's decision. Once the winner is announced the
+    decision is locked; only a superuser can change it then, and the admin log
+    keeps the trace."""
+    at = at or timezone.now()
+    decision = JuryDecision.objects.select_for_update().filter(round=prize_round).first()
+    check_decision(
+        prize_round=prize_round,
+        winner=winner,
+        justification=justification,
+        recorded_by=recorded_by,
+        at=at,
     )
+    decision = decision or JuryDecision(round=prize_round)
     decision.winner = winner
-    decision.justification = justification
+    decision.justification = justification.strip()
     decision.recorded_by = recorded_by
-    decision.recorded_at = at or timezone.now()
+    decision.recorded_at = at
     decision.full_clean()
     decision.save()
     return decision

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from nominees import demo_data
 from nominees.demo_data import NomineeSpec, RoundSpec
-from nominees.models import KeyFigure, Municipality, Nomination, PrizeRound
+from nominees.models import KeyFigure, Municipality, Nomination, PrizeRound, WinnerRule
 
 
 class Command(BaseCommand):
@@ -67,7 +67,14 @@ class Command(BaseCommand):
         # An existing round keeps its title, intro and schedule: staff may have edited them.
         prize_round, created = PrizeRound.objects.get_or_create(
             year=spec["year"],
-            defaults={"title": spec["title"], "intro": spec["intro"], **spec["schedule"]},
+            defaults={
+                "title": spec["title"],
+                "intro": spec["intro"],
+                # The public votes of the archive years are not in this app, so
+                # their winners cannot be checked against a tally here.
+                "winner_rule": WinnerRule.ALL_NOMINEES if spec["winner"] else WinnerRule.FINALISTS,
+                **spec["schedule"],
+            },
         )
         counts["rounds created" if created else "rounds present"] += 1
         return prize_round

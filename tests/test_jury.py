@@ -1,0 +1,153 @@
+from datetime import timedelta
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.urls import reverse
+from django.utils import timezone
+
+from nominees.models import WinnerRule
+from tests.test_counting import SIX, closed_round_with_votes
+from voting import services
+from voting.models import JuryDecision
+
+pytestmark = pytest.mark.django_db
+
+
+def member_of(group: str, username: str):
+    user = get_user_model().objects.create_user(username, password="pw-tests", is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def counted_round():
+    prize_round, nominations = closed_round_with_votes(SIX)
+    services.count_votes(prize_round=prize_round)
+    return prize_round, nominations
+
+
+def decide(client, prize_round, winner, justification="Best resultater over tid."):
+    return client.post(
+        reverse("admin:voting_jurydecision_add"),
+        {"round": prize_round.pk, "winner": winner.pk, "justification": justification},
+    )
+
+
+def test_juror_records_a_finalist_as_winner_and_the_admin_log_keeps_it(client, counted_round):
+    prize_round, nominations = counted_round
+    juror = member_of("Jury", "juror")
+    client.force_login(juror)
+
+    response = decide(client, prize_round, nominations["Randaberg"])
+
+    assert response.status_code == 302
+    decision = JuryDecision.objects.get()
+    assert decision.winner == nominations["Randaberg"]
+    assert decision.recorded_by == juror
+    assert decision.justification == "Best resultater over tid."
+    assert LogEntry.objects.get().user == juror
+
+
+def test_juror_is_offered_only_the_finalists(client, counted_round):
+    client.force_login(member_of("Jury", "juror"))
+
+    form = client.get(reverse("admin:voting_jurydecision_add")).context["adminform"].form
+
+    offered = {n.municipality.name for n in form.fields["winner"].queryset}
+    assert offered == {"Asker", "Randaberg", "Gjøvik"}
+
+
+def test_juror_cannot_choose_a_nominee_who_is_not_a_finalist(client, counted_round):
+    prize_round, nominations = counted_round
+    client.force_login(member_of("Jury", "juror"))
+
+    response = decide(client, prize_round, nominations["Voss"])
+
+    assert response.status_code == 200
+    assert not JuryDecision.objects.exists()
+    with pytest.raises(services.DecisionRefused, match="finalistene"):
+        services.record_winner(
+            prize_round=prize_round, winner=nominations["Voss"], justification="Fordi."
+        )
+    assert not JuryDecision.objects.exists()
+
+
+def test_decision_without_a_justification_is_refused(client, counted_round):
+    prize_round, nominations = counted_round
+    client.force_login(member_of("Jury", "juror"))
+
+    response = decide(client, prize_round, nominations["Asker"], justification="  ")
+
+    assert response.status_code == 200
+    assert not JuryDecision.objects.exists()
+
+
+def test_with_the_all_nominees_rule_the_jury_may_choose_any_nominee(counted_round):
+    prize_round, nominations = counted_round
+    prize_round.winner_rule = WinnerRule.ALL_NOMINEES
+    prize_round.save()
+
+    decision = services.record_winner(
+        prize_round=prize_round, winner=nominations["Voss"], justification="Helheten."
+    )
+
+    assert decision.winner == nominations["Voss"]
+
+
+def test_juror_gets_403_on_the_vote_list(client, counted_round):
+    client.force_login(member_of("Jury", "juror"))
+
+    assert client.get(reverse("admin:voting_vote_changelist")).status_code == 403
+    assert client.get(reverse("admin:nominees_prizeround_changelist")).status_code == 200
+    assert client.get(reverse("admin:voting_tally_changelist")).status_code == 200
+
+
+def test_staff_cannot_record_the_decision(client, counted_round):
+    prize_round, nominations = counted_round
+    client.force_login(member_of("IMDi staff", "staff"))
+
+    assert client.get(reverse("admin:voting_jurydecision_add")).status_code == 403
+    assert decide(client, prize_round, nominations["Asker"]).status_code == 403
+    assert client.get(reverse("admin:voting_vote_changelist")).status_code == 200
+    assert not JuryDecision.objects.exists()
+
+
+def test_decision_is_locked_after_the_announcement_except_for_a_superuser(counted_round):
+    prize_round, nominations = counted_round
+    juror = member_of("Jury", "juror")
+    services.record_winner(
+        prize_round=prize_round,
+        winner=nominations["Asker"],
+        justification="Først.",
+        recorded_by=juror,
+    )
+    after = prize_round.winner_announced_at + timedelta(seconds=1)
+
+    with pytest.raises(services.DecisionRefused, match="låst"):
+        services.record_winner(
+            prize_round=prize_round,
+            winner=nominations["Gjøvik"],
+            justification="Endret.",
+            recorded_by=juror,
+            at=after,
+        )
+    assert JuryDecision.objects.get().winner == nominations["Asker"]
+
+    boss = get_user_model().objects.create_superuser("boss", password="pw-tests")
+    services.record_winner(
+        prize_round=prize_round,
+        winner=nominations["Gjøvik"],
+        justification="Rettet feil.",
+        recorded_by=boss,
+        at=after,
+    )
+    assert JuryDecision.objects.get().winner == nominations["Gjøvik"]
+
+
+def test_before_any_count_the_jury_is_offered_nobody():
+    prize_round, _ = closed_round_with_votes({"Asker": 2})
+
+    assert timezone.now() >= prize_round.voting_closes_at
+    assert not services.allowed_winners(prize_round).exists()
