@@ -336,3 +336,14 @@ DEMO_INTRO = (
     "Dette er en demonstrasjonsrunde. De nominerte og tekstene er hentet fra runden i 2020, "
     "og stemmene her teller ikke i den virkelige prisen."
 )
+
+# A closed demo round a newcomer can count and decide in the admin. The votes
+# are made up for the demonstration, not taken from any real round.
+CLOSED_DEMO_TITLE = "Bosettings- og integreringsprisen {year} (demo, avsluttet)"
+CLOSED_DEMO_INTRO = (
+    "Dette er en avsluttet demonstrasjonsrunde med oppdiktede stemmer, slik at du kan prøve "
+    "opptellingen og juryens avgjørelse i administrasjonen. De nominerte og tekstene er "
+    "hentet fra runden i 2020."
+)
+# Made-up valid votes per municipality number, in the order of NOMINEES_2020.
+CLOSED_DEMO_VOTES = {"3203": 41, "3407": 27, "1127": 33, "1563": 12, "5501": 36, "4621": 19}

@@ -7,11 +7,12 @@ from django.core.management import call_command
 from django.test import Client
 
 from nominees.models import KeyFigure, Municipality, Nomination, Phase, PrizeRound
-from voting.models import JuryDecision
+from voting import services
+from voting.models import JuryDecision, Vote
 
 pytestmark = pytest.mark.django_db
 
-DEMO_MODELS = [Municipality, PrizeRound, Nomination, KeyFigure, JuryDecision]
+DEMO_MODELS = [Municipality, PrizeRound, Nomination, KeyFigure, JuryDecision, Vote]
 
 
 def snapshot() -> str:
@@ -77,3 +78,18 @@ def test_local_admin_is_created_once_and_its_password_printed_once():
     assert admin.check_password(password)
     assert password not in second.getvalue()
     assert get_user_model().objects.count() == 1
+
+
+def test_load_demo_has_a_closed_round_a_newcomer_can_count_and_decide():
+    call_command("load_demo", stdout=StringIO())
+    closed = PrizeRound.objects.get(title__contains="avsluttet")
+
+    assert closed.phase() == Phase.VOTING_CLOSED
+    tally = services.count_votes(prize_round=closed)
+    finalists = tally.entries.filter(finalist=True)
+    assert tally.valid_votes == Vote.objects.filter(round=closed).count() > 0
+    assert finalists.count() == 3
+    decision = services.record_winner(
+        prize_round=closed, winner=finalists.first().nomination, justification="Demo."
+    )
+    assert decision.round == closed

@@ -1,3 +1,4 @@
+import hashlib
 from collections import Counter
 from datetime import datetime, timedelta
 
@@ -21,7 +22,7 @@ class Command(BaseCommand):
         if settings.PRODUCTION:
             raise CommandError("Not in production: the demo round would open a public vote.")
         # Imported here: voting imports nominees, so nominees must not import voting at load.
-        from voting.services import record_winner
+        from voting.services import cast_vote, record_winner
 
         counts: Counter[str] = Counter()
         with transaction.atomic():
@@ -46,8 +47,18 @@ class Command(BaseCommand):
                 )
                 counts["decisions created"] += 1
             self.load_demo_round(municipalities=municipalities, counts=counts)
+            self.load_closed_demo_round(
+                municipalities=municipalities, counts=counts, cast_vote=cast_vote
+            )
 
-        for kind in ("municipalities", "rounds", "nominations", "key figures", "decisions"):
+        for kind in (
+            "municipalities",
+            "rounds",
+            "nominations",
+            "key figures",
+            "decisions",
+            "votes",
+        ):
             self.stdout.write(
                 f"{kind.capitalize()}: {counts[f'{kind} created']} created, "
                 f"{counts[f'{kind} present']} already present."
@@ -113,21 +124,67 @@ class Command(BaseCommand):
         self, *, municipalities: dict[str, Municipality], counts: Counter[str]
     ) -> None:
         now = timezone.localtime().replace(second=0, microsecond=0)
-        existing = PrizeRound.objects.filter(year=now.year).first()
-        if existing is not None:
-            # This year's round may be a real one, or the demo of an earlier run: never add to it.
-            counts["rounds present"] += 1
-            counts["nominations present"] += existing.nominations.count()
-            counts["key figures present"] += KeyFigure.objects.filter(
-                nomination__round=existing
-            ).count()
-            self.stdout.write(f"A round for {now.year} already exists; left as it is.")
+        if self.demo_round_exists(now.year, counts=counts):
             return
         spec = demo_round(now=now)
         prize_round = self.get_or_create_round(spec, counts=counts)
         self.load_nominations(
             prize_round, spec["nominees"], municipalities=municipalities, counts=counts
         )
+
+    def demo_round_exists(self, year: int, *, counts: Counter[str]) -> bool:
+        existing = PrizeRound.objects.filter(year=year).first()
+        if existing is None:
+            return False
+        # That year's round may be a real one, or the demo of an earlier run: never add to it.
+        counts["rounds present"] += 1
+        counts["nominations present"] += existing.nominations.count()
+        counts["key figures present"] += KeyFigure.objects.filter(
+            nomination__round=existing
+        ).count()
+        counts["votes present"] += existing.votes.count()
+        self.stdout.write(f"A round for {year} already exists; left as it is.")
+        return True
+
+    def load_closed_demo_round(
+        self, *, municipalities: dict[str, Municipality], counts: Counter[str], cast_vote
+    ) -> None:
+        now = timezone.localtime().replace(second=0, microsecond=0)
+        year = now.year - 1
+        if self.demo_round_exists(year, counts=counts):
+            return
+        opens = now - timedelta(days=14)
+        spec: RoundSpec = {
+            "year": year,
+            "title": demo_data.CLOSED_DEMO_TITLE.format(year=year),
+            "intro": demo_data.CLOSED_DEMO_INTRO,
+            "schedule": {
+                "nominees_published_at": opens - timedelta(days=7),
+                "voting_opens_at": opens,
+                "voting_closes_at": now - timedelta(hours=1),
+                "finalists_announced_at": now + timedelta(days=7),
+                "winner_announced_at": now + timedelta(days=14),
+            },
+            "nominees": demo_data.NOMINEES_2020,
+            "winner": None,
+        }
+        prize_round = self.get_or_create_round(spec, counts=counts)
+        nominations = self.load_nominations(
+            prize_round, spec["nominees"], municipalities=municipalities, counts=counts
+        )
+        voter = 0
+        for number, votes in demo_data.CLOSED_DEMO_VOTES.items():
+            for _ in range(votes):
+                voter += 1
+                cast_vote(
+                    nomination=nominations[number],
+                    voter_key=hashlib.sha256(f"demo-voter-{year}-{voter}".encode()).hexdigest(),
+                    email_domain="example.no",
+                    network_hash=hashlib.sha256(b"demo-network").hexdigest(),
+                    # While the round was open, spread over its two weeks.
+                    at=opens + timedelta(minutes=voter * 37),
+                )
+        counts["votes created"] += voter
 
 
 def demo_round(*, now: datetime) -> RoundSpec:
