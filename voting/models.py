@@ -151,8 +151,8 @@ class JuryDecision(models.Model):
     recorded_at = models.DateTimeField(_("registrert"))
 
     class Meta:
-        verbose_name = _("juryens avgjørelse")
-        verbose_name_plural = _("juryens avgjørelser")
+        verbose_name = _("juryavgjørelse")
+        verbose_name_plural = _("juryavgjørelser")
 
     def __str__(self) -> str:
         return f"{self.round.year}: {self.winner.municipality.name}"
