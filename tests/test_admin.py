@@ -48,36 +48,38 @@ def test_round_list_and_form_show_the_phase_and_nominations_inline(staff_client)
     assert form.context["inline_admin_formsets"][0].formset.queryset.get() == nomination
 
 
-def test_staff_can_add_a_round_with_six_nominations_in_one_form(staff_client):
-    municipalities = [make_municipality(name=f"K{i}") for i in range(6)]
+def round_form(*, published: str, nominations=(), **fields: str) -> dict[str, str]:
+    """POST data of the admin's round form, as a browser sends it."""
     data = {
         "year": "2031",
         "title": "Bosettings- og integreringsprisen 2031",
         "intro": "",
-        "nominees_published_at_0": "01.02.2031",
+        "nominees_published_at_0": published,
         "nominees_published_at_1": "09:00",
         "voting_opens_at_0": "01.03.2031",
         "voting_opens_at_1": "09:00",
         "voting_closes_at_0": "31.03.2031",
         "voting_closes_at_1": "23:59",
-        "finalists_announced_at_0": "",
-        "finalists_announced_at_1": "",
-        "winner_announced_at_0": "",
-        "winner_announced_at_1": "",
-        "nominations-TOTAL_FORMS": "6",
-        "nominations-INITIAL_FORMS": "0",
-        "nominations-MIN_NUM_FORMS": "0",
-        "nominations-MAX_NUM_FORMS": "1000",
         "finalist_count": "3",
         "winner_rule": "finalists",
-        "tallies-TOTAL_FORMS": "0",
-        "tallies-INITIAL_FORMS": "0",
-        "tallies-MIN_NUM_FORMS": "0",
-        "tallies-MAX_NUM_FORMS": "1000",
+        **fields,
     }
-    for i, municipality in enumerate(municipalities):
+    for prefix, count in (("nominations", len(nominations)), ("tallies", 0)):
+        data |= {
+            f"{prefix}-TOTAL_FORMS": str(count),
+            f"{prefix}-INITIAL_FORMS": "0",
+            f"{prefix}-MIN_NUM_FORMS": "0",
+            f"{prefix}-MAX_NUM_FORMS": "1000",
+        }
+    for i, municipality in enumerate(nominations):
         data[f"nominations-{i}-municipality"] = str(municipality.pk)
         data[f"nominations-{i}-display_order"] = str(i)
+    return data
+
+
+def test_staff_can_add_a_round_with_six_nominations_in_one_form(staff_client):
+    municipalities = [make_municipality(name=f"K{i}") for i in range(6)]
+    data = round_form(published="01.02.2031", nominations=municipalities)
 
     response = staff_client.post(reverse("admin:nominees_prizeround_add"), data)
 
@@ -88,26 +90,7 @@ def test_staff_can_add_a_round_with_six_nominations_in_one_form(staff_client):
 
 
 def test_round_with_schedule_out_of_order_is_refused_in_the_admin(staff_client):
-    data = {
-        "year": "2031",
-        "title": "Prisen 2031",
-        "nominees_published_at_0": "01.04.2031",
-        "nominees_published_at_1": "09:00",
-        "voting_opens_at_0": "01.03.2031",
-        "voting_opens_at_1": "09:00",
-        "voting_closes_at_0": "31.03.2031",
-        "voting_closes_at_1": "23:59",
-        "nominations-TOTAL_FORMS": "0",
-        "nominations-INITIAL_FORMS": "0",
-        "nominations-MIN_NUM_FORMS": "0",
-        "nominations-MAX_NUM_FORMS": "1000",
-        "finalist_count": "3",
-        "winner_rule": "finalists",
-        "tallies-TOTAL_FORMS": "0",
-        "tallies-INITIAL_FORMS": "0",
-        "tallies-MIN_NUM_FORMS": "0",
-        "tallies-MAX_NUM_FORMS": "1000",
-    }
+    data = round_form(published="01.04.2031")
 
     response = staff_client.post(reverse("admin:nominees_prizeround_add"), data)
 
