@@ -164,6 +164,9 @@ class PrizeRound(models.Model):
     def voting_is_open(self, at: datetime | None = None) -> bool:
         return self.phase(at) == Phase.VOTING_OPEN
 
+    def voting_has_closed(self, at: datetime | None = None) -> bool:
+        return self.phase(at) not in (Phase.DRAFT, Phase.NOMINEES_PUBLISHED, Phase.VOTING_OPEN)
+
     def phase_in_words(self, at: datetime | None = None) -> str:
         """The phase as a sentence with its dates, for every public page."""
         phase = self.phase(at)

@@ -2,7 +2,6 @@ import re
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
 
 
 @pytest.fixture(autouse=True)
@@ -23,7 +22,3 @@ def confirm_path(mailoutbox):
         return match.group(1)
 
     return read
-
-
-def on_postgresql() -> bool:
-    return connection.vendor == "postgresql"

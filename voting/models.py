@@ -6,6 +6,18 @@ from django.utils.translation import gettext_lazy as _
 from nominees.models import Nomination, PrizeRound
 
 
+def staff_member(verbose_name: str) -> models.ForeignKey:
+    """Who did something to a row: kept even if the account is later deactivated."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=verbose_name,
+    )
+
+
 class VoteQuerySet(models.QuerySet):
     def valid(self) -> "VoteQuerySet":
         return self.filter(status=Vote.Status.VALID)
@@ -35,14 +47,7 @@ class Vote(models.Model):
         _("status"), max_length=12, choices=Status.choices, default=Status.VALID
     )
     invalidated_reason = models.TextField(_("grunn til ugyldiggjøring"), blank=True)
-    invalidated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("ugyldiggjort av"),
-    )
+    invalidated_by = staff_member(_("ugyldiggjort av"))
     invalidated_at = models.DateTimeField(_("ugyldiggjort"), null=True, blank=True)
 
     objects = VoteQuerySet.as_manager()
@@ -79,14 +84,7 @@ class Tally(models.Model):
         PrizeRound, on_delete=models.PROTECT, related_name="tallies", verbose_name=_("runde")
     )
     counted_at = models.DateTimeField(_("telt"))
-    counted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("telt av"),
-    )
+    counted_by = staff_member(_("telt av"))
     valid_votes = models.PositiveIntegerField(_("gyldige stemmer"))
     invalidated_votes = models.PositiveIntegerField(_("ugyldiggjorte stemmer"))
     seats = models.PositiveSmallIntegerField(_("antall finalister"))
@@ -96,7 +94,6 @@ class Tally(models.Model):
 
     class Meta:
         ordering = ["-counted_at", "-pk"]
-        get_latest_by = "counted_at"
         verbose_name = _("opptelling")
         verbose_name_plural = _("opptellinger")
         permissions = [("count_votes", _("Kan telle opp stemmer"))]
@@ -140,14 +137,7 @@ class JuryDecision(models.Model):
         Nomination, on_delete=models.PROTECT, related_name="+", verbose_name=_("vinner")
     )
     justification = models.TextField(_("juryens begrunnelse"), blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("registrert av"),
-    )
+    recorded_by = staff_member(_("registrert av"))
     recorded_at = models.DateTimeField(_("registrert"))
 
     class Meta:

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nominees.models import Nomination, Phase, PrizeRound, WinnerRule
+from nominees.models import Nomination, PrizeRound, WinnerRule
 
 from . import tally
 from .models import JuryDecision, Tally, TallyEntry, Vote
@@ -54,11 +54,10 @@ def cast_vote(
 ) -> Vote:
     at = at or timezone.now()
     prize_round = nomination.round
-    phase = prize_round.phase(at)
-    if phase != Phase.VOTING_OPEN:
-        if phase in (Phase.DRAFT, Phase.NOMINEES_PUBLISHED):
-            raise VotingNotOpen(_("Avstemningen har ikke åpnet ennå."))
+    if prize_round.voting_has_closed(at):
         raise VotingNotOpen(_("Avstemningen er avsluttet."))
+    if not prize_round.voting_is_open(at):
+        raise VotingNotOpen(_("Avstemningen har ikke åpnet ennå."))
     vote = Vote(
         round=prize_round,
         nomination=nomination,
@@ -112,7 +111,7 @@ def count_votes(*, prize_round: PrizeRound, counted_by=None, at: datetime | None
     over the counted receipts. Counts and digest come from one pass over the
     same rows, so they always describe the same set of votes."""
     at = at or timezone.now()
-    if prize_round.phase(at) in (Phase.DRAFT, Phase.NOMINEES_PUBLISHED, Phase.VOTING_OPEN):
+    if not prize_round.voting_has_closed(at):
         raise CountRefused(_("Stemmene kan telles først når avstemningen er avsluttet."))
     digest = hashlib.sha256()
     per_nomination: Counter[int] = Counter()
@@ -161,7 +160,7 @@ def allowed_winners(prize_round: PrizeRound):
     every nominee where the round's rule allows it."""
     if prize_round.winner_rule == WinnerRule.ALL_NOMINEES:
         return prize_round.nominations.all()
-    latest = prize_round.tallies.order_by("-counted_at", "-pk").first()
+    latest = prize_round.tallies.first()  # newest first, by Tally's ordering
     if latest is None:
         return prize_round.nominations.none()
     return prize_round.nominations.filter(

@@ -47,7 +47,6 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'opptellinger',
                 'ordering': ['-counted_at', '-pk'],
                 'permissions': [('count_votes', 'Kan telle opp stemmer')],
-                'get_latest_by': 'counted_at',
             },
         ),
         migrations.CreateModel(

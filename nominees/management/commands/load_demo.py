@@ -22,7 +22,7 @@ class Command(BaseCommand):
         if settings.PRODUCTION:
             raise CommandError("Not in production: the demo round would open a public vote.")
         # Imported here: voting imports nominees, so nominees must not import voting at load.
-        from voting.services import cast_vote, record_winner
+        from voting.services import record_winner
 
         counts: Counter[str] = Counter()
         with transaction.atomic():
@@ -47,9 +47,7 @@ class Command(BaseCommand):
                 )
                 counts["decisions created"] += 1
             self.load_demo_round(municipalities=municipalities, counts=counts)
-            self.load_closed_demo_round(
-                municipalities=municipalities, counts=counts, cast_vote=cast_vote
-            )
+            self.load_closed_demo_round(municipalities=municipalities, counts=counts)
 
         for kind in (
             "municipalities",
@@ -147,8 +145,10 @@ class Command(BaseCommand):
         return True
 
     def load_closed_demo_round(
-        self, *, municipalities: dict[str, Municipality], counts: Counter[str], cast_vote
+        self, *, municipalities: dict[str, Municipality], counts: Counter[str]
     ) -> None:
+        from voting.services import cast_vote  # see handle()
+
         now = timezone.localtime().replace(second=0, microsecond=0)
         year = now.year - 1
         if self.demo_round_exists(year, counts=counts):
