@@ -7,7 +7,8 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
-from nominees.models import WinnerRule
+from nominees.models import Phase, WinnerRule
+from tests.factories import make_nomination, make_round
 from tests.test_counting import SIX, closed_round_with_votes
 from voting import services
 from voting.models import JuryDecision
@@ -151,3 +152,32 @@ def test_before_any_count_the_jury_is_offered_nobody():
 
     assert timezone.now() >= prize_round.voting_closes_at
     assert not services.allowed_winners(prize_round).exists()
+
+
+def test_decision_without_a_round_is_refused_with_a_message_not_an_error(client, counted_round):
+    _, nominations = counted_round
+    client.force_login(member_of("Jury", "juror"))
+
+    response = client.post(
+        reverse("admin:voting_jurydecision_add"),
+        {"round": "", "winner": nominations["Asker"].pk, "justification": "Fordi."},
+    )
+
+    assert response.status_code == 200
+    assert "round" in response.context["adminform"].form.errors
+    assert not JuryDecision.objects.exists()
+
+
+def test_finalist_of_another_round_cannot_win_this_round(client, counted_round):
+    prize_round, _ = counted_round
+    other = make_round(year=2031, phase=Phase.VOTING_CLOSED)
+    other.winner_rule = WinnerRule.ALL_NOMINEES
+    other.save()
+    stranger = make_nomination(prize_round=other, name="Molde")
+    client.force_login(member_of("Jury", "juror"))
+
+    response = decide(client, prize_round, stranger)
+
+    assert response.status_code == 200
+    assert "finalistene" in response.text
+    assert not JuryDecision.objects.exists()

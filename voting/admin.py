@@ -149,11 +149,10 @@ class JuryDecisionForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        prize_round = data.get("round") or self.instance.round
+        prize_round = data.get("round") if "round" in self.fields else self.instance.round
         winner = data.get("winner")
-        if winner is not None and winner.round_id != prize_round.pk:
-            raise forms.ValidationError(_("Vinneren må være nominert i den valgte runden."))
-        if winner is not None and data.get("justification"):
+        # Fields that failed their own validation already carry a message.
+        if prize_round is not None and winner is not None and data.get("justification"):
             try:
                 services.check_decision(
                     prize_round=prize_round,
