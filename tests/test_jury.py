@@ -181,3 +181,23 @@ def test_finalist_of_another_round_cannot_win_this_round(client, counted_round):
     assert response.status_code == 200
     assert "finalistene" in response.text
     assert not JuryDecision.objects.exists()
+
+
+def test_decisions_are_listed_newest_round_first(client, counted_round):
+    prize_round, nominations = counted_round
+    older = make_round(year=2018, phase=Phase.WINNER_ANNOUNCED)
+    older.winner_rule = WinnerRule.ALL_NOMINEES
+    older.save()
+    services.record_winner(
+        prize_round=older,
+        winner=make_nomination(prize_round=older, name="Bærum"),
+        justification="Arkiv.",
+    )
+    services.record_winner(
+        prize_round=prize_round, winner=nominations["Asker"], justification="Best."
+    )
+    client.force_login(member_of("Jury", "juror"))
+
+    listing = client.get(reverse("admin:voting_jurydecision_changelist"))
+
+    assert [d.round.year for d in listing.context["cl"].result_list] == [2030, 2018]

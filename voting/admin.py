@@ -169,6 +169,7 @@ class JuryDecisionForm(forms.ModelForm):
 class JuryDecisionAdmin(admin.ModelAdmin):
     form = JuryDecisionForm
     list_display = ["round", "winner", "recorded_at", "recorded_by"]
+    ordering = ["-round__year"]
     list_select_related = ["round", "winner__municipality", "recorded_by"]
     readonly_fields = ["recorded_by", "recorded_at"]
 
