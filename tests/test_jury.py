@@ -188,13 +188,14 @@ def test_decisions_are_listed_newest_round_first(client, counted_round):
     older = make_round(year=2018, phase=Phase.WINNER_ANNOUNCED)
     older.winner_rule = WinnerRule.ALL_NOMINEES
     older.save()
+    # Recorded in the other order, so the list cannot simply follow creation.
+    services.record_winner(
+        prize_round=prize_round, winner=nominations["Asker"], justification="Best."
+    )
     services.record_winner(
         prize_round=older,
         winner=make_nomination(prize_round=older, name="Bærum"),
         justification="Arkiv.",
-    )
-    services.record_winner(
-        prize_round=prize_round, winner=nominations["Asker"], justification="Best."
     )
     client.force_login(member_of("Jury", "juror"))
 
