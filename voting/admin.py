@@ -1,14 +1,23 @@
+import csv
+
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.models import CHANGE, LogEntry
-from django.http import HttpRequest
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from nominees.admin import PrizeRoundAdmin
 from nominees.models import Nomination, PrizeRound
 
-from . import services
-from .models import JuryDecision, Tally, TallyEntry, Vote
+from . import integrity, services
+from .models import JuryDecision, Tally, TallyEntry, TieResolution, Vote
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -35,23 +44,23 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
-def log_change(request: HttpRequest, obj, message: str) -> None:
-    """The audit trail: Django's admin log, readable under "Recent actions" and
-    each object's history."""
-    LogEntry.objects.log_actions(
-        user_id=request.user.pk,
-        queryset=[obj],
-        action_flag=CHANGE,
-        change_message=message,
-        single_object=True,
-    )
-
-
 class TallyInline(ReadOnlyInline):
     model = Tally
-    fields = ["counted_at", "counted_by", "valid_votes", "invalidated_votes", "digest"]
+    fields = ["counted_at", "counted_by", "valid_votes", "invalidated_votes", "tie", "digest"]
     readonly_fields = fields
     show_change_link = True
+
+    @admin.display(description=_("likt ved grensen"))
+    def tie(self, tally: Tally) -> str:
+        return tie_state(tally)
+
+
+def tie_state(tally: Tally) -> str:
+    if not tally.has_tie_at_cut:
+        return gettext("Nei")
+    if tally.resolution is None:
+        return gettext("Ja, ikke avgjort: finalistene kan ikke publiseres")
+    return gettext("Ja, avgjort")
 
 
 admin.site.unregister(PrizeRound)
@@ -73,12 +82,16 @@ class RoundAdmin(PrizeRoundAdmin):
             except services.CountRefused as refusal:
                 self.message_user(request, f"{prize_round}: {refusal}", messages.ERROR)
                 continue
-            log_change(
-                request,
-                prize_round,
-                f"Counted: {tally.valid_votes} valid, {tally.invalidated_votes} invalidated, "
-                f"digest {tally.digest}",
-            )
+            if tally.has_tie_at_cut:
+                self.message_user(
+                    request,
+                    _(
+                        "%(round)s: likt antall stemmer ved grensen. Finalistene publiseres "
+                        "ikke før dere har registrert hvem som går videre, og hvorfor."
+                    )
+                    % {"round": prize_round},
+                    messages.WARNING,
+                )
             self.message_user(
                 request,
                 _("%(round)s er talt opp: %(valid)s gyldige stemmer, kontrollsum %(digest)s.")
@@ -89,6 +102,28 @@ class RoundAdmin(PrizeRoundAdmin):
     def has_count_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("voting.count_votes")
 
+    def get_fieldsets(self, request: HttpRequest, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and request.user.has_perm("voting.view_integritycounts"):
+            fieldsets = [*fieldsets, (_("Integritetsrapport"), {"fields": ["integrity_report"]})]
+        return fieldsets
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        return [*super().get_readonly_fields(request, obj), "integrity_report"]
+
+    @admin.display(description=_("rapport"))
+    def integrity_report(self, obj: PrizeRound) -> str:
+        return render_to_string("voting/_integrity_report.html", {"report": integrity.report(obj)})
+
+
+class InvalidationForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Grunn"),
+        help_text=_("Grunnen står i integritetsrapporten som publiseres med resultatet."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+    )
+
 
 @admin.register(Vote)
 class VoteAdmin(ReadOnlyAdmin):
@@ -98,6 +133,47 @@ class VoteAdmin(ReadOnlyAdmin):
     search_fields = ["receipt", "email_domain"]
     date_hierarchy = "cast_at"
     exclude = ["voter_key"]
+    actions = ["invalidate"]
+
+    @admin.action(description=_("Ugyldiggjør valgte stemmer …"), permissions=["invalidate"])
+    def invalidate(self, request: HttpRequest, queryset):
+        """Ask for the reason on a page of its own; the service changes the votes."""
+        form = InvalidationForm(request.POST if "reason" in request.POST else None)
+        if form.is_valid():
+            changed = services.invalidate_votes(
+                votes=queryset, reason=form.cleaned_data["reason"], invalidated_by=request.user
+            )
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d stemme er ugyldiggjort.",
+                    "%(count)d stemmer er ugyldiggjort.",
+                    changed,
+                )
+                % {"count": changed},
+                messages.SUCCESS,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Ugyldiggjør stemmer"),
+            "opts": self.model._meta,
+            "form": form,
+            "votes": queryset.select_related("nomination__municipality"),
+            "valid_count": queryset.valid().count(),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "select_across": request.POST.get("select_across", "0"),
+            "media": self.media,
+        }
+        return TemplateResponse(
+            request,
+            "admin/voting/vote/invalidate.html",
+            context,
+            status=400 if form.errors else 200,
+        )
+
+    def has_invalidate_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("voting.invalidate_vote")
 
 
 class TallyEntryInline(ReadOnlyInline):
@@ -114,11 +190,182 @@ class TallyAdmin(ReadOnlyAdmin):
         "counted_by",
         "valid_votes",
         "invalidated_votes",
+        "tie",
         "digest",
     ]
     list_filter = ["round"]
-    list_select_related = ["round", "counted_by"]
+    list_select_related = ["round", "counted_by", "tie_resolution"]
+    fields = [
+        "round",
+        "counted_at",
+        "counted_by",
+        "seats",
+        "valid_votes",
+        "invalidated_votes",
+        "digest",
+        "tie",
+        "resolution_summary",
+        "resolve",
+        "export",
+    ]
+    readonly_fields = fields
     inlines = [TallyEntryInline]
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        # Links only for those who may follow them.
+        hidden = set()
+        if not request.user.has_perm("voting.add_tieresolution"):
+            hidden.add("resolve")
+        if not request.user.has_perm("voting.export_tally"):
+            hidden.add("export")
+        return [field for field in self.fields if field not in hidden]
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).prefetch_related("entries")
+
+    @admin.display(description=_("likt ved grensen"))
+    def tie(self, tally: Tally) -> str:
+        return tie_state(tally)
+
+    @admin.display(description=_("avgjørelse av likt resultat"))
+    def resolution_summary(self, tally: Tally) -> str:
+        resolution = tally.resolution
+        if resolution is not None:
+            names = ", ".join(n.municipality.name for n in resolution.nominations.all())
+            return format_html(
+                "{}<br>{}", gettext("Går videre: %(names)s") % {"names": names}, resolution.reason
+            )
+        return "–"
+
+    @admin.display(description=_("avgjør likt resultat"))
+    def resolve(self, tally: Tally) -> str:
+        if not tally.has_tie_at_cut or tally.resolution is not None:
+            return "–"
+        url = reverse("admin:voting_tieresolution_add") + f"?tally={tally.pk}"
+        return format_html('<a href="{}">{}</a>', url, gettext("Registrer hvem som går videre"))
+
+    @admin.display(description=_("eksport"))
+    def export(self, tally: Tally) -> str:
+        url = reverse("admin:voting_tally_csv", args=[tally.pk])
+        return format_html('<a href="{}">{}</a>', url, gettext("Last ned som CSV"))
+
+    def get_urls(self):
+        csv_view = self.admin_site.admin_view(self.export_csv)
+        return [path("<int:pk>/csv/", csv_view, name="voting_tally_csv"), *super().get_urls()]
+
+    def export_csv(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if not request.user.has_perm("voting.export_tally"):
+            raise PermissionDenied
+        tally = get_object_or_404(Tally.objects.select_related("round"), pk=pk)
+        finalists = tally.finalist_ids()
+        filename = f"opptelling-{tally.round.year}-{tally.pk}.csv"
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response.write("\ufeff")  # so spreadsheet programs read the file as UTF-8
+        writer = csv.writer(response)
+        writer.writerow(
+            [
+                gettext("runde"),
+                gettext("nominasjon"),
+                gettext("kommunenummer"),
+                gettext("stemmer"),
+                gettext("plass"),
+                gettext("finalist"),
+                gettext("likt ved grensen"),
+                gettext("telt"),
+                gettext("kontrollsum (SHA-256)"),
+            ]
+        )
+        entries = tally.entries.select_related("nomination__municipality")
+        for entry in entries:
+            writer.writerow(
+                [
+                    tally.round.year,
+                    entry.nomination.municipality.name,
+                    entry.nomination.municipality.number,
+                    entry.votes,
+                    entry.rank,
+                    gettext("ja") if entry.nomination_id in finalists else gettext("nei"),
+                    gettext("ja") if entry.tied_at_cut else gettext("nei"),
+                    tally.counted_at.isoformat(),
+                    tally.digest,
+                ]
+            )
+        return response
+
+
+class TieResolutionForm(forms.ModelForm):
+    """Offers the tallies with an open tie and the nominations tied in them."""
+
+    class Meta:
+        model = TieResolution
+        fields = ["tally", "nominations", "reason"]
+        widgets = {"nominations": forms.CheckboxSelectMultiple}
+
+    user = None  # set per request by TieResolutionAdmin.get_form
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        open_ties = Tally.objects.filter(
+            entries__tied_at_cut=True, tie_resolution__isnull=True
+        ).distinct()
+        self.fields["tally"].queryset = open_ties.select_related("round")
+        chosen = self.data.get("tally") or self.initial.get("tally")
+        tied = TallyEntry.objects.filter(tally__in=open_ties, tied_at_cut=True)
+        if chosen and str(chosen).isdigit():
+            tied = tied.filter(tally_id=chosen)
+        self.fields["nominations"].queryset = Nomination.objects.filter(
+            pk__in=tied.values("nomination")
+        ).select_related("municipality")
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            services.check_tie_resolution(
+                tally=data["tally"], nominations=data["nominations"], reason=data["reason"]
+            )
+        except services.TieRefused as refusal:
+            raise forms.ValidationError(str(refusal)) from None
+        return data
+
+
+@admin.register(TieResolution)
+class TieResolutionAdmin(admin.ModelAdmin):
+    form = TieResolutionForm
+    list_display = ["tally", "resolved_at", "resolved_by"]
+    list_select_related = ["tally__round", "resolved_by"]
+    readonly_fields = ["resolved_by", "resolved_at"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        # A recorded resolution is final; a recount makes a new tally to resolve.
+        if obj is not None:
+            return ["tally", "nominations", "reason", *self.readonly_fields]
+        return self.readonly_fields
+
+    def save_model(self, request: HttpRequest, obj: TieResolution, form, change: bool) -> None:
+        resolution = services.resolve_tie(
+            tally=form.cleaned_data["tally"],
+            nominations=form.cleaned_data["nominations"],
+            reason=form.cleaned_data["reason"],
+            resolved_by=request.user,
+        )
+        obj.pk = resolution.pk
+        obj.resolved_by = resolution.resolved_by
+        obj.resolved_at = resolution.resolved_at
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        pass  # the service set the nominations
+
+    def log_addition(self, request, obj, message):
+        pass  # the service wrote the audit entry, with the reason
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
 
 
 class JuryDecisionForm(forms.ModelForm):
@@ -182,8 +429,8 @@ class JuryDecisionAdmin(admin.ModelAdmin):
         return form
 
     def save_model(self, request: HttpRequest, obj: JuryDecision, form, change: bool) -> None:
-        # The service writes the row (and refuses what the form let through, if
-        # the round changed in between); the admin then logs the change.
+        # The service writes the row and its audit entry (and refuses what the
+        # form let through, if the round changed in between).
         decision = services.record_winner(
             prize_round=obj.round,
             winner=form.cleaned_data["winner"],
@@ -196,3 +443,9 @@ class JuryDecisionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+    def log_addition(self, request, obj, message):
+        pass  # the service wrote the audit entry, with the justification
+
+    def log_change(self, request, obj, message):
+        pass  # likewise

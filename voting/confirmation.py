@@ -25,7 +25,9 @@ class Ballot:
 
 
 class LinkExpired(Exception):
-    pass
+    def __init__(self, nomination_id: int | None = None):
+        super().__init__(nomination_id)
+        self.nomination_id = nomination_id
 
 
 class LinkInvalid(Exception):
@@ -47,7 +49,8 @@ def read_token(token: str) -> Ballot:
             token, salt=SALT, max_age=settings.VOTE_CONFIRMATION_MAX_AGE
         )
     except signing.SignatureExpired:
-        raise LinkExpired from None
+        # The signature is good, only old: say which nominee, for the counters.
+        raise LinkExpired(signing.loads(token, salt=SALT)[0]) from None
     except (signing.BadSignature, ValueError, TypeError):
         raise LinkInvalid from None
     return Ballot(nomination_id=nomination_id, voter_key=voter_key, email_domain=email_domain)

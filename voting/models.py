@@ -96,10 +96,43 @@ class Tally(models.Model):
         ordering = ["-counted_at", "-pk"]
         verbose_name = _("opptelling")
         verbose_name_plural = _("opptellinger")
-        permissions = [("count_votes", _("Kan telle opp stemmer"))]
+        permissions = [
+            ("count_votes", _("Kan telle opp stemmer")),
+            ("export_tally", _("Kan eksportere opptellinger som CSV")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.round.year}: {self.digest[:12]}"
+
+    @property
+    def has_tie_at_cut(self) -> bool:
+        return any(entry.tied_at_cut for entry in self.entries.all())
+
+    @property
+    def resolution(self) -> "TieResolution | None":
+        try:
+            return self.tie_resolution
+        except TieResolution.DoesNotExist:
+            return None
+
+    @property
+    def is_settled(self) -> bool:
+        """Finalists may be published: no tie crosses the cut, or staff resolved it."""
+        return not self.has_tie_at_cut or self.resolution is not None
+
+    def finalist_ids(self) -> set[int]:
+        """The finalists: those the count made, plus those a tie resolution let through."""
+        chosen = {entry.nomination_id for entry in self.entries.all() if entry.finalist}
+        if self.resolution is not None:
+            chosen |= {nomination.pk for nomination in self.resolution.nominations.all()}
+        return chosen
+
+    def tied_entries(self) -> list["TallyEntry"]:
+        return [entry for entry in self.entries.all() if entry.tied_at_cut]
+
+    @property
+    def seats_in_tie(self) -> int:
+        return self.seats - sum(1 for entry in self.entries.all() if entry.finalist)
 
 
 class TallyEntry(models.Model):
@@ -125,6 +158,54 @@ class TallyEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.nomination}: {self.votes}"
+
+
+class TieResolution(models.Model):
+    """Staff's decision of which tied nominations go through, and why.
+    Written only by ``voting.services``."""
+
+    tally = models.OneToOneField(
+        Tally,
+        on_delete=models.PROTECT,
+        related_name="tie_resolution",
+        verbose_name=_("opptelling"),
+    )
+    nominations = models.ManyToManyField(
+        Nomination, related_name="+", verbose_name=_("nominasjoner som går videre")
+    )
+    reason = models.TextField(_("begrunnelse"))
+    resolved_by = staff_member(_("avgjort av"))
+    resolved_at = models.DateTimeField(_("avgjort"))
+
+    class Meta:
+        verbose_name = _("avgjørelse av likt resultat")
+        verbose_name_plural = _("avgjørelser av likt resultat")
+
+    def __str__(self) -> str:
+        return str(self.tally)
+
+
+class IntegrityCounts(models.Model):
+    """What happened around a round's votes, as plain counts with nothing
+    personal in them. Only ``voting.integrity`` writes here, with atomic
+    increments."""
+
+    round = models.OneToOneField(
+        PrizeRound, on_delete=models.CASCADE, related_name="integrity", verbose_name=_("runde")
+    )
+    emails_sent = models.PositiveIntegerField(_("bekreftelses-e-poster sendt"), default=0)
+    votes_confirmed = models.PositiveIntegerField(_("stemmer bekreftet"), default=0)
+    repeats_refused = models.PositiveIntegerField(_("gjentatte forsøk avvist"), default=0)
+    links_expired = models.PositiveIntegerField(_("utløpte lenker brukt"), default=0)
+    links_invalid = models.PositiveIntegerField(_("ugyldige lenker brukt"), default=0)
+    rate_limited = models.PositiveIntegerField(_("forespørsler stoppet av fartsgrensen"), default=0)
+
+    class Meta:
+        verbose_name = _("integritetstall")
+        verbose_name_plural = _("integritetstall")
+
+    def __str__(self) -> str:
+        return str(self.round)
 
 
 class JuryDecision(models.Model):

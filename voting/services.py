@@ -8,11 +8,14 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from nominees.models import Nomination, PrizeRound, WinnerRule
 
-from . import tally
-from .models import JuryDecision, Tally, TallyEntry, Vote
+from . import integrity
+from .audit import audit
+from .models import JuryDecision, Tally, TallyEntry, TieResolution, Vote
+from .tally import rank
 
 # Crockford's base32 alphabet: no I, L, O or U, so a receipt read aloud or
 # copied by hand is not misread.
@@ -36,6 +39,10 @@ class DecisionRefused(Exception):
 
 
 class CountRefused(Exception):
+    pass
+
+
+class TieRefused(Exception):
     pass
 
 
@@ -75,8 +82,10 @@ def cast_vote(
     try:
         with transaction.atomic():
             vote.save(force_insert=True)
+            integrity.record(integrity.Event.VOTE_CONFIRMED, round_id=prize_round.pk)
     except IntegrityError:
         if Vote.objects.filter(round=prize_round, voter_key=voter_key).exists():
+            integrity.record(integrity.Event.REPEAT_REFUSED, round_id=prize_round.pk)
             raise AlreadyVoted(_("Du har allerede stemt i denne runden.")) from None
         raise
     return vote
@@ -93,16 +102,17 @@ def invalidate_votes(*, votes, reason: str, invalidated_by, at: datetime | None 
     reason = reason.strip()
     if not reason:
         raise InvalidationRefused(_("Skriv hvorfor stemmene ugyldiggjøres."))
-    return (
-        Vote.objects.filter(pk__in=[vote.pk for vote in votes])
-        .valid()
-        .update(
-            status=Vote.Status.INVALIDATED,
-            invalidated_reason=reason,
-            invalidated_by=invalidated_by,
-            invalidated_at=at or timezone.now(),
-        )
+    changing = list(
+        Vote.objects.select_for_update().filter(pk__in=[vote.pk for vote in votes]).valid()
     )
+    Vote.objects.filter(pk__in=[vote.pk for vote in changing]).update(
+        status=Vote.Status.INVALIDATED,
+        invalidated_reason=reason,
+        invalidated_by=invalidated_by,
+        invalidated_at=at or timezone.now(),
+    )
+    audit(invalidated_by, changing, f"Invalidated. Reason: {reason}")
+    return len(changing)
 
 
 @transaction.atomic
@@ -125,7 +135,7 @@ def count_votes(*, prize_round: PrizeRound, counted_by=None, at: datetime | None
         digest.update(f"{receipt}:{nomination_id}\n".encode())
         per_nomination[nomination_id] += 1
     nomination_ids = prize_round.nominations.values_list("pk", flat=True)
-    ranking = tally.rank(
+    ranking = rank(
         [(pk, per_nomination[pk]) for pk in nomination_ids], seats=prize_round.finalist_count
     )
     frozen = Tally(
@@ -152,7 +162,70 @@ def count_votes(*, prize_round: PrizeRound, counted_by=None, at: datetime | None
         )
         for place in ranking.places
     )
+    audit(
+        counted_by,
+        [prize_round],
+        f"Counted: {frozen.valid_votes} valid, {frozen.invalidated_votes} invalidated, "
+        f"digest {frozen.digest}",
+    )
     return frozen
+
+
+def check_tie_resolution(*, tally: Tally, nominations, reason: str) -> None:
+    """Raise TieRefused unless these nominations may break the tally's tie:
+    only tied ones, exactly as many as the seats the tie left open, with a reason."""
+    if not tally.has_tie_at_cut:
+        raise TieRefused(_("Denne opptellingen har ikke likt resultat ved grensen."))
+    if TieResolution.objects.filter(tally=tally).exists():
+        raise TieRefused(_("Det likte resultatet i denne opptellingen er allerede avgjort."))
+    if not reason.strip():
+        raise TieRefused(_("Skriv hvorfor disse nominasjonene går videre."))
+    tied = {entry.nomination_id for entry in tally.tied_entries()}
+    chosen = {nomination.pk for nomination in nominations}
+    if not chosen <= tied:
+        raise TieRefused(_("Bare nominasjoner med likt resultat ved grensen kan velges."))
+    if len(chosen) != tally.seats_in_tie:
+        raise TieRefused(
+            ngettext(
+                "Velg nøyaktig %(seats)d nominasjon.",
+                "Velg nøyaktig %(seats)d nominasjoner.",
+                tally.seats_in_tie,
+            )
+            % {"seats": tally.seats_in_tie}
+        )
+
+
+@transaction.atomic
+def resolve_tie(
+    *, tally: Tally, nominations, reason: str, resolved_by=None, at: datetime | None = None
+) -> TieResolution:
+    """Record which of the nominations tied at the cut go through, and why."""
+    frozen = Tally.objects.select_for_update().get(pk=tally.pk)
+    check_tie_resolution(tally=frozen, nominations=nominations, reason=reason)
+    reason = reason.strip()
+    resolution = TieResolution.objects.create(
+        tally=frozen, reason=reason, resolved_by=resolved_by, resolved_at=at or timezone.now()
+    )
+    chosen = [nomination.pk for nomination in nominations]
+    resolution.nominations.set(chosen)
+    names = ", ".join(
+        Nomination.objects.filter(pk__in=chosen)
+        .order_by("municipality__name")
+        .values_list("municipality__name", flat=True)
+    )
+    audit(resolved_by, [frozen], f"Tie resolved: {names} go through. Reason: {reason}")
+    return resolution
+
+
+def settled_tally(prize_round: PrizeRound) -> Tally | None:
+    """The latest tally, if its finalists may be used: no tie at the cut, or
+    one staff resolved. None while there is no count or a tie is open."""
+    latest = (
+        prize_round.tallies.prefetch_related("entries", "tie_resolution__nominations")
+        .select_related("tie_resolution")
+        .first()
+    )
+    return latest if latest is not None and latest.is_settled else None
 
 
 def allowed_winners(prize_round: PrizeRound):
@@ -160,12 +233,10 @@ def allowed_winners(prize_round: PrizeRound):
     every nominee where the round's rule allows it."""
     if prize_round.winner_rule == WinnerRule.ALL_NOMINEES:
         return prize_round.nominations.all()
-    latest = prize_round.tallies.first()  # newest first, by Tally's ordering
-    if latest is None:
+    settled = settled_tally(prize_round)
+    if settled is None:
         return prize_round.nominations.none()
-    return prize_round.nominations.filter(
-        pk__in=latest.entries.filter(finalist=True).values("nomination")
-    )
+    return prize_round.nominations.filter(pk__in=settled.finalist_ids())
 
 
 def check_decision(
@@ -216,6 +287,7 @@ def record_winner(
         recorded_by=recorded_by,
         at=at,
     )
+    existing = decision is not None
     decision = decision or JuryDecision(round=prize_round)
     decision.winner = winner
     decision.justification = justification.strip()
@@ -223,4 +295,11 @@ def record_winner(
     decision.recorded_at = at
     decision.full_clean()
     decision.save()
+    announced = (
+        prize_round.winner_announced_at is not None and prize_round.winner_announced_at <= at
+    )
+    message = f"Winner: {winner.municipality.name}. Justification: {decision.justification}"
+    if existing and announced:
+        message = f"Changed after the winner was announced (locked decision). {message}"
+    audit(recorded_by, [decision], message)
     return decision

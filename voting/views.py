@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from nominees.models import Nomination
 from nominees.views import nomination_context, published_nomination
 
-from . import confirmation, identity, services
+from . import confirmation, identity, integrity, services
 from .forms import VoteRequestForm
 from .ratelimits import limit_per_ip
 
@@ -50,6 +50,7 @@ def request_vote(request: HttpRequest, year: int, slug: str) -> HttpResponse:
         logger.error("Confirmation e-mail not sent (%s)", type(error).__name__)
         context = nomination_context(nomination, email=address, refusal=MAIL_FAILED)
         return render(request, "nominees/nomination.html", context, status=503)
+    integrity.record(integrity.Event.EMAIL_SENT, round_id=nomination.round_id)
     return redirect("voting:requested", year=year, slug=slug)
 
 
@@ -70,9 +71,16 @@ def confirm_vote(request: HttpRequest, token: str) -> HttpResponse:
     redirected to: it holds the receipt, which must stay out of URLs."""
     try:
         ballot = confirmation.read_token(token)
-    except confirmation.LinkExpired:
+    except confirmation.LinkExpired as expired:
+        round_id = (
+            Nomination.objects.filter(pk=expired.nomination_id)
+            .values_list("round_id", flat=True)
+            .first()
+        )
+        integrity.record(integrity.Event.LINK_EXPIRED, round_id=round_id)
         return outcome(request, "expired", status=410)
     except confirmation.LinkInvalid:
+        integrity.record(integrity.Event.LINK_INVALID, round_id=integrity.current_round_id())
         return outcome(request, "invalid", status=400)
     nomination = (
         Nomination.objects.published()
@@ -81,6 +89,7 @@ def confirm_vote(request: HttpRequest, token: str) -> HttpResponse:
         .first()
     )
     if nomination is None:
+        integrity.record(integrity.Event.LINK_INVALID, round_id=integrity.current_round_id())
         return outcome(request, "invalid", status=400)
     if request.method != "POST":
         if not nomination.round.voting_is_open():
