@@ -201,6 +201,8 @@ VOTE_CONFIRMATION_MAX_AGE = int(env("VOTE_CONFIRMATION_MAX_AGE", str(24 * 60 * 6
 # what makes one person one vote. Format: "<count>/<s|m|h|d>".
 RATELIMIT_VOTE_REQUEST = env("RATELIMIT_VOTE_REQUEST", "20/m")
 RATELIMIT_VOTE_CONFIRM = env("RATELIMIT_VOTE_CONFIRM", "20/m")
+# Checking a receipt: a guessed receipt must take many tries, a real one only one.
+RATELIMIT_RECEIPT_CHECK = env("RATELIMIT_RECEIPT_CHECK", "30/m")
 
 LOGGING = {
     "version": 1,
