@@ -1,0 +1,336 @@
+"""Staff's tools after the vote: tie resolutions, invalidating votes with a
+reason, the tally CSV, and the audit trail each leaves."""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Group, Permission
+from django.core.management import call_command
+from django.urls import reverse
+
+from tests.test_counting import SIX, closed_round_with_votes
+from tests.test_jury import member_of
+from voting import services
+from voting.models import JuryDecision, Tally, TieResolution, Vote
+
+pytestmark = pytest.mark.django_db
+
+TIED = {"A": 5, "B": 4, "C": 3, "D": 3, "E": 1}
+
+
+@pytest.fixture
+def tied_tally():
+    prize_round, nominations = closed_round_with_votes(TIED)
+    return services.count_votes(prize_round=prize_round), nominations
+
+
+def resolve(client, tally, *nominations, reason="Loddtrekning med to vitner."):
+    return client.post(
+        reverse("admin:voting_tieresolution_add"),
+        {"tally": tally.pk, "nominations": [n.pk for n in nominations], "reason": reason},
+    )
+
+
+# Tie resolution
+
+
+def test_a_tie_at_the_cut_leaves_no_finalists_to_decide_between(tied_tally):
+    tally, _ = tied_tally
+
+    assert not tally.is_settled
+    assert services.settled_tally(tally.round) is None
+    assert not services.allowed_winners(tally.round).exists()
+
+
+def test_staff_resolve_a_tie_in_the_admin_and_the_finalists_are_complete(client, tied_tally):
+    tally, nominations = tied_tally
+    staff = member_of("IMDi staff", "staff")
+    client.force_login(staff)
+
+    response = resolve(client, tally, nominations["D"])
+
+    assert response.status_code == 302
+    resolution = TieResolution.objects.get()
+    assert resolution.resolved_by == staff
+    assert resolution.reason == "Loddtrekning med to vitner."
+    assert set(resolution.nominations.all()) == {nominations["D"]}
+    assert services.settled_tally(tally.round) == tally
+    assert Tally.objects.get().finalist_ids() == {nominations[n].pk for n in "ABD"}
+    entry = LogEntry.objects.get()
+    assert entry.user == staff
+    assert "Loddtrekning med to vitner." in entry.change_message
+    assert nominations["D"].municipality.name in entry.change_message
+
+
+def test_the_add_form_offers_only_the_tied_nominations_of_the_chosen_tally(client, tied_tally):
+    tally, _ = tied_tally
+    client.force_login(member_of("IMDi staff", "staff"))
+
+    form = (
+        client.get(reverse("admin:voting_tieresolution_add") + f"?tally={tally.pk}")
+        .context["adminform"]
+        .form
+    )
+
+    assert {n.municipality.name for n in form.fields["nominations"].queryset} == {"C", "D"}
+    assert list(form.fields["tally"].queryset) == [tally]
+
+
+@pytest.mark.parametrize(
+    ("chosen", "reason", "message"),
+    [
+        (["C", "D"], "Begge?", "Velg nøyaktig 1 nominasjon."),
+        ([], "Ingen?", "Feltet er påkrevet."),
+        (["C"], "   ", "Feltet er påkrevet."),
+    ],
+)
+def test_a_resolution_with_the_wrong_number_or_no_reason_is_refused(
+    client, tied_tally, chosen, reason, message
+):
+    tally, nominations = tied_tally
+    client.force_login(member_of("IMDi staff", "staff"))
+
+    response = resolve(client, tally, *(nominations[n] for n in chosen), reason=reason)
+
+    assert response.status_code == 200
+    assert message in response.text
+    assert not TieResolution.objects.exists()
+    assert not LogEntry.objects.exists()
+
+
+def test_the_service_refuses_a_nomination_that_was_not_tied(tied_tally):
+    tally, nominations = tied_tally
+
+    with pytest.raises(services.TieRefused, match="likt resultat ved grensen"):
+        services.resolve_tie(tally=tally, nominations=[nominations["E"]], reason="Nei.")
+
+    assert not TieResolution.objects.exists()
+
+
+def test_a_tie_is_resolved_only_once(tied_tally):
+    tally, nominations = tied_tally
+    services.resolve_tie(tally=tally, nominations=[nominations["C"]], reason="Loddtrekning.")
+
+    with pytest.raises(services.TieRefused, match="allerede avgjort"):
+        services.resolve_tie(tally=tally, nominations=[nominations["D"]], reason="Igjen.")
+
+    assert TieResolution.objects.get().nominations.get() == nominations["C"]
+
+
+def test_a_tally_without_a_tie_is_settled_and_takes_no_resolution():
+    prize_round, nominations = closed_round_with_votes(SIX)
+    tally = services.count_votes(prize_round=prize_round)
+
+    with pytest.raises(services.TieRefused, match="ikke likt resultat"):
+        services.resolve_tie(tally=tally, nominations=[nominations["Voss"]], reason="Nei.")
+
+    assert services.settled_tally(prize_round) == tally
+    assert not TieResolution.objects.exists()
+
+
+def test_jury_cannot_resolve_a_tie(client, tied_tally):
+    tally, nominations = tied_tally
+    client.force_login(member_of("Jury", "juror"))
+
+    assert resolve(client, tally, nominations["C"]).status_code == 403
+    assert not TieResolution.objects.exists()
+
+
+def test_after_a_resolution_the_jury_chooses_among_the_completed_finalists(client, tied_tally):
+    tally, nominations = tied_tally
+    services.resolve_tie(tally=tally, nominations=[nominations["C"]], reason="Loddtrekning.")
+    client.force_login(member_of("Jury", "juror"))
+
+    form = client.get(reverse("admin:voting_jurydecision_add")).context["adminform"].form
+
+    assert {n.municipality.name for n in form.fields["winner"].queryset} == {"A", "B", "C"}
+
+
+# Invalidating votes in the admin
+
+
+def invalidate(client, votes, **extra):
+    return client.post(
+        reverse("admin:voting_vote_changelist"),
+        {"action": "invalidate", "_selected_action": [v.pk for v in votes], **extra},
+    )
+
+
+def test_invalidation_asks_for_a_reason_first_and_changes_nothing_until_given(client):
+    closed_round_with_votes(SIX)
+    client.force_login(member_of("IMDi staff", "staff"))
+    votes = list(Vote.objects.all()[:3])
+
+    page = invalidate(client, votes)
+
+    assert page.status_code == 200
+    assert "Grunn" in page.text
+    assert all(v.receipt in page.text for v in votes)
+    assert Vote.objects.valid().count() == 15
+
+
+def test_invalidating_selected_votes_with_a_reason_keeps_them_marked_and_logged(client):
+    closed_round_with_votes(SIX)
+    staff = member_of("IMDi staff", "staff")
+    client.force_login(staff)
+    votes = list(Vote.objects.all()[:3])
+
+    response = invalidate(client, votes, reason="Samme nettverk, samme minutt.")
+
+    assert response.status_code == 302
+    assert Vote.objects.count() == 15
+    changed = Vote.objects.filter(status=Vote.Status.INVALIDATED)
+    assert {v.pk for v in changed} == {v.pk for v in votes}
+    assert {v.invalidated_by for v in changed} == {staff}
+    assert {v.invalidated_reason for v in changed} == {"Samme nettverk, samme minutt."}
+    logged = LogEntry.objects.filter(user=staff)
+    assert {int(e.object_id) for e in logged} == {v.pk for v in votes}
+    assert all("Samme nettverk, samme minutt." in e.change_message for e in logged)
+    listing = client.get(reverse("admin:voting_vote_changelist") + "?status__exact=invalidated")
+    assert all(v.receipt in listing.text for v in votes)
+
+
+def test_invalidation_with_an_empty_reason_is_refused_with_a_message(client):
+    closed_round_with_votes(SIX)
+    client.force_login(member_of("IMDi staff", "staff"))
+
+    response = invalidate(client, list(Vote.objects.all()[:2]), reason="  ")
+
+    assert response.status_code == 400
+    assert "Feltet er påkrevet." in response.text
+    assert Vote.objects.valid().count() == 15
+    assert not LogEntry.objects.exists()
+
+
+def test_jury_cannot_invalidate_votes(client):
+    closed_round_with_votes(SIX)
+    client.force_login(member_of("Jury", "juror"))
+
+    response = invalidate(client, list(Vote.objects.all()[:2]), reason="Mistenkelig.")
+
+    assert response.status_code == 403
+    assert Vote.objects.valid().count() == 15
+
+
+# The tally as CSV
+
+
+def read_csv(response) -> list[list[str]]:
+    text = b"".join(response.streaming_content if response.streaming else [response.content])
+    return list(csv.reader(io.StringIO(text.decode("utf-8-sig"))))
+
+
+def test_staff_export_a_tally_as_csv_with_numbers_ranks_finalists_and_digest(client):
+    prize_round, nominations = closed_round_with_votes(SIX)
+    tally = services.count_votes(prize_round=prize_round)
+    client.force_login(member_of("IMDi staff", "staff"))
+
+    response = client.get(reverse("admin:voting_tally_csv", args=[tally.pk]))
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    header, *rows = read_csv(response)
+    assert header[:6] == ["runde", "nominasjon", "kommunenummer", "stemmer", "plass", "finalist"]
+    assert header[-1] == "kontrollsum (SHA-256)"
+    by_name = {row[1]: row for row in rows}
+    assert len(rows) == 6
+    assert by_name["Asker"][2] == nominations["Asker"].municipality.number
+    assert by_name["Asker"][3:6] == ["5", "1", "ja"]
+    assert by_name["Voss"][3:6] == ["2", "4", "nei"]
+    assert {row[-1] for row in rows} == {tally.digest}
+
+
+def test_the_csv_counts_a_tie_resolution_among_the_finalists(client, tied_tally):
+    tally, nominations = tied_tally
+    services.resolve_tie(tally=tally, nominations=[nominations["D"]], reason="Loddtrekning.")
+    client.force_login(member_of("IMDi staff", "staff"))
+
+    _, *rows = read_csv(client.get(reverse("admin:voting_tally_csv", args=[tally.pk])))
+
+    assert {row[1] for row in rows if row[5] == "ja"} == {"A", "B", "D"}
+
+
+def test_jury_sees_the_tally_but_cannot_export_it(client):
+    prize_round, _ = closed_round_with_votes(SIX)
+    tally = services.count_votes(prize_round=prize_round)
+    client.force_login(member_of("Jury", "juror"))
+
+    page = client.get(reverse("admin:voting_tally_change", args=[tally.pk]))
+
+    assert page.status_code == 200
+    assert tally.digest in page.text
+    assert reverse("admin:voting_tally_csv", args=[tally.pk]) not in page.text
+    assert client.get(reverse("admin:voting_tally_csv", args=[tally.pk])).status_code == 403
+
+
+# Roles and the audit trail
+
+
+def test_the_roles_have_exactly_the_permissions_of_the_design():
+    def codes(group: str) -> set[str]:
+        return {
+            f"{p.content_type.app_label}.{p.codename}"
+            for p in Group.objects.get(name=group).permissions.select_related("content_type")
+        }
+
+    staff, jury = codes("IMDi staff"), codes("Jury")
+
+    assert {"voting.invalidate_vote", "voting.count_votes", "voting.export_tally"} <= staff
+    assert {"voting.add_tieresolution", "voting.view_vote"} <= staff
+    assert not {p for p in staff if p.endswith("_jurydecision") and not p.startswith("voting.view")}
+    assert not {
+        p for p in staff if p.startswith(("voting.change_", "voting.delete_", "voting.add_vote"))
+    }
+    assert jury == {
+        "nominees.view_prizeround",
+        "nominees.view_nomination",
+        "nominees.view_municipality",
+        "voting.view_tally",
+        "voting.view_tieresolution",
+        "voting.view_jurydecision",
+        "voting.add_jurydecision",
+        "voting.change_jurydecision",
+    }
+    assert Permission.objects.filter(codename="export_tally").exists()
+
+
+def test_a_superuser_changing_a_locked_decision_outside_the_admin_leaves_a_trace(
+    caplog, django_user_model
+):
+    prize_round, nominations = closed_round_with_votes(SIX)
+    services.count_votes(prize_round=prize_round)
+    services.record_winner(
+        prize_round=prize_round, winner=nominations["Asker"], justification="Først."
+    )
+    boss = django_user_model.objects.create_superuser("boss", password="pw-tests")
+    after = prize_round.winner_announced_at + timedelta(seconds=1)
+
+    with caplog.at_level("INFO", logger="voting.audit"):
+        services.record_winner(
+            prize_round=prize_round,
+            winner=nominations["Gjøvik"],
+            justification="Rettet en feil i registreringen.",
+            recorded_by=boss,
+            at=after,
+        )
+
+    entry = LogEntry.objects.get(user=boss)
+    assert entry.object_id == str(JuryDecision.objects.get().pk)
+    assert "locked" in entry.change_message
+    assert "Rettet en feil i registreringen." in entry.change_message
+    assert any("locked" in record.getMessage() for record in caplog.records)
+
+
+def test_a_count_from_the_command_line_is_in_the_audit_trail(django_user_model):
+    closed_round_with_votes(SIX)
+    staff = django_user_model.objects.create_user("kari", is_staff=True)
+
+    call_command("count_votes", "2030", "--user", "kari", stdout=io.StringIO())
+
+    entry = LogEntry.objects.get()
+    assert entry.user == staff
+    assert Tally.objects.get().digest in entry.change_message
