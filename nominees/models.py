@@ -76,10 +76,13 @@ class WinnerRule(models.TextChoices):
 
 class PrizeRoundQuerySet(models.QuerySet):
     def published(self, at: datetime | None = None) -> "PrizeRoundQuerySet":
-        return self.filter(nominees_published_at__lte=at or timezone.now())
+        """Rounds the public may see: nominees published, or, for archive rounds from
+        before this app that have only a winner date, the winner announced."""
+        at = at or timezone.now()
+        return self.filter(Q(nominees_published_at__lte=at) | Q(winner_announced_at__lte=at))
 
     def current(self, at: datetime | None = None) -> "PrizeRound | None":
-        """The round the public page is about: the newest one with published nominees."""
+        """The round the public page is about: the newest public one."""
         return self.published(at).order_by("-year").first()
 
 
