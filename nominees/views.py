@@ -1,8 +1,15 @@
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
+
+# The result (tallies, the jury's decision) is voting's; the pages that show it
+# are here. Views load after every app, so this import does not make a cycle,
+# and the models still depend one way only: voting on nominees.
+from voting import results
 
 from .models import Nomination, PrizeRound
 
@@ -11,16 +18,22 @@ def nominations_of(prize_round: PrizeRound):
     return prize_round.nominations.select_related("municipality").prefetch_related("key_figures")
 
 
-def round_context(prize_round: PrizeRound | None) -> dict[str, Any]:
+def round_context(prize_round: PrizeRound | None, *, at: datetime) -> dict[str, Any]:
+    if prize_round is None:
+        return {"round": None, "nominations": []}
     return {
         "round": prize_round,
-        "nominations": nominations_of(prize_round) if prize_round else [],
+        "nominations": nominations_of(prize_round),
+        "voting_is_open": prize_round.voting_is_open(at),
+        "result": results.for_round(prize_round, at=at, with_report=True),
     }
 
 
 def published_nomination(year: int, slug: str) -> Nomination:
     return get_object_or_404(
-        Nomination.objects.published().select_related("round", "municipality"),
+        Nomination.objects.filter(round__in=PrizeRound.objects.published()).select_related(
+            "round", "municipality"
+        ),
         round__year=year,
         municipality__slug=slug,
     )
@@ -28,11 +41,14 @@ def published_nomination(year: int, slug: str) -> Nomination:
 
 def nomination_context(nomination: Nomination, **extra: Any) -> dict[str, Any]:
     """What the nominee page shows; the vote views reuse it to show form errors."""
+    result = results.for_round(nomination.round)
     return {
         "nomination": nomination,
         "round": nomination.round,
         "key_figures": nomination.key_figures.all(),
         "voting_is_open": nomination.round.voting_is_open(),
+        "is_winner": result.is_winner(nomination),
+        "is_finalist": result.is_finalist(nomination),
         "email": "",
         "email_errors": [],
         **extra,
@@ -41,16 +57,24 @@ def nomination_context(nomination: Nomination, **extra: Any) -> dict[str, Any]:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "nominees/round.html", round_context(PrizeRound.objects.current()))
+    now = timezone.now()
+    context = round_context(PrizeRound.objects.current(now), at=now)
+    return render(request, "nominees/round.html", context)
 
 
 @require_GET
 def round_page(request: HttpRequest, year: int) -> HttpResponse:
-    prize_round = get_object_or_404(PrizeRound.objects.published(), year=year)
-    return render(request, "nominees/round.html", round_context(prize_round))
+    now = timezone.now()
+    prize_round = get_object_or_404(PrizeRound.objects.published(now), year=year)
+    return render(request, "nominees/round.html", round_context(prize_round, at=now))
 
 
 @require_GET
 def nomination_page(request: HttpRequest, year: int, slug: str) -> HttpResponse:
     nomination = published_nomination(year, slug)
     return render(request, "nominees/nomination.html", nomination_context(nomination))
+
+
+@require_GET
+def archive(request: HttpRequest) -> HttpResponse:
+    return render(request, "nominees/archive.html", {"rounds": results.archive()})

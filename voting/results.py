@@ -1,0 +1,105 @@
+"""What the public may see of a round's result at a given moment: the finalists
+from "finalists announced at", if a settled tally exists, and the winner from
+"winner announced at". Every public page asks here, so the time gate is in one
+place and nothing of the result reaches a template before its time."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.utils import timezone
+
+from nominees.models import Nomination, PrizeRound
+
+from . import integrity, services
+from .models import JuryDecision, Tally
+
+
+def announced(moment: datetime | None, at: datetime) -> bool:
+    return moment is not None and moment <= at
+
+
+@dataclass(frozen=True)
+class Finalist:
+    nomination: Nomination
+    rank: int
+    # Only when the round publishes its vote counts; None otherwise.
+    votes: int | None
+    share: float | None  # per cent of the valid votes
+
+
+@dataclass(frozen=True)
+class RoundResult:
+    finalists_due: bool
+    tally: Tally | None = None
+    finalists: list[Finalist] = field(default_factory=list)
+    decision: JuryDecision | None = None
+    report: integrity.Report | None = None
+
+    @property
+    def count_pending(self) -> bool:
+        """The finalists are due but there is no settled count to show yet. Says
+        nothing about why: an open tie is not for the public to see."""
+        return self.finalists_due and self.tally is None
+
+    @property
+    def is_public(self) -> bool:
+        return self.tally is not None or self.decision is not None
+
+    def is_finalist(self, nomination: Nomination) -> bool:
+        return any(finalist.nomination.pk == nomination.pk for finalist in self.finalists)
+
+    def is_winner(self, nomination: Nomination) -> bool:
+        return self.decision is not None and self.decision.winner_id == nomination.pk
+
+
+def for_round(
+    prize_round: PrizeRound, *, at: datetime | None = None, with_report: bool = False
+) -> RoundResult:
+    at = at or timezone.now()
+    decision = None
+    if announced(prize_round.winner_announced_at, at):
+        decision = (
+            JuryDecision.objects.filter(round=prize_round)
+            .select_related("winner__municipality")
+            .first()
+        )
+    if not announced(prize_round.finalists_announced_at, at):
+        return RoundResult(finalists_due=False, decision=decision)
+    tally = services.settled_tally(prize_round)
+    if tally is None:
+        return RoundResult(finalists_due=True, decision=decision)
+    return RoundResult(
+        finalists_due=True,
+        tally=tally,
+        finalists=finalists_of(tally, with_counts=prize_round.publish_vote_counts),
+        decision=decision,
+        report=integrity.report(prize_round) if with_report else None,
+    )
+
+
+def finalists_of(tally: Tally, *, with_counts: bool) -> list[Finalist]:
+    nominations = Nomination.objects.select_related("municipality").in_bulk(tally.finalist_ids())
+    entries = sorted(
+        (entry for entry in tally.entries.all() if entry.nomination_id in nominations),
+        key=lambda entry: (entry.rank, nominations[entry.nomination_id].municipality.name),
+    )
+    return [
+        Finalist(
+            nomination=nominations[entry.nomination_id],
+            rank=entry.rank,
+            votes=entry.votes if with_counts else None,
+            share=(100 * entry.votes / tally.valid_votes if tally.valid_votes else 0.0)
+            if with_counts
+            else None,
+        )
+        for entry in entries
+    ]
+
+
+def archive(*, at: datetime | None = None) -> list[tuple[PrizeRound, RoundResult]]:
+    """Every public round, newest first, with what may be shown of its result."""
+    at = at or timezone.now()
+    return [
+        (prize_round, for_round(prize_round, at=at))
+        for prize_round in PrizeRound.objects.published(at).order_by("-year")
+    ]
