@@ -8,4 +8,5 @@ urlpatterns = [
     path("<int:year>/<slug:slug>/stem/", views.request_vote, name="request"),
     path("<int:year>/<slug:slug>/stem/sendt/", views.vote_requested, name="requested"),
     path("stem/bekreft/<str:token>/", views.confirm_vote, name="confirm"),
+    path("kvittering/", views.receipt_check, name="receipt"),
 ]

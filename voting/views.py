@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from nominees.models import Nomination
 from nominees.views import nomination_context, published_nomination
 
-from . import confirmation, identity, integrity, services
+from . import confirmation, identity, integrity, receipts, services
 from .forms import VoteRequestForm
 from .ratelimits import limit_per_ip
 
@@ -128,3 +128,18 @@ def outcome(request: HttpRequest, result: str, *, status: int = 200, **context) 
     if "nomination" in context:
         context["round"] = context["nomination"].round
     return render(request, "voting/outcome.html", context, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@limit_per_ip("receipt-check", "RATELIMIT_RECEIPT_CHECK")
+def receipt_check(request: HttpRequest) -> HttpResponse:
+    """Check a receipt against the published count: counted, invalidated, not
+    counted yet or unknown, never for whom. The answer is rendered, not
+    redirected to, so the code stays out of URLs."""
+    if request.method != "POST":
+        return render(request, "voting/receipt.html", {"form": receipts.ReceiptForm()})
+    form = receipts.ReceiptForm(request.POST)
+    if not form.is_valid():
+        return render(request, "voting/receipt.html", {"form": form}, status=400)
+    check = receipts.check_receipt(form.cleaned_data["receipt"])
+    return render(request, "voting/receipt_outcome.html", {"check": check, "round": check.round})
