@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from nominees.admin import PrizeRoundAdmin
 from nominees.models import Nomination, PrizeRound
 
-from . import integrity, services
+from . import integrity, review, services
 from .models import JuryDecision, Tally, TallyEntry, TieResolution, Vote
 
 
@@ -102,14 +102,46 @@ class RoundAdmin(PrizeRoundAdmin):
     def has_count_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("voting.count_votes")
 
+    def get_urls(self):
+        review_view = self.admin_site.admin_view(self.review_view)
+        return [
+            path("<int:pk>/review/", review_view, name="nominees_prizeround_review"),
+            *super().get_urls(),
+        ]
+
+    def review_view(self, request: HttpRequest, pk: int) -> TemplateResponse:
+        """Votes over time, per nominee, and the largest clusters, each cluster
+        linking to its votes in the vote list, where staff invalidate with a reason."""
+        if not request.user.has_perm("voting.view_vote"):
+            raise PermissionDenied
+        prize_round = get_object_or_404(PrizeRound, pk=pk)
+        votes_url = reverse("admin:voting_vote_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Gjennomgang av stemmene: %(round)s") % {"round": prize_round},
+            "opts": self.model._meta,
+            "original": prize_round,
+            "round": prize_round,
+            "review": review.review(prize_round),
+            "round_votes_url": f"{votes_url}?round__id__exact={prize_round.pk}",
+        }
+        return TemplateResponse(request, "admin/voting/review.html", context)
+
+    @admin.display(description=_("gjennomgang"))
+    def review_link(self, obj: PrizeRound) -> str:
+        url = reverse("admin:nominees_prizeround_review", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, gettext("Stemmer over tid og klynger"))
+
     def get_fieldsets(self, request: HttpRequest, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and request.user.has_perm("voting.view_vote"):
+            fieldsets = [*fieldsets, (_("Stemmene"), {"fields": ["review_link"]})]
         if obj is not None and request.user.has_perm("voting.view_integritycounts"):
             fieldsets = [*fieldsets, (_("Integritetsrapport"), {"fields": ["integrity_report"]})]
         return fieldsets
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
-        return [*super().get_readonly_fields(request, obj), "integrity_report"]
+        return [*super().get_readonly_fields(request, obj), "integrity_report", "review_link"]
 
     @admin.display(description=_("rapport"))
     def integrity_report(self, obj: PrizeRound) -> str:

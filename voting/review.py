@@ -1,0 +1,159 @@
+"""The fraud review of a round for staff: votes over time, per nominee, and
+the largest clusters by network and by e-mail domain. Charts are plain SVG
+drawn on the server, with the same numbers in a table beside them."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+
+from django.db.models import Count, Q
+from django.db.models.functions import TruncDay, TruncHour
+from django.utils import timezone
+
+from nominees.models import PrizeRound
+
+from .models import Vote
+
+CHART_WIDTH = 960
+CHART_HEIGHT = 200
+# Hourly bars while they stay readable; longer rounds are shown per day.
+MAX_HOURLY_BUCKETS = 24 * 7
+CLUSTERS_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class Bar:
+    start: datetime
+    votes: int
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+@dataclass(frozen=True)
+class BarChart:
+    bars: list[Bar]
+    peak: int
+    total: int
+    width: int = CHART_WIDTH
+    height: int = CHART_HEIGHT
+
+
+@dataclass(frozen=True)
+class Cluster:
+    key: str
+    votes: int
+    valid: int
+    nominees: int
+
+
+@dataclass(frozen=True)
+class Review:
+    by_hour: bool
+    overall: BarChart
+    per_nominee: list[tuple[str, BarChart]]
+    networks: list[Cluster]
+    domains: list[Cluster]
+
+    @property
+    def label_format(self) -> str:
+        return "j. F Y H.i" if self.by_hour else "j. F Y"
+
+    @property
+    def short_label_format(self) -> str:
+        return "j. M H.i" if self.by_hour else "j. M"
+
+    @property
+    def nominee_rows(self) -> list[tuple[datetime, list[int]]]:
+        """The per-nominee charts as table rows: one per bucket, a column per nominee."""
+        columns = [chart.bars for _, chart in self.per_nominee]
+        return [
+            (bar.start, [column[index].votes for column in columns])
+            for index, bar in enumerate(self.overall.bars)
+        ]
+
+
+def chart(buckets: list[datetime], counts: dict[datetime, int], peak: int) -> BarChart:
+    slot = CHART_WIDTH / max(1, len(buckets))
+    bars = []
+    for index, start in enumerate(buckets):
+        votes = counts.get(start, 0)
+        height = CHART_HEIGHT * votes / peak if peak else 0
+        bars.append(
+            Bar(
+                start=start,
+                votes=votes,
+                x=round(index * slot, 2),
+                y=round(CHART_HEIGHT - height, 2),
+                width=round(max(1.0, slot * 0.85), 2),
+                height=round(height, 2),
+            )
+        )
+    return BarChart(bars=bars, peak=peak, total=sum(counts.values()))
+
+
+def time_buckets(first: datetime, last: datetime, *, by_hour: bool) -> list[datetime]:
+    """Every bucket from the first to the last, empty ones included, in UTC.
+    Days are Norwegian calendar days, 23 or 25 hours long when the clocks change."""
+    if by_hour:
+        hours = int((last - first) / timedelta(hours=1))
+        return [first + timedelta(hours=n) for n in range(hours + 1)]
+    first_day, last_day = timezone.localdate(first), timezone.localdate(last)
+    return [
+        timezone.make_aware(datetime.combine(first_day + timedelta(days=n), time.min)).astimezone(
+            UTC
+        )
+        for n in range((last_day - first_day).days + 1)
+    ]
+
+
+def clusters(votes, field: str) -> list[Cluster]:
+    rows = (
+        votes.values(field)
+        .annotate(
+            votes=Count("pk"),
+            valid=Count("pk", filter=Q(status=Vote.Status.VALID)),
+            nominees=Count("nomination", distinct=True),
+        )
+        .filter(votes__gt=1)
+        .order_by("-votes", field)[:CLUSTERS_SHOWN]
+    )
+    return [Cluster(row[field], row["votes"], row["valid"], row["nominees"]) for row in rows]
+
+
+def review(prize_round: PrizeRound) -> Review:
+    votes = Vote.objects.filter(round=prize_round)
+    first = votes.order_by("cast_at").values_list("cast_at", flat=True).first()
+    last = votes.order_by("-cast_at").values_list("cast_at", flat=True).first()
+    by_hour = first is None or last - first <= timedelta(hours=MAX_HOURLY_BUCKETS)
+    trunc = TruncHour if by_hour else TruncDay  # in Norwegian time, the current time zone
+    rows = list(
+        votes.annotate(bucket=trunc("cast_at"))
+        .values("bucket", "nomination__municipality__name")
+        .annotate(votes=Count("pk"))
+        .order_by("bucket")
+    )
+    overall: dict[datetime, int] = {}
+    per_nominee: dict[str, dict[datetime, int]] = {
+        name: {}
+        for name in prize_round.nominations.order_by("municipality__name").values_list(
+            "municipality__name", flat=True
+        )
+    }
+    for row in rows:
+        bucket = row["bucket"].astimezone(UTC)  # compared and hashed as instants
+        overall[bucket] = overall.get(bucket, 0) + row["votes"]
+        nominee = per_nominee.setdefault(row["nomination__municipality__name"], {})
+        nominee[bucket] = row["votes"]
+    buckets = time_buckets(min(overall), max(overall), by_hour=by_hour) if overall else []
+    peak_nominee = max((max(c.values(), default=0) for c in per_nominee.values()), default=0)
+    return Review(
+        by_hour=by_hour,
+        overall=chart(buckets, overall, max(overall.values(), default=0)),
+        # One scale for every nominee, so their bars can be compared.
+        per_nominee=[
+            (name, chart(buckets, counts, peak_nominee)) for name, counts in per_nominee.items()
+        ],
+        networks=clusters(votes, "network_hash"),
+        domains=clusters(votes, "email_domain"),
+    )
