@@ -1,0 +1,320 @@
+"""The public result pages, one second either side of each announcement time."""
+
+import re
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from unittest import mock
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+
+from nominees.models import Nomination, Phase, PrizeRound, WinnerRule
+from tests.factories import make_nomination, make_round
+from voting import services
+from voting.models import JuryDecision, Tally, TieResolution, Vote
+
+pytestmark = pytest.mark.django_db
+
+SECOND = timedelta(seconds=1)
+MINUTE = timedelta(minutes=1)
+VOTES = {"Asker": 5, "Randaberg": 4, "Gjøvik": 3, "Voss": 2, "Sunndal": 1}
+JUSTIFICATION = "Juryen la vekt på det lange samarbeidet med frivillige lag."
+FINALISTS_HEADING = "Finalistene fra avstemningen"
+WINNER_HEADING = "Vinneren av prisen for 2030"
+PENDING = "Finalistene publiseres her så snart opptellingen er ferdig."
+
+
+@contextmanager
+def frozen_at(moment: datetime):
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        yield
+
+
+def round_with_votes(
+    votes: dict[str, int], *, year: int = 2030, publish_vote_counts: bool = False
+) -> tuple[PrizeRound, dict[str, Nomination], dict[str, list[Vote]]]:
+    """A round with voting open now, the given votes per nominee, and finalists
+    and winner announced one and two days after voting closes."""
+    prize_round = make_round(year=year, phase=Phase.VOTING_OPEN)
+    prize_round.publish_vote_counts = publish_vote_counts
+    prize_round.save()
+    nominations = {name: make_nomination(prize_round=prize_round, name=name) for name in votes}
+    cast: dict[str, list[Vote]] = {name: [] for name in votes}
+    for name, count in votes.items():
+        for _ in range(count):
+            cast[name].append(
+                services.cast_vote(
+                    nomination=nominations[name],
+                    voter_key=f"{year}-{Vote.objects.count():059d}",
+                    email_domain="example.no",
+                    network_hash="n",
+                )
+            )
+    return prize_round, nominations, cast
+
+
+def count(prize_round: PrizeRound) -> Tally:
+    return services.count_votes(prize_round=prize_round, at=prize_round.voting_closes_at + MINUTE)
+
+
+def decide(prize_round: PrizeRound, winner: Nomination) -> JuryDecision:
+    return services.record_winner(
+        prize_round=prize_round,
+        winner=winner,
+        justification=JUSTIFICATION,
+        at=prize_round.finalists_announced_at + MINUTE,
+    )
+
+
+def decided_round(*, publish_vote_counts: bool = False):
+    prize_round, nominations, _ = round_with_votes(VOTES, publish_vote_counts=publish_vote_counts)
+    tally = count(prize_round)
+    decide(prize_round, nominations["Randaberg"])
+    return prize_round, nominations, tally
+
+
+def finalists_list(text: str) -> list[str]:
+    section = re.search(r'<ol class="finalists">(.*?)</ol>', text, re.S)
+    if section is None:
+        return []
+    return re.findall(r'class="finalist__name"[^>]*>([^<]+)<', section.group(1))
+
+
+ROUND_PAGES = ["/2030/", "/"]
+
+
+@pytest.mark.parametrize("path", ROUND_PAGES)
+def test_one_second_before_the_finalists_nothing_of_the_result_is_shown(client, path):
+    prize_round, _, tally = decided_round(publish_vote_counts=True)
+
+    with frozen_at(prize_round.finalists_announced_at - SECOND):
+        page = client.get(path)
+
+    assert page.status_code == 200
+    assert "Asker" in page.text  # the nominees are listed, just not as finalists
+    assert 'id="result-heading"' not in page.text
+    assert FINALISTS_HEADING not in page.text
+    assert finalists_list(page.text) == []
+    assert tally.digest not in page.text
+    assert "av de gyldige" not in page.text
+    assert "ble bekreftet" not in page.text
+    assert JUSTIFICATION not in page.text
+    assert PENDING not in page.text
+
+
+@pytest.mark.parametrize("path", ROUND_PAGES)
+def test_one_second_after_the_finalists_they_are_shown_by_rank_with_digest_and_report(client, path):
+    prize_round, _, tally = decided_round()
+
+    with frozen_at(prize_round.finalists_announced_at + SECOND):
+        page = client.get(path)
+
+    assert page.status_code == 200
+    assert finalists_list(page.text) == ["Asker", "Randaberg", "Gjøvik"]
+    assert tally.digest in page.text
+    assert "15 stemmer ble bekreftet." in page.text
+    assert "Med kvitteringskoden din kan du sjekke" in page.text
+    assert reverse("voting:receipt") in page.text
+    # The winner waits for its own moment.
+    assert WINNER_HEADING not in page.text
+    assert JUSTIFICATION not in page.text
+
+
+def test_finalists_are_shown_at_the_exact_moment_of_their_announcement(client):
+    prize_round, _, _ = decided_round()
+
+    with frozen_at(prize_round.finalists_announced_at):
+        page = client.get("/2030/")
+
+    assert finalists_list(page.text) == ["Asker", "Randaberg", "Gjøvik"]
+
+
+def test_vote_counts_and_shares_are_shown_only_when_the_round_publishes_them(client):
+    prize_round, _, _ = decided_round(publish_vote_counts=False)
+    with frozen_at(prize_round.winner_announced_at + SECOND):
+        hidden = client.get("/2030/")
+    PrizeRound.objects.filter(pk=prize_round.pk).update(publish_vote_counts=True)
+    with frozen_at(prize_round.winner_announced_at + SECOND):
+        shown = client.get("/2030/")
+
+    assert finalists_list(hidden.text) == ["Asker", "Randaberg", "Gjøvik"]
+    assert "av de gyldige" not in hidden.text
+    assert "5 stemmer (33,3\u00a0% av de gyldige)" in shown.text
+    assert "4 stemmer (26,7\u00a0% av de gyldige)" in shown.text
+    assert "3 stemmer (20,0\u00a0% av de gyldige)" in shown.text
+    # The nominees left out are not given a count either.
+    assert "2 stemmer" not in shown.text
+    assert "1 stemme (" not in shown.text
+
+
+@pytest.mark.parametrize("path", ROUND_PAGES)
+def test_winner_and_justification_appear_one_second_after_the_announcement_not_before(client, path):
+    prize_round, _, _ = decided_round()
+
+    with frozen_at(prize_round.winner_announced_at - SECOND):
+        before = client.get(path)
+    with frozen_at(prize_round.winner_announced_at + SECOND):
+        after = client.get(path)
+
+    assert WINNER_HEADING not in before.text
+    assert JUSTIFICATION not in before.text
+    assert WINNER_HEADING in after.text
+    assert JUSTIFICATION in after.text
+    winner = re.search(r'class="winner__name"><a [^>]*>([^<]+)<', after.text)
+    assert winner and winner.group(1) == "Randaberg"
+
+
+def test_an_open_tie_at_the_cut_shows_no_finalists_and_does_not_say_why(client):
+    prize_round, _, _ = round_with_votes({"A": 3, "B": 2, "C": 1, "D": 1})
+    tally = count(prize_round)
+    assert tally.has_tie_at_cut
+
+    with frozen_at(prize_round.finalists_announced_at + SECOND):
+        page = client.get("/2030/")
+
+    assert page.status_code == 200
+    assert PENDING in page.text
+    assert finalists_list(page.text) == []
+    assert tally.digest not in page.text
+    assert "likt" not in page.text.lower()
+    assert "uavgjort" not in page.text.lower()
+
+
+def test_a_resolved_tie_shows_the_finalists_staff_let_through(client):
+    prize_round, nominations, _ = round_with_votes({"A": 3, "B": 2, "C": 1, "D": 1})
+    tally = count(prize_round)
+    services.resolve_tie(tally=tally, nominations=[nominations["D"]], reason="Loddtrekning.")
+
+    with frozen_at(prize_round.finalists_announced_at + SECOND):
+        page = client.get("/2030/")
+
+    assert TieResolution.objects.filter(tally=tally).exists()
+    assert finalists_list(page.text) == ["A", "B", "D"]
+    assert PENDING not in page.text
+
+
+def test_finalists_due_without_any_count_say_the_result_comes_when_counted(client):
+    prize_round, _, _ = round_with_votes(VOTES)
+
+    with frozen_at(prize_round.finalists_announced_at + SECOND):
+        page = client.get("/2030/")
+
+    assert Tally.objects.count() == 0
+    assert PENDING in page.text
+    assert finalists_list(page.text) == []
+
+
+def test_nominee_page_badges_follow_their_announcement_times(client):
+    prize_round, nominations, _ = decided_round()
+    asker, randaberg, voss = (nominations[name] for name in ("Asker", "Randaberg", "Voss"))
+
+    with frozen_at(prize_round.finalists_announced_at - SECOND):
+        asker_early = client.get(asker.get_absolute_url()).text
+    with frozen_at(prize_round.finalists_announced_at + SECOND):
+        asker_finalist = client.get(asker.get_absolute_url()).text
+        voss_after = client.get(voss.get_absolute_url()).text
+        randaberg_early = client.get(randaberg.get_absolute_url()).text
+    with frozen_at(prize_round.winner_announced_at + SECOND):
+        randaberg_winner = client.get(randaberg.get_absolute_url()).text
+
+    assert "Finalist 2030" not in asker_early
+    assert "Finalist 2030" in asker_finalist
+    assert "Finalist 2030" not in voss_after
+    assert "Vinner 2030" not in randaberg_early
+    assert "Finalist 2030" in randaberg_early
+    assert "Vinner 2030" in randaberg_winner
+
+
+def test_vote_buttons_show_only_while_voting_is_open(client):
+    prize_round, _, _ = decided_round()
+
+    with frozen_at(prize_round.voting_closes_at - SECOND):
+        open_page = client.get("/2030/")
+    with frozen_at(prize_round.voting_closes_at + SECOND):
+        closed_page = client.get("/2030/")
+
+    assert "Stem på Asker" in open_page.text
+    assert "Stem på Asker" not in closed_page.text
+    assert "Stem på" not in closed_page.text
+
+
+def archive_round(year: int, winner_name: str) -> PrizeRound:
+    """A round from before the app, as load_demo makes them: only a winner date."""
+    prize_round = PrizeRound.objects.create(
+        year=year,
+        title=f"Bosettings- og integreringsprisen {year}",
+        winner_announced_at=datetime(year, 12, 31, 12, tzinfo=ZoneInfo("Europe/Oslo")),
+        winner_rule=WinnerRule.ALL_NOMINEES,
+    )
+    winner = make_nomination(prize_round=prize_round, name=winner_name)
+    services.record_winner(
+        prize_round=prize_round,
+        winner=winner,
+        justification=f"{winner_name} vant.",
+        at=prize_round.winner_announced_at,
+    )
+    return prize_round
+
+
+def test_archive_round_with_only_a_winner_date_has_a_public_page_and_nominee_page(client):
+    prize_round = archive_round(2008, "Vadsø")
+    vadso = prize_round.nominations.get()
+
+    page = client.get("/2008/")
+    nominee = client.get(vadso.get_absolute_url())
+
+    assert page.status_code == 200
+    assert "Vinneren av prisen for 2008" in page.text
+    assert "Vadsø vant." in page.text
+    assert nominee.status_code == 200
+    assert "Vinner 2008" in nominee.text
+
+
+def test_archive_lists_every_public_round_newest_first_with_winners(client):
+    archive_round(2008, "Vadsø")
+    archive_round(2016, "Trondheim")
+    prize_round, _, _ = decided_round()
+    PrizeRound.objects.create(
+        year=2031,
+        title="Bosettings- og integreringsprisen 2031",
+        nominees_published_at=prize_round.winner_announced_at + timedelta(days=30),
+    )
+
+    with frozen_at(prize_round.winner_announced_at + SECOND):
+        page = client.get(reverse("nominees:archive"))
+
+    assert page.status_code == 200
+    positions = [
+        page.text.index(f"Bosettings- og integreringsprisen {y}") for y in (2030, 2016, 2008)
+    ]
+    assert positions == sorted(positions)
+    assert "Bosettings- og integreringsprisen 2031" not in page.text
+    assert re.search(r"Vinner:\s*<a [^>]*>Vadsø<", page.text)
+    assert re.search(r"Vinner:\s*<a [^>]*>Trondheim<", page.text)
+    assert re.search(r"Vinner:\s*<a [^>]*>Randaberg<", page.text)
+    assert 'href="/2008/"' in page.text
+    assert 'href="/2030/"' in page.text
+    assert re.search(r"Finalister:\s*<a [^>]*>Asker</a>, <a [^>]*>Randaberg</a>, ", page.text)
+
+
+def test_archive_shows_neither_finalists_nor_winner_before_their_time(client):
+    prize_round, _, _ = decided_round()
+
+    with frozen_at(prize_round.finalists_announced_at - SECOND):
+        before = client.get(reverse("nominees:archive"))
+    with frozen_at(prize_round.finalists_announced_at + SECOND):
+        between = client.get(reverse("nominees:archive"))
+
+    assert "Bosettings- og integreringsprisen 2030" in before.text
+    assert "Finalister:" not in before.text
+    assert "Vinner:" not in before.text
+    assert "Finalister:" in between.text
+    assert "Vinner:" not in between.text
+
+
+def test_footer_links_to_the_archive_and_the_receipt_check(client):
+    page = client.get("/")
+
+    assert f'href="{reverse("nominees:archive")}"' in page.text
+    assert f'href="{reverse("voting:receipt")}"' in page.text
