@@ -7,9 +7,11 @@ start without its secrets. ``.env.example`` lists every variable.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -50,16 +52,29 @@ else:
 if VOTE_HASH_SECRET == SECRET_KEY:
     raise ImproperlyConfigured("VOTE_HASH_SECRET must differ from DJANGO_SECRET_KEY.")
 
+# Staff and jury log in to the admin with a one-time code (TOTP) after the
+# password. Always on in production; the local run has it off by default so
+# `make run` works with the printed password alone ("1" turns it on locally).
+ADMIN_REQUIRE_2FA = env("ADMIN_REQUIRE_2FA", "1" if PRODUCTION else "0") != "0"
+if PRODUCTION and not ADMIN_REQUIRE_2FA:
+    raise ImproperlyConfigured("ADMIN_REQUIRE_2FA cannot be turned off in production.")
+
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin with the site that asks for the second factor.
+    "config.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_ratelimit",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
     "nominees",
     "voting",
 ]
@@ -71,9 +86,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "config.middleware.explain_method_not_allowed",
+    # Last, as django-axes requires: turns a locked-out login into its page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 if PRODUCTION:
@@ -123,7 +142,13 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                # A hung Redis must not hang the vote: give up fast, then the
+                # rate limits fail open.
+                "SOCKET_CONNECT_TIMEOUT": 1,
+                "SOCKET_TIMEOUT": 1,
+            },
         }
     }
     SILENCED_SYSTEM_CHECKS: list[str] = []
@@ -135,6 +160,12 @@ else:
     # other cache without REDIS_URL is never configured, and production must
     # set REDIS_URL.
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+
+# django-axes first: it refuses a locked-out login before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -182,6 +213,39 @@ if PRODUCTION:
 else:
     EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 
+# Admin logins. django-axes locks out a user name after AXES_FAILURE_LIMIT
+# failed logins from any addresses, and a client IP after as many failures with
+# any user names, for the cool-off period (each new try during it restarts it).
+# The IP is the one the rate limits use, behind TRUSTED_PROXY_COUNT proxies.
+# A wrong one-time code is throttled by django-otp on the device itself.
+ADMIN_LOGIN_COOLOFF_MINUTES = int(env("ADMIN_LOGIN_COOLOFF_MINUTES", "30"))
+AXES_FAILURE_LIMIT = int(env("ADMIN_LOGIN_FAILURE_LIMIT", "5"))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = timedelta(minutes=ADMIN_LOGIN_COOLOFF_MINUTES)
+AXES_CLIENT_IP_CALLABLE = "config.login_throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "config.login_throttle.locked_out"
+AXES_RESET_ON_SUCCESS = True
+# The name shown in staff's authenticator app.
+OTP_TOTP_ISSUER = "Bosettings- og integreringsprisen"
+
+# Sessions are for staff only (voters need none): short, and gone with the browser.
+SESSION_COOKIE_AGE = int(env("SESSION_COOKIE_AGE", str(4 * 60 * 60)))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Content-Security-Policy in every environment, so the local run shows any
+# violation too: no inline scripts or styles, nothing from other sites.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+    }
+}
+
 # Production hardening.
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -194,6 +258,10 @@ if PRODUCTION:
 X_FRAME_OPTIONS = "DENY"
 
 # The vote.
+# Days after a round's winner is announced until `purge_vote_metadata --due`
+# removes its voter keys, network hashes and e-mail domains. The privacy page
+# states this number; run the command daily.
+VOTE_METADATA_RETENTION_DAYS = int(env("VOTE_METADATA_RETENTION_DAYS", "30"))
 # How long a confirmation link is valid, in seconds.
 VOTE_CONFIRMATION_MAX_AGE = int(env("VOTE_CONFIRMATION_MAX_AGE", str(24 * 60 * 60)))
 # Per client IP. Generous on purpose: a town hall or a school may put hundreds of
@@ -201,6 +269,17 @@ VOTE_CONFIRMATION_MAX_AGE = int(env("VOTE_CONFIRMATION_MAX_AGE", str(24 * 60 * 6
 # what makes one person one vote. Format: "<count>/<s|m|h|d>".
 RATELIMIT_VOTE_REQUEST = env("RATELIMIT_VOTE_REQUEST", "20/m")
 RATELIMIT_VOTE_CONFIRM = env("RATELIMIT_VOTE_CONFIRM", "20/m")
+# Confirmation e-mails to one address (counted by its voter key, never the
+# address), so the vote cannot be used to flood someone's inbox.
+RATELIMIT_EMAILS_PER_ADDRESS = env("RATELIMIT_EMAILS_PER_ADDRESS", "3/h")
+# The client IP behind the given number of trusted reverse proxies: 0 means
+# REMOTE_ADDR (no proxy); N means the N-th X-Forwarded-For entry from the right.
+# Set it to exactly the proxies in front of the app: too high lets clients
+# choose their own address.
+TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
+RATELIMIT_IP_META_KEY = "voting.identity.client_ip"
+# If the cache cannot count, let the request through (voting.ratelimits logs it).
+RATELIMIT_FAIL_OPEN = True
 # Checking a receipt: a guessed receipt must take many tries, a real one only one.
 RATELIMIT_RECEIPT_CHECK = env("RATELIMIT_RECEIPT_CHECK", "30/m")
 

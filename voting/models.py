@@ -37,7 +37,8 @@ class Vote(models.Model):
         Nomination, on_delete=models.PROTECT, related_name="votes", verbose_name=_("nominasjon")
     )
     # HMAC-SHA256 of the canonical e-mail address under VOTE_HASH_SECRET; the
-    # address itself is never stored.
+    # address itself is never stored. This, the network hash and the e-mail
+    # domain are emptied by purge_vote_metadata once the round is decided.
     voter_key = models.CharField(_("velgernøkkel"), max_length=64)
     receipt = models.CharField(_("kvittering"), max_length=12, unique=True)
     cast_at = models.DateTimeField(_("avgitt"))
@@ -58,8 +59,13 @@ class Vote(models.Model):
         verbose_name_plural = _("stemmer")
         permissions = [("invalidate_vote", _("Kan ugyldiggjøre stemmer"))]
         constraints = [
-            # One person, one vote, guaranteed by the database.
-            models.UniqueConstraint(fields=["round", "voter_key"], name="vote_once_per_round"),
+            # One person, one vote, guaranteed by the database. Purged votes
+            # (an empty key, see purge_vote_metadata) no longer say who voted.
+            models.UniqueConstraint(
+                fields=["round", "voter_key"],
+                condition=~Q(voter_key=""),
+                name="vote_once_per_round",
+            ),
             models.CheckConstraint(
                 condition=Q(
                     status="valid",

@@ -109,7 +109,8 @@ def time_buckets(first: datetime, last: datetime, *, by_hour: bool) -> list[date
 
 def clusters(votes, field: str) -> list[Cluster]:
     rows = (
-        votes.values(field)
+        votes.exclude(**{field: ""})  # purged votes belong to no cluster
+        .values(field)
         .annotate(
             votes=Count("pk"),
             valid=Count("pk", filter=Q(status=Vote.Status.VALID)),

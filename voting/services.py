@@ -217,6 +217,35 @@ def resolve_tie(
     return resolution
 
 
+class PurgeRefused(Exception):
+    pass
+
+
+@transaction.atomic
+def purge_vote_metadata(*, prize_round: PrizeRound, purged_by=None, at: datetime | None = None):
+    """Empty the voter keys, network hashes and e-mail domains of a decided
+    round, so that not even someone holding the hash secret and a list of
+    addresses can tell who voted. Votes, receipts, statuses and every tally's
+    digest stay as they were. Returns how many votes were purged."""
+    at = at or timezone.now()
+    announced = (
+        prize_round.winner_announced_at is not None and prize_round.winner_announced_at <= at
+    )
+    if not announced:
+        raise PurgeRefused(_("Opplysningene kan slettes først når vinneren er kunngjort."))
+    purged = (
+        Vote.objects.filter(round=prize_round)
+        .exclude(voter_key="", network_hash="", email_domain="")
+        .update(voter_key="", network_hash="", email_domain="")
+    )
+    audit(
+        purged_by,
+        [prize_round],
+        f"Purged the voter keys, network hashes and e-mail domains of {purged} votes",
+    )
+    return purged
+
+
 def settled_tally(prize_round: PrizeRound) -> Tally | None:
     """The latest tally, if its finalists may be used: no tie at the cut, or
     one staff resolved. None while there is no count or a tie is open."""

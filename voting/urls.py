@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import pages, views
 
 app_name = "voting"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("<int:year>/<slug:slug>/stem/sendt/", views.vote_requested, name="requested"),
     path("stem/bekreft/<str:token>/", views.confirm_vote, name="confirm"),
     path("kvittering/", views.receipt_check, name="receipt"),
+    path("personvern/", pages.privacy, name="privacy"),
 ]

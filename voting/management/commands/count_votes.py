@@ -1,8 +1,8 @@
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from nominees.models import PrizeRound
 from voting import services
+from voting.management.users import user_named
 
 
 class Command(BaseCommand):
@@ -16,11 +16,7 @@ class Command(BaseCommand):
         prize_round = PrizeRound.objects.filter(year=year).first()
         if prize_round is None:
             raise CommandError(f"No round for {year}.")
-        counted_by = None
-        if user:
-            counted_by = get_user_model().objects.filter(username=user).first()
-            if counted_by is None:
-                raise CommandError(f"No user called {user!r}.")
+        counted_by = user_named(user)
         try:
             tally = services.count_votes(prize_round=prize_round, counted_by=counted_by)
         except services.CountRefused as refusal:

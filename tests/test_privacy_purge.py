@@ -1,0 +1,124 @@
+"""After a round is decided its votes stop saying who voted: the purge empties
+voter keys, network hashes and e-mail domains, and keeps receipts and digests."""
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.factories import make_nomination, make_round
+from tests.test_counting import SIX, closed_round_with_votes
+from voting import identity, services
+from voting.models import Tally, Vote
+
+pytestmark = pytest.mark.django_db
+
+
+def decided_round(*, announced_days_ago: int = 1):
+    prize_round, nominations = closed_round_with_votes(SIX)
+    services.count_votes(prize_round=prize_round)
+    now = timezone.now()
+    prize_round.finalists_announced_at = now - timedelta(days=announced_days_ago, hours=1)
+    prize_round.winner_announced_at = now - timedelta(days=announced_days_ago)
+    prize_round.voting_closes_at = now - timedelta(days=announced_days_ago, hours=2)
+    prize_round.voting_opens_at = prize_round.voting_closes_at - timedelta(days=1)
+    prize_round.nominees_published_at = prize_round.voting_opens_at - timedelta(days=1)
+    prize_round.save()
+    return prize_round, nominations
+
+
+def test_purge_removes_who_voted_and_keeps_votes_receipts_and_the_digest(django_user_model):
+    prize_round, _ = decided_round()
+    staff = django_user_model.objects.create_user("kari", is_staff=True)
+    before = Tally.objects.get()
+    receipts = set(Vote.objects.values_list("receipt", flat=True))
+
+    out = StringIO()
+    call_command("purge_vote_metadata", "2030", "--user", "kari", stdout=out)
+
+    assert "15 votes" in out.getvalue()
+    assert Vote.objects.count() == 15
+    assert set(Vote.objects.values_list("receipt", flat=True)) == receipts
+    assert not Vote.objects.exclude(voter_key="").exists()
+    assert not Vote.objects.exclude(network_hash="").exists()
+    assert not Vote.objects.exclude(email_domain="").exists()
+    # Someone with the secret and a voter's address can no longer find the vote.
+    assert not Vote.objects.filter(voter_key=f"{1:064d}").exists()
+    recount = services.count_votes(prize_round=prize_round, at=timezone.now())
+    assert recount.digest == before.digest
+    assert LogEntry.objects.filter(user=staff, change_message__contains="Purged").count() == 1
+
+
+def test_purge_is_refused_before_the_winner_is_announced():
+    prize_round, _ = closed_round_with_votes(SIX)
+
+    with pytest.raises(CommandError, match="vinneren er kunngjort"):
+        call_command("purge_vote_metadata", "2030", stdout=StringIO())
+
+    assert not Vote.objects.filter(voter_key="").exists()
+    assert Vote.objects.filter(round=prize_round).count() == 15
+
+
+def test_due_purges_a_round_announced_before_the_retention_period(settings):
+    settings.VOTE_METADATA_RETENTION_DAYS = 30
+    old_round, _ = decided_round(announced_days_ago=31)
+
+    call_command("purge_vote_metadata", "--due", stdout=StringIO())
+
+    assert not Vote.objects.filter(round=old_round).exclude(voter_key="").exists()
+
+
+def test_due_leaves_a_round_inside_the_retention_period(settings):
+    settings.VOTE_METADATA_RETENTION_DAYS = 30
+    prize_round, _ = decided_round(announced_days_ago=29)
+
+    call_command("purge_vote_metadata", "--due", stdout=StringIO())
+
+    assert not Vote.objects.filter(round=prize_round, voter_key="").exists()
+
+
+def test_the_command_needs_a_year_or_due():
+    with pytest.raises(CommandError, match="either a year or --due"):
+        call_command("purge_vote_metadata", stdout=StringIO())
+
+
+def test_the_privacy_page_says_what_is_stored_and_when_it_is_deleted(client, settings):
+    settings.VOTE_METADATA_RETENTION_DAYS = 45
+
+    page = client.get(reverse("voting:privacy"))
+
+    assert page.status_code == 200
+    assert "Senest 45 dager etter at vinneren er kunngjort" in page.text
+    for stored in ("velgernøkkel", "domenet", "nettverksnøkkel", "kvitteringskode"):
+        assert stored in page.text
+    home = client.get(reverse("nominees:home"))
+    assert reverse("voting:privacy") in home.text
+
+
+def test_the_voter_key_of_a_real_address_is_what_the_purge_removes(client, confirm_path):
+    nomination = make_nomination(prize_round=make_round(), name="Asker")
+    client.post(
+        reverse(
+            "voting:request",
+            kwargs={"year": nomination.round.year, "slug": nomination.municipality.slug},
+        ),
+        {"email": "kari@example.no"},
+    )
+    client.post(confirm_path())
+    key = identity.voter_key("kari@example.no")
+    assert Vote.objects.filter(voter_key=key).exists()
+    prize_round = nomination.round
+    now = timezone.now()
+    prize_round.voting_closes_at = now - timedelta(hours=3)
+    prize_round.finalists_announced_at = now - timedelta(hours=2)
+    prize_round.winner_announced_at = now - timedelta(hours=1)
+    prize_round.save()
+
+    services.purge_vote_metadata(prize_round=prize_round)
+
+    assert not Vote.objects.filter(voter_key=key).exists()
+    assert Vote.objects.get().email_domain == ""
