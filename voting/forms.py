@@ -1,6 +1,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from . import identity
+
+# The honeypot: a field people never see or reach (hidden by CSS, out of the tab
+# order, hidden from screen readers), which form-filling scripts tend to fill.
+HONEYPOT_FIELD = "website"
+
 
 class VoteRequestForm(forms.Form):
     email = forms.EmailField(
@@ -12,3 +18,31 @@ class VoteRequestForm(forms.Form):
             "max_length": _("E-postadressen er for lang."),
         },
     )
+    website = forms.CharField(required=False, strip=False)
+
+    def clean_email(self) -> str:
+        address = self.cleaned_data["email"]
+        if identity.is_disposable_domain(identity.email_domain(address)):
+            raise forms.ValidationError(
+                _(
+                    "Vi sender ikke til e-postadresser for engangsbruk. "
+                    "Bruk en e-postadresse du har fast."
+                ),
+                code="disposable",
+            )
+        return address
+
+    def clean_website(self) -> str:
+        if self.cleaned_data[HONEYPOT_FIELD]:
+            raise forms.ValidationError(
+                _(
+                    "Stemmen ble ikke sendt fordi et skjult felt som skal stå tomt, var fylt ut. "
+                    "Det skjer oftest når et program fyller ut skjemaet. "
+                    "Last inn siden på nytt og prøv igjen uten å fylle det ut automatisk."
+                ),
+                code="honeypot",
+            )
+        return ""
+
+    def honeypot_errors(self) -> list[str]:
+        return self.errors.get(HONEYPOT_FIELD, [])

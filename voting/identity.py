@@ -3,8 +3,13 @@
 import hashlib
 import hmac
 import ipaddress
+import logging
 
+from disposable_email_domains import blocklist as disposable_blocklist
 from django.conf import settings
+from django.http import HttpRequest
+
+logger = logging.getLogger(__name__)
 
 # Providers where dots in the local part do not matter; googlemail.com is the
 # same mailbox as gmail.com.
@@ -43,3 +48,39 @@ def network_hash(ip: str) -> str:
     prefix = 24 if address.version == 4 else 48
     network = ipaddress.ip_network(f"{address}/{prefix}", strict=False)
     return _keyed_hash("network", str(network))
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The address of the client, as the outermost trusted proxy saw it.
+
+    With ``TRUSTED_PROXY_COUNT`` = 0 that is REMOTE_ADDR, and X-Forwarded-For is
+    ignored: anyone can send it. Behind N trusted proxies, each appends the
+    address it received the request from, so the N-th entry from the right is
+    the one the outermost trusted proxy wrote; everything left of it came from
+    the client. A header with fewer entries, or an entry that is not an IP
+    address, means the proxies are not set up as configured, and REMOTE_ADDR is
+    used. django-ratelimit's ``ip`` key uses this function (RATELIMIT_IP_META_KEY).
+    """
+    remote_addr = request.META["REMOTE_ADDR"]
+    hops = settings.TRUSTED_PROXY_COUNT
+    if hops <= 0:
+        return remote_addr
+    forwarded = [
+        entry.strip()
+        for entry in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if entry.strip()
+    ]
+    if len(forwarded) < hops:
+        return remote_addr
+    try:
+        return str(ipaddress.ip_address(forwarded[-hops]))
+    except ValueError:
+        logger.warning("X-Forwarded-For entry from a trusted proxy is not an IP address")
+        return remote_addr
+
+
+def is_disposable_domain(domain: str) -> bool:
+    """Whether ``domain``, or a domain it is a subdomain of, is on the
+    disposable-email-domains blocklist (a maintained list from PyPI)."""
+    labels = domain.lower().rstrip(".").split(".")
+    return any(".".join(labels[i:]) in disposable_blocklist for i in range(len(labels) - 1))

@@ -1,18 +1,43 @@
-"""Per-IP rate limits on the public POSTs, with a 429 page that says when to
-try again. The counting itself is django-ratelimit's."""
+"""Rate limits on the public POSTs: per client IP on every one, and per
+e-mail address on the confirmation e-mails, with a 429 that says when to try
+again. The counting itself is django-ratelimit's.
+
+If the cache that holds the counters is unreachable, the request goes on
+without a limit (fail open) and the failure is logged: the e-mail confirmation,
+not the rate limit, is what keeps one vote per person, so a cache outage must
+not stop the vote.
+"""
 
 import functools
+import logging
 import math
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import ngettext
 from django_ratelimit.core import get_usage
 
 from nominees.models import PrizeRound
 
-from . import integrity
+from . import identity, integrity
+
+logger = logging.getLogger(__name__)
+
+
+def usage(request: HttpRequest, *, group: str, key: str | Callable, rate: str) -> dict | None:
+    """Count this POST against ``rate`` and return django-ratelimit's usage, or
+    None when no limit applies, also when the cache cannot be reached."""
+    try:
+        return get_usage(request, group=group, key=key, rate=rate, method="POST", increment=True)
+    except ImproperlyConfigured:
+        raise
+    except Exception as error:
+        # Only the error's type, so no request data can end up in the log.
+        logger.error("Rate limit %s not applied, cache down: %s", group, type(error).__name__)
+        return None
 
 
 def limit_per_ip(group: str, rate_setting: str) -> Callable:
@@ -22,22 +47,44 @@ def limit_per_ip(group: str, rate_setting: str) -> Callable:
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @functools.wraps(view)
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            usage = get_usage(
-                request,
-                group=group,
-                key="ip",
-                rate=getattr(settings, rate_setting),
-                method="POST",
-                increment=True,
-            )
-            if usage is not None and usage["should_limit"]:
+            # Key "ip" is identity.client_ip (RATELIMIT_IP_META_KEY), IPv6 per /64.
+            counted = usage(request, group=group, key="ip", rate=getattr(settings, rate_setting))
+            if counted is not None and counted["should_limit"]:
                 integrity.record(integrity.Event.RATE_LIMITED, round_id=round_of(kwargs))
-                return too_many_requests(request, retry_after=usage["time_left"])
+                return too_many_requests(request, retry_after=counted["time_left"])
             return view(request, *args, **kwargs)
 
         return wrapped
 
     return decorator
+
+
+def emails_to_address_limited(request: HttpRequest, address: str, *, round_id: int) -> int | None:
+    """Count a confirmation e-mail to ``address``; if the address has had its
+    RATELIMIT_EMAILS_PER_ADDRESS, the seconds until it may get another, else None.
+    The key is the voter key, so the cache never holds the address, and aliases
+    of one mailbox (``+tag``, Gmail dots) share one count."""
+    voter_key = identity.voter_key(address)
+    counted = usage(
+        request,
+        group="vote-email",
+        key=lambda group, request: voter_key,
+        rate=settings.RATELIMIT_EMAILS_PER_ADDRESS,
+    )
+    if counted is None or not counted["should_limit"]:
+        return None
+    integrity.record(integrity.Event.RATE_LIMITED, round_id=round_id)
+    return max(1, counted["time_left"])
+
+
+def retry_in_words(seconds: int) -> str:
+    """ "om 5 minutter", for a sentence that says when to try again."""
+    if seconds < 60:
+        return ngettext("om %(count)d sekund", "om %(count)d sekunder", seconds) % {
+            "count": seconds
+        }
+    minutes = math.ceil(seconds / 60)
+    return ngettext("om %(count)d minutt", "om %(count)d minutter", minutes) % {"count": minutes}
 
 
 def round_of(view_kwargs: dict) -> int | None:

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from nominees.models import Nomination
 from nominees.views import nomination_context, published_nomination
 
-from . import confirmation, identity, integrity, receipts, services
+from . import confirmation, identity, integrity, ratelimits, receipts, services
 from .forms import VoteRequestForm
 from .ratelimits import limit_per_ip
 
@@ -20,6 +20,11 @@ logger = logging.getLogger(__name__)
 MAIL_FAILED = gettext_lazy(
     "Vi klarte ikke å sende e-posten akkurat nå. Stemmen er ikke registrert. "
     "Vent litt og prøv igjen."
+)
+EMAILS_TO_ADDRESS_LIMITED = gettext_lazy(
+    "Denne e-postadressen har allerede fått så mange e-poster med bekreftelseslenke som vi "
+    "sender på kort tid. Vi sender ikke flere nå, så ingen kan fylle innboksen til andre. "
+    "Har du fått en lenke, kan du bruke den. Ellers kan du prøve igjen %(when)s."
 )
 
 
@@ -34,10 +39,22 @@ def request_vote(request: HttpRequest, year: int, slug: str) -> HttpResponse:
     form = VoteRequestForm(request.POST)
     if not form.is_valid():
         context = nomination_context(
-            nomination, email=request.POST.get("email", ""), email_errors=form.errors["email"]
+            nomination,
+            email=request.POST.get("email", ""),
+            email_errors=form.errors.get("email", []),
+            form_errors=form.honeypot_errors(),
         )
         return render(request, "nominees/nomination.html", context, status=400)
     address = form.cleaned_data["email"]
+    retry_after = ratelimits.emails_to_address_limited(
+        request, address, round_id=nomination.round_id
+    )
+    if retry_after is not None:
+        refusal = EMAILS_TO_ADDRESS_LIMITED % {"when": ratelimits.retry_in_words(retry_after)}
+        context = nomination_context(nomination, refusal=refusal)
+        response = render(request, "nominees/nomination.html", context, status=429)
+        response["Retry-After"] = str(retry_after)
+        return response
     token = confirmation.make_token(nomination=nomination, address=address)
     try:
         confirmation.send_confirmation_email(
@@ -102,7 +119,7 @@ def confirm_vote(request: HttpRequest, token: str) -> HttpResponse:
             nomination=nomination,
             voter_key=ballot.voter_key,
             email_domain=ballot.email_domain,
-            network_hash=identity.network_hash(request.META["REMOTE_ADDR"]),
+            network_hash=identity.network_hash(identity.client_ip(request)),
         )
     except services.AlreadyVoted:
         return outcome(request, "already_voted", nomination=nomination, status=409)
