@@ -1,7 +1,9 @@
+import base64
 import smtplib
 from datetime import timedelta
 
 import pytest
+from cryptography.fernet import Fernet
 from django.core import signing
 from django.test import Client
 from django.urls import reverse
@@ -156,16 +158,18 @@ def test_link_for_a_round_that_is_not_yet_open_is_not_counted(client):
 
 
 def tampered_tokens(token: str) -> dict[str, str]:
-    payload, timestamp, signature = token.split(":")
-    flipped = signature[:-1] + ("A" if signature[-1] != "A" else "B")
-    swapped = signing.b64_encode(b'[2,"x","y"]').decode()
-    other = signing.dumps([1, "0" * 64, "example.no"], salt="another.purpose")
+    raw = bytearray(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    raw[30] ^= 1  # a bit of the ciphertext
+    flipped = base64.urlsafe_b64encode(bytes(raw)).decode().rstrip("=")
+    other_key = Fernet(Fernet.generate_key()).encrypt(b'[1, "' + b"0" * 64 + b'", "example.no"]')
+    last_changed = token[:-1] + {"A": "B", "B": "A"}.get(token[-1], "A")
     return {
-        "flipped signature": f"{payload}:{timestamp}:{flipped}",
+        "flipped ciphertext": flipped,
         "truncated": token[: len(token) // 2],
-        "signature cut off": f"{payload}:{timestamp}",
-        "payload swapped": f"{swapped}:{timestamp}:{signature}",
-        "signed for something else": other,
+        "MAC cut off": token[:-43],
+        "encrypted with another key": other_key.decode().rstrip("="),
+        "old signed format": signing.dumps([1, "0" * 64, "example.no"], salt=confirmation.SALT),
+        "last character changed": last_changed,
         "garbage": "not-a-token",
     }
 
@@ -173,11 +177,12 @@ def tampered_tokens(token: str) -> dict[str, str]:
 @pytest.mark.parametrize(
     "kind",
     [
-        "flipped signature",
+        "flipped ciphertext",
         "truncated",
-        "signature cut off",
-        "payload swapped",
-        "signed for something else",
+        "MAC cut off",
+        "encrypted with another key",
+        "old signed format",
+        "last character changed",
         "garbage",
     ],
 )

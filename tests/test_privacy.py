@@ -1,3 +1,4 @@
+import base64
 import logging
 
 import pytest
@@ -5,6 +6,7 @@ from django.db import connection
 from django.urls import reverse
 
 from tests.factories import make_nomination, make_round
+from voting import confirmation, identity
 from voting.models import Vote
 
 pytestmark = pytest.mark.django_db
@@ -48,3 +50,20 @@ def test_after_voting_the_address_is_in_no_table_and_no_log(
         assert fragment.lower() not in caplog.text.lower()
         assert fragment.lower() not in confirm_path().lower()
     assert rows_containing("gmail.com") == [("voting_vote", "email_domain")]
+
+
+def test_the_confirmation_link_reveals_neither_the_choice_nor_the_voter(client, confirm_path):
+    """The link ends up in mail and web server logs; it is encrypted, so those
+    logs cannot tell who voted for whom."""
+    nomination = make_nomination(prize_round=make_round(), name="Asker")
+    client.post(
+        reverse("voting:request", args=[nomination.round.year, nomination.municipality.slug]),
+        {"email": "kari@example.no"},
+    )
+    token = confirm_path().split("/")[-2]
+    raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+
+    assert b"example.no" not in raw
+    assert identity.voter_key("kari@example.no").encode() not in raw
+    assert identity.voter_key("kari@example.no") not in token
+    assert confirmation.read_token(token).nomination_id == nomination.pk
