@@ -11,6 +11,7 @@ not stop the vote.
 import functools
 import logging
 import math
+import re
 from collections.abc import Callable
 
 from django.conf import settings
@@ -26,10 +27,16 @@ from . import identity, integrity
 
 logger = logging.getLogger(__name__)
 
+# django-ratelimit's rate format: a count, "/", an optional multiplier and a unit.
+RATE = re.compile(r"\d+/\d*[smhd]")
+
 
 def usage(request: HttpRequest, *, group: str, key: str | Callable, rate: str) -> dict | None:
     """Count this POST against ``rate`` and return django-ratelimit's usage, or
     None when no limit applies, also when the cache cannot be reached."""
+    if not RATE.fullmatch(rate):
+        # Checked here, so a typo in a rate is an error, never a silent outage.
+        raise ImproperlyConfigured(f"Rate limit {group}: {rate!r} is not like '20/m'.")
     try:
         return get_usage(request, group=group, key=key, rate=rate, method="POST", increment=True)
     except ImproperlyConfigured:
