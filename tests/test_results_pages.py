@@ -318,3 +318,19 @@ def test_footer_links_to_the_archive_and_the_receipt_check(client):
 
     assert f'href="{reverse("nominees:archive")}"' in page.text
     assert f'href="{reverse("voting:receipt")}"' in page.text
+
+
+def test_archive_says_so_when_a_winner_was_announced_but_is_not_recorded(client):
+    prize_round, _, _ = round_with_votes(VOTES)
+    count(prize_round)
+
+    with frozen_at(prize_round.winner_announced_at - SECOND):
+        before = client.get(reverse("nominees:archive"))
+    with frozen_at(prize_round.winner_announced_at + SECOND):
+        after = client.get(reverse("nominees:archive"))
+
+    assert not JuryDecision.objects.exists()
+    assert "Vinneren er ikke registrert her." not in before.text
+    assert "Vinneren kunngjøres" in before.text
+    assert "Vinneren er ikke registrert her." in after.text
+    assert "Vinner:" not in after.text

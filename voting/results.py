@@ -30,6 +30,7 @@ class Finalist:
 @dataclass(frozen=True)
 class RoundResult:
     finalists_due: bool
+    winner_due: bool
     tally: Tally | None = None
     finalists: list[Finalist] = field(default_factory=list)
     decision: JuryDecision | None = None
@@ -40,10 +41,6 @@ class RoundResult:
         """The finalists are due but there is no settled count to show yet. Says
         nothing about why: an open tie is not for the public to see."""
         return self.finalists_due and self.tally is None
-
-    @property
-    def is_public(self) -> bool:
-        return self.tally is not None or self.decision is not None
 
     def is_finalist(self, nomination: Nomination) -> bool:
         return any(finalist.nomination.pk == nomination.pk for finalist in self.finalists)
@@ -56,20 +53,22 @@ def for_round(
     prize_round: PrizeRound, *, at: datetime | None = None, with_report: bool = False
 ) -> RoundResult:
     at = at or timezone.now()
+    winner_due = announced(prize_round.winner_announced_at, at)
     decision = None
-    if announced(prize_round.winner_announced_at, at):
+    if winner_due:
         decision = (
             JuryDecision.objects.filter(round=prize_round)
             .select_related("winner__municipality")
             .first()
         )
     if not announced(prize_round.finalists_announced_at, at):
-        return RoundResult(finalists_due=False, decision=decision)
+        return RoundResult(finalists_due=False, winner_due=winner_due, decision=decision)
     tally = services.settled_tally(prize_round)
     if tally is None:
-        return RoundResult(finalists_due=True, decision=decision)
+        return RoundResult(finalists_due=True, winner_due=winner_due, decision=decision)
     return RoundResult(
         finalists_due=True,
+        winner_due=winner_due,
         tally=tally,
         finalists=finalists_of(tally, with_counts=prize_round.publish_vote_counts),
         decision=decision,
