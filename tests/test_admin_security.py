@@ -2,11 +2,13 @@
 and short staff sessions."""
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
+from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
 from django_otp.oath import TOTP
@@ -156,6 +158,19 @@ def test_with_several_devices_the_user_picks_one_and_a_recovery_code_works(
     assert second.status_code == 302
     assert client.get(INDEX).status_code == 200
     assert not recovery.token_set.exists()
+
+
+def test_the_first_superuser_gets_in_once_with_a_code_from_addstatictoken(client, two_factor):
+    get_user_model().objects.create_superuser("sjef", password=PASSWORD)
+    out = StringIO()
+    call_command("addstatictoken", "sjef", stdout=out)
+    code = out.getvalue().strip()
+
+    assert log_in(client, "sjef", otp_token=code).status_code == 302
+    assert client.get(INDEX).status_code == 200
+    client.logout()
+    assert log_in(client, "sjef", otp_token=code).status_code == 200
+    assert not is_logged_in(client)
 
 
 def test_the_local_run_without_2fa_logs_in_with_the_password(client, settings):
