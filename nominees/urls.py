@@ -6,7 +6,6 @@ app_name = "nominees"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("vinnere/", views.archive, name="archive"),
     path("<int:year>/", views.round_page, name="round"),
     path("<int:year>/<slug:slug>/", views.nomination_page, name="nomination"),
 ]

@@ -6,11 +6,6 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-# The result (tallies, the jury's decision) is voting's; the pages that show it
-# are here. Views load after every app, so this import does not make a cycle,
-# and the models still depend one way only: voting on nominees.
-from voting import results
-
 from .models import Nomination, PrizeRound
 
 
@@ -25,7 +20,6 @@ def round_context(prize_round: PrizeRound | None, *, at: datetime) -> dict[str, 
         "round": prize_round,
         "nominations": nominations_of(prize_round),
         "voting_is_open": prize_round.voting_is_open(at),
-        "result": results.for_round(prize_round, at=at, with_report=True),
     }
 
 
@@ -41,14 +35,11 @@ def published_nomination(year: int, slug: str) -> Nomination:
 
 def nomination_context(nomination: Nomination, **extra: Any) -> dict[str, Any]:
     """What the nominee page shows; the vote views reuse it to show form errors."""
-    result = results.for_round(nomination.round)
     return {
         "nomination": nomination,
         "round": nomination.round,
         "key_figures": nomination.key_figures.all(),
         "voting_is_open": nomination.round.voting_is_open(),
-        "is_winner": result.is_winner(nomination),
-        "is_finalist": result.is_finalist(nomination),
         "email": "",
         "email_errors": [],
         **extra,
@@ -73,8 +64,3 @@ def round_page(request: HttpRequest, year: int) -> HttpResponse:
 def nomination_page(request: HttpRequest, year: int, slug: str) -> HttpResponse:
     nomination = published_nomination(year, slug)
     return render(request, "nominees/nomination.html", nomination_context(nomination))
-
-
-@require_GET
-def archive(request: HttpRequest) -> HttpResponse:
-    return render(request, "nominees/archive.html", {"rounds": results.archive()})

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, transaction
 
 from nominees.models import Municipality, Phase, PrizeRound
+from tests.factories import make_nomination, make_round
 
 pytestmark = pytest.mark.django_db
 
@@ -157,3 +158,23 @@ def test_front_page_without_any_published_round_says_so(client):
 
     assert response.status_code == 200
     assert "Det er ingen pågående prisrunde" in response.text
+
+
+@pytest.mark.parametrize(
+    ("phase", "has_form"),
+    [
+        (Phase.NOMINEES_PUBLISHED, False),
+        (Phase.VOTING_OPEN, True),
+        (Phase.VOTING_CLOSED, False),
+        (Phase.WINNER_ANNOUNCED, False),
+    ],
+)
+def test_nominee_page_offers_the_vote_only_while_voting_is_open(client, phase, has_form):
+    nomination = make_nomination(prize_round=make_round(phase=phase), name="Asker")
+
+    page = client.get(nomination.get_absolute_url())
+
+    assert page.status_code == 200
+    assert ("Stem på Asker!" in page.text) is has_form
+    assert ('name="email"' in page.text) is has_form
+    assert nomination.round.phase_in_words() in page.text

@@ -282,7 +282,7 @@ def test_archive_lists_every_public_round_newest_first_with_winners(client):
     )
 
     with frozen_at(prize_round.winner_announced_at + SECOND):
-        page = client.get(reverse("nominees:archive"))
+        page = client.get(reverse("voting:archive"))
 
     assert page.status_code == 200
     positions = [
@@ -302,9 +302,9 @@ def test_archive_shows_neither_finalists_nor_winner_before_their_time(client):
     prize_round, _, _ = decided_round()
 
     with frozen_at(prize_round.finalists_announced_at - SECOND):
-        before = client.get(reverse("nominees:archive"))
+        before = client.get(reverse("voting:archive"))
     with frozen_at(prize_round.finalists_announced_at + SECOND):
-        between = client.get(reverse("nominees:archive"))
+        between = client.get(reverse("voting:archive"))
 
     assert "Bosettings- og integreringsprisen 2030" in before.text
     assert "Finalister:" not in before.text
@@ -316,7 +316,7 @@ def test_archive_shows_neither_finalists_nor_winner_before_their_time(client):
 def test_footer_links_to_the_archive_and_the_receipt_check(client):
     page = client.get("/")
 
-    assert f'href="{reverse("nominees:archive")}"' in page.text
+    assert f'href="{reverse("voting:archive")}"' in page.text
     assert f'href="{reverse("voting:receipt")}"' in page.text
 
 
@@ -325,9 +325,9 @@ def test_archive_says_so_when_a_winner_was_announced_but_is_not_recorded(client)
     count(prize_round)
 
     with frozen_at(prize_round.winner_announced_at - SECOND):
-        before = client.get(reverse("nominees:archive"))
+        before = client.get(reverse("voting:archive"))
     with frozen_at(prize_round.winner_announced_at + SECOND):
-        after = client.get(reverse("nominees:archive"))
+        after = client.get(reverse("voting:archive"))
 
     assert not JuryDecision.objects.exists()
     assert "Vinneren er ikke registrert her." not in before.text

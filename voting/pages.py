@@ -1,11 +1,12 @@
-"""Pages that explain: what is stored about a vote, and for how long."""
+"""Public pages that are not the vote itself: the archive of results, and
+what is stored about a vote and for how long."""
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from . import confirmation
+from . import confirmation, results
 
 
 @require_GET
@@ -15,3 +16,8 @@ def privacy(request: HttpRequest) -> HttpResponse:
         "retention_days": settings.VOTE_METADATA_RETENTION_DAYS,
     }
     return render(request, "voting/privacy.html", context)
+
+
+@require_GET
+def archive(request: HttpRequest) -> HttpResponse:
+    return render(request, "voting/archive.html", {"rounds": results.archive()})

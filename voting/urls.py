@@ -10,4 +10,5 @@ urlpatterns = [
     path("stem/bekreft/<str:token>/", views.confirm_vote, name="confirm"),
     path("kvittering/", views.receipt_check, name="receipt"),
     path("personvern/", pages.privacy, name="privacy"),
+    path("vinnere/", pages.archive, name="archive"),
 ]
