@@ -363,8 +363,19 @@ class TieResolutionForm(forms.ModelForm):
         return data
 
 
+class AuditedByService(admin.ModelAdmin):
+    """The service that saves the object writes its audit entry, with the
+    reason; the admin's own "Added."/"Changed." entry would only repeat it."""
+
+    def log_addition(self, request, obj, message):
+        pass
+
+    def log_change(self, request, obj, message):
+        pass
+
+
 @admin.register(TieResolution)
-class TieResolutionAdmin(admin.ModelAdmin):
+class TieResolutionAdmin(AuditedByService):
     form = TieResolutionForm
     list_display = ["tally", "resolved_at", "resolved_by"]
     list_select_related = ["tally__round", "resolved_by"]
@@ -390,8 +401,6 @@ class TieResolutionAdmin(admin.ModelAdmin):
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         pass  # the service set the nominations
 
-    def log_addition(self, request, obj, message):
-        pass  # the service wrote the audit entry, with the reason
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
@@ -445,7 +454,7 @@ class JuryDecisionForm(forms.ModelForm):
 
 
 @admin.register(JuryDecision)
-class JuryDecisionAdmin(admin.ModelAdmin):
+class JuryDecisionAdmin(AuditedByService):
     form = JuryDecisionForm
     list_display = ["round", "winner", "recorded_at", "recorded_by"]
     ordering = ["-round__year"]
@@ -475,9 +484,3 @@ class JuryDecisionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
-
-    def log_addition(self, request, obj, message):
-        pass  # the service wrote the audit entry, with the justification
-
-    def log_change(self, request, obj, message):
-        pass  # likewise
