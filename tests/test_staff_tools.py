@@ -59,10 +59,13 @@ def test_staff_resolve_a_tie_in_the_admin_and_the_finalists_are_complete(client,
     assert set(resolution.nominations.all()) == {nominations["D"]}
     assert services.settled_tally(tally.round) == tally
     assert Tally.objects.get().finalist_ids() == {nominations[n].pk for n in "ABD"}
-    entry = LogEntry.objects.get()
-    assert entry.user == staff
-    assert "Loddtrekning med to vitner." in entry.change_message
-    assert nominations["D"].municipality.name in entry.change_message
+    entries = LogEntry.objects.filter(user=staff)
+    assert {e.content_type.model for e in entries} == {"prizeround", "tally"}
+    for entry in entries:
+        assert "Loddtrekning med to vitner." in entry.change_message
+        assert nominations["D"].municipality.name in entry.change_message
+    history = client.get(reverse("admin:nominees_prizeround_history", args=[tally.round.pk]))
+    assert "Loddtrekning med to vitner." in history.text
 
 
 def test_the_add_form_offers_only_the_tied_nominations_of_the_chosen_tally(client, tied_tally):
@@ -186,9 +189,11 @@ def test_invalidating_selected_votes_with_a_reason_keeps_them_marked_and_logged(
     assert {v.pk for v in changed} == {v.pk for v in votes}
     assert {v.invalidated_by for v in changed} == {staff}
     assert {v.invalidated_reason for v in changed} == {"Samme nettverk, samme minutt."}
-    logged = LogEntry.objects.filter(user=staff)
+    logged = LogEntry.objects.filter(user=staff, content_type__model="vote")
     assert {int(e.object_id) for e in logged} == {v.pk for v in votes}
     assert all("Samme nettverk, samme minutt." in e.change_message for e in logged)
+    on_round = LogEntry.objects.get(user=staff, content_type__model="prizeround")
+    assert on_round.change_message == "3 stemmer ugyldiggjort. Grunn: Samme nettverk, samme minutt."
     listing = client.get(reverse("admin:voting_vote_changelist") + "?status__exact=invalidated")
     assert all(v.receipt in listing.text for v in votes)
 
@@ -263,6 +268,8 @@ def test_jury_sees_the_tally_but_cannot_export_it(client):
 
     assert page.status_code == 200
     assert tally.digest in page.text
+    shown = page.context["inline_admin_formsets"][0].formset.queryset
+    assert {e.nomination.municipality.name: e.votes for e in shown} == SIX
     assert reverse("admin:voting_tally_csv", args=[tally.pk]) not in page.text
     assert client.get(reverse("admin:voting_tally_csv", args=[tally.pk])).status_code == 403
 
@@ -320,9 +327,9 @@ def test_a_superuser_changing_a_locked_decision_outside_the_admin_leaves_a_trace
 
     entry = LogEntry.objects.get(user=boss)
     assert entry.object_id == str(JuryDecision.objects.get().pk)
-    assert "locked" in entry.change_message
+    assert "låst avgjørelse" in entry.change_message
     assert "Rettet en feil i registreringen." in entry.change_message
-    assert any("locked" in record.getMessage() for record in caplog.records)
+    assert any("låst avgjørelse" in record.getMessage() for record in caplog.records)
 
 
 def test_a_count_from_the_command_line_is_in_the_audit_trail(django_user_model):

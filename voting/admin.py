@@ -3,6 +3,7 @@ import csv
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -159,13 +160,17 @@ class InvalidationForm(forms.Form):
 
 @admin.register(Vote)
 class VoteAdmin(ReadOnlyAdmin):
-    list_display = ["receipt", "round", "nomination", "cast_at", "status", "email_domain"]
+    list_display = ["receipt", "year", "nomination", "cast_at", "status", "email_domain"]
     list_filter = ["round", "status", "nomination__municipality"]
     list_select_related = ["round", "nomination__municipality"]
     search_fields = ["receipt", "email_domain"]
     date_hierarchy = "cast_at"
     exclude = ["voter_key"]
     actions = ["invalidate"]
+
+    @admin.display(description=_("år"), ordering="round__year")
+    def year(self, vote: Vote) -> int:
+        return vote.round.year
 
     @admin.action(description=_("Ugyldiggjør valgte stemmer …"), permissions=["invalidate"])
     def invalidate(self, request: HttpRequest, queryset):
@@ -212,6 +217,10 @@ class TallyEntryInline(ReadOnlyInline):
     model = TallyEntry
     fields = ["rank", "nomination", "votes", "finalist", "tied_at_cut"]
     readonly_fields = fields
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        # The rows are part of the tally: whoever may see a tally sees its result.
+        return request.user.has_perm("voting.view_tally")
 
 
 @admin.register(Tally)
@@ -365,7 +374,17 @@ class TieResolutionForm(forms.ModelForm):
 
 class AuditedByService(admin.ModelAdmin):
     """The service that saves the object writes its audit entry, with the
-    reason; the admin's own "Added."/"Changed." entry would only repeat it."""
+    reason; the admin's own "Added."/"Changed." entry would only repeat it.
+    The form chooses among existing rows only: no buttons to add or edit them."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and isinstance(field.widget, RelatedFieldWidgetWrapper):
+            field.widget.can_add_related = False
+            field.widget.can_change_related = False
+            field.widget.can_view_related = False
+            field.widget.can_delete_related = False
+        return field
 
     def log_addition(self, request, obj, message):
         pass
@@ -400,7 +419,6 @@ class TieResolutionAdmin(AuditedByService):
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         pass  # the service set the nominations
-
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False

@@ -1,7 +1,10 @@
 """The audit trail: Django's admin log, readable under "Recent actions" and in
 each object's history, so every count, invalidation, tie resolution and jury
 decision says who, when, what and why. Also written to the "voting.audit"
-logger, which keeps the trace when nobody is logged in (a shell, a command)."""
+logger, which keeps the trace when nobody is logged in (a shell, a command).
+
+Messages are written in bokmål, the agency's language, whatever language the
+person acting reads the admin in: the trail is a record, not an interface."""
 
 import logging
 

@@ -111,7 +111,16 @@ def invalidate_votes(*, votes, reason: str, invalidated_by, at: datetime | None 
         invalidated_by=invalidated_by,
         invalidated_at=at or timezone.now(),
     )
-    audit(invalidated_by, changing, f"Invalidated. Reason: {reason}")
+    audit(invalidated_by, changing, f"Ugyldiggjort. Grunn: {reason}")
+    if changing:
+        # One line on each round too, so its history tells the whole story.
+        for round_id in {vote.round_id for vote in changing}:
+            in_round = sum(1 for vote in changing if vote.round_id == round_id)
+            audit(
+                invalidated_by,
+                [PrizeRound.objects.get(pk=round_id)],
+                f"{in_round} stemmer ugyldiggjort. Grunn: {reason}",
+            )
     return len(changing)
 
 
@@ -165,8 +174,8 @@ def count_votes(*, prize_round: PrizeRound, counted_by=None, at: datetime | None
     audit(
         counted_by,
         [prize_round],
-        f"Counted: {frozen.valid_votes} valid, {frozen.invalidated_votes} invalidated, "
-        f"digest {frozen.digest}",
+        f"Talt opp: {frozen.valid_votes} gyldige, {frozen.invalidated_votes} ugyldiggjorte, "
+        f"kontrollsum {frozen.digest}",
     )
     return frozen
 
@@ -213,7 +222,11 @@ def resolve_tie(
         .order_by("municipality__name")
         .values_list("municipality__name", flat=True)
     )
-    audit(resolved_by, [frozen], f"Tie resolved: {names} go through. Reason: {reason}")
+    audit(
+        resolved_by,
+        [frozen.round, frozen],
+        f"Likt resultat avgjort: {names} går videre. Begrunnelse: {reason}",
+    )
     return resolution
 
 
@@ -241,7 +254,7 @@ def purge_vote_metadata(*, prize_round: PrizeRound, purged_by=None, at: datetime
     audit(
         purged_by,
         [prize_round],
-        f"Purged the voter keys, network hashes and e-mail domains of {purged} votes",
+        f"Velgernøkler, nettverksnøkler og e-postdomener slettet fra {purged} stemmer",
     )
     return purged
 
@@ -327,8 +340,8 @@ def record_winner(
     announced = (
         prize_round.winner_announced_at is not None and prize_round.winner_announced_at <= at
     )
-    message = f"Winner: {winner.municipality.name}. Justification: {decision.justification}"
+    message = f"Vinner: {winner.municipality.name}. Begrunnelse: {decision.justification}"
     if existing and announced:
-        message = f"Changed after the winner was announced (locked decision). {message}"
+        message = f"Endret etter at vinneren var kunngjort (låst avgjørelse). {message}"
     audit(recorded_by, [decision], message)
     return decision
