@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "nominees",
     "voting",
 ]
@@ -212,6 +214,23 @@ if PRODUCTION:
     EMAIL_USE_TLS = env("EMAIL_USE_TLS", "1") == "1"
 else:
     EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+
+# The confirmation e-mails are sent by a task (voting.mail), so the mail server
+# never holds up a vote request. Production queues them in PostgreSQL for the
+# worker (`manage.py db_worker`); the local run sends them at once.
+TASKS = {
+    "default": {
+        "BACKEND": env(
+            "TASKS_BACKEND",
+            "django_tasks_db.DatabaseBackend"
+            if PRODUCTION
+            else "django_tasks.backends.immediate.ImmediateBackend",
+        )
+    }
+}
+# Attempts per e-mail before it is given up (1, 2, 4 … minutes apart, at most
+# an hour); each failed attempt shows as a failed task in the admin.
+CONFIRMATION_EMAIL_MAX_ATTEMPTS = int(env("CONFIRMATION_EMAIL_MAX_ATTEMPTS", "8"))
 
 # Admin logins. django-axes locks out a user name after AXES_FAILURE_LIMIT
 # failed logins from any addresses, and a client IP after as many failures with

@@ -44,11 +44,19 @@ def valid_hours() -> int:
     return max(1, settings.VOTE_CONFIRMATION_MAX_AGE // 3600)
 
 
-def fernet() -> Fernet:
-    # A key of its own, derived from Django's secret key rather than from the
+def fernet(purpose: str = SALT) -> Fernet:
+    # A key per purpose, derived from Django's secret key rather than from the
     # vote hash secret, so one leaked secret does not open both.
-    key = hashlib.sha256(f"{SALT}:{settings.SECRET_KEY}".encode()).digest()
+    key = hashlib.sha256(f"{purpose}:{settings.SECRET_KEY}".encode()).digest()
     return Fernet(base64.urlsafe_b64encode(key))
+
+
+def seal(text: str, *, purpose: str) -> str:
+    return fernet(purpose).encrypt(text.encode()).decode()
+
+
+def unseal(sealed: str, *, purpose: str) -> str:
+    return fernet(purpose).decrypt(sealed.encode()).decode()
 
 
 def make_token(*, nomination: Nomination, address: str) -> str:

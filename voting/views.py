@@ -1,5 +1,4 @@
 import logging
-import smtplib
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,16 +10,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from nominees.models import Nomination
 from nominees.views import nomination_context, published_nomination
 
-from . import confirmation, identity, integrity, ratelimits, receipts, services
+from . import confirmation, identity, integrity, mail, ratelimits, receipts, services
 from .forms import VoteRequestForm
 from .ratelimits import limit_per_ip
 
 logger = logging.getLogger(__name__)
 
-MAIL_FAILED = gettext_lazy(
-    "Vi klarte ikke å sende e-posten akkurat nå. Stemmen er ikke registrert. "
-    "Vent litt og prøv igjen."
-)
 EMAILS_TO_ADDRESS_LIMITED = gettext_lazy(
     "Denne e-postadressen har allerede fått så mange e-poster med bekreftelseslenke som vi "
     "sender på kort tid. Vi sender ikke flere nå, så ingen kan fylle innboksen til andre. "
@@ -31,7 +26,7 @@ EMAILS_TO_ADDRESS_LIMITED = gettext_lazy(
 @require_POST
 @limit_per_ip("vote-request", "RATELIMIT_VOTE_REQUEST")
 def request_vote(request: HttpRequest, year: int, slug: str) -> HttpResponse:
-    """Send the confirmation e-mail. Nothing is written to the database."""
+    """Queue the confirmation e-mail; the vote itself is written only on confirmation."""
     nomination = published_nomination(year, slug)
     if not nomination.round.voting_is_open():
         context = nomination_context(nomination, refusal=nomination.round.phase_in_words())
@@ -56,18 +51,11 @@ def request_vote(request: HttpRequest, year: int, slug: str) -> HttpResponse:
         response["Retry-After"] = str(retry_after)
         return response
     token = confirmation.make_token(nomination=nomination, address=address)
-    try:
-        confirmation.send_confirmation_email(
-            nomination=nomination,
-            address=address,
-            confirm_url=request.build_absolute_uri(reverse("voting:confirm", args=[token])),
-        )
-    except (smtplib.SMTPException, OSError) as error:
-        # The error's text may hold the recipient, so only its type is logged.
-        logger.error("Confirmation e-mail not sent (%s)", type(error).__name__)
-        context = nomination_context(nomination, email=address, refusal=MAIL_FAILED)
-        return render(request, "nominees/nomination.html", context, status=503)
-    integrity.record(integrity.Event.EMAIL_SENT, round_id=nomination.round_id)
+    mail.queue_confirmation(
+        nomination=nomination,
+        address=address,
+        confirm_url=request.build_absolute_uri(reverse("voting:confirm", args=[token])),
+    )
     return redirect("voting:requested", year=year, slug=slug)
 
 

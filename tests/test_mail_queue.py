@@ -1,0 +1,174 @@
+"""Confirmation e-mails go through the task queue: a failing mail server never
+fails the vote request, failed sends are retried with back-off and shown to
+staff, and the queue keeps the address only sealed, and only until the
+attempt has finished."""
+
+import logging
+import smtplib
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from tests.factories import make_nomination, make_round
+from tests.test_jury import member_of
+from tests.test_privacy import rows_containing
+from voting import integrity
+from voting import mail as voting_mail
+from voting.models import Vote
+
+pytestmark = pytest.mark.django_db
+
+ADDRESS = "kari.nordmann@example.no"
+FAILING = "tests.test_mail_queue.FailingEmailBackend"
+
+
+class FailingEmailBackend:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise smtplib.SMTPRecipientsRefused({messages[0].to[0]: (550, b"no")})
+
+
+@pytest.fixture
+def queued(settings):
+    """The production set-up: e-mails wait in PostgreSQL (or SQLite) for a worker."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    return make_nomination(prize_round=make_round(), name="Asker")
+
+
+def request_vote(client, nomination, address=ADDRESS):
+    return client.post(
+        reverse(
+            "voting:request",
+            kwargs={"year": nomination.round.year, "slug": nomination.municipality.slug},
+        ),
+        {"email": address},
+    )
+
+
+def run_worker() -> None:
+    """One pass of the real worker over the ready tasks. Between tasks it closes
+    stale connections, which would end the test's transaction: not here."""
+    with mock.patch(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    ):
+        call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0", verbosity=0)
+
+
+def test_a_request_only_queues_the_mail_with_the_address_sealed(client, queued, mailoutbox):
+    response = request_vote(client, queued)
+
+    assert response.status_code == 302
+    assert mailoutbox == []
+    task = DBTaskResult.objects.get()
+    assert task.status == "READY"
+    assert rows_containing(ADDRESS) == []
+    assert rows_containing("kari.nordmann") == []
+    assert integrity.counts_for(queued.round).emails_sent == 0
+
+
+def test_the_worker_sends_it_and_erases_the_sealed_address(client, queued, mailoutbox):
+    request_vote(client, queued)
+    sealed = DBTaskResult.objects.get().args_kwargs["kwargs"]["sealed_address"]
+
+    run_worker()
+
+    assert [m.to for m in mailoutbox] == [[ADDRESS]]
+    task = DBTaskResult.objects.get()
+    assert task.status == "SUCCESSFUL"
+    assert "sealed_address" not in task.args_kwargs["kwargs"]
+    assert rows_containing(sealed[:40]) == []
+    assert integrity.counts_for(queued.round).emails_sent == 1
+
+
+def test_a_failing_mail_server_never_fails_the_request(client, settings, caplog):
+    """The local run sends at once: a refused send is logged, without the
+    address, and the voter still gets the page that says to check the inbox."""
+    settings.EMAIL_BACKEND = FAILING
+    nomination = make_nomination(prize_round=make_round(), name="Asker")
+
+    response = request_vote(client, nomination)
+
+    assert response.status_code == 302
+    assert "SMTPRecipientsRefused" in caplog.text
+    assert ADDRESS not in caplog.text
+    assert Vote.objects.count() == 0
+
+
+def test_a_failed_send_is_retried_later_and_then_delivered(client, queued, settings, caplog):
+    settings.EMAIL_BACKEND = FAILING
+    request_vote(client, queued)
+
+    run_worker()
+
+    failed = DBTaskResult.objects.get(status="FAILED")
+    retry = DBTaskResult.objects.get(status="READY")
+    assert "sealed_address" not in failed.args_kwargs["kwargs"]
+    assert retry.args_kwargs["kwargs"]["attempt"] == 2
+    expected = timezone.now() + voting_mail.retry_delay(1)
+    assert abs(retry.run_after - expected) < timedelta(seconds=30)
+    assert ADDRESS not in caplog.text
+
+    run_worker()  # too early: the retry waits for its time
+    assert DBTaskResult.objects.filter(status="READY").count() == 1
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    DBTaskResult.objects.filter(pk=retry.pk).update(run_after=timezone.now())
+    run_worker()
+
+    assert [m.to for m in mail.outbox] == [[ADDRESS]]
+    assert DBTaskResult.objects.get(pk=retry.pk).status == "SUCCESSFUL"
+    assert rows_containing(ADDRESS) == []
+
+
+def test_after_the_last_attempt_the_mail_is_given_up_and_logged(client, queued, settings, caplog):
+    settings.EMAIL_BACKEND = FAILING
+    settings.CONFIRMATION_EMAIL_MAX_ATTEMPTS = 2
+    request_vote(client, queued)
+
+    with caplog.at_level(logging.WARNING, logger="voting.mail"):
+        run_worker()
+        DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
+        run_worker()
+
+    assert DBTaskResult.objects.filter(status="FAILED").count() == 2
+    assert not DBTaskResult.objects.filter(status="READY").exists()
+    assert "attempt 2, no retry" in caplog.text
+    assert not DBTaskResult.objects.filter(args_kwargs__kwargs__has_key="sealed_address").exists()
+
+
+def test_retries_back_off_up_to_an_hour():
+    assert [voting_mail.retry_delay(n).total_seconds() / 60 for n in range(1, 9)] == [
+        1,
+        2,
+        4,
+        8,
+        16,
+        32,
+        60,
+        60,
+    ]
+
+
+def test_staff_see_failed_sends_in_the_admin_and_the_jury_does_not(client, queued, settings):
+    settings.EMAIL_BACKEND = FAILING
+    request_vote(client, queued)
+    run_worker()
+    url = reverse("admin:django_tasks_database_dbtaskresult_changelist") + "?status__exact=FAILED"
+
+    client.force_login(member_of("IMDi staff", "staff"))
+    listing = client.get(url)
+    client.force_login(member_of("Jury", "juror"))
+    refused = client.get(url)
+
+    assert listing.status_code == 200
+    assert listing.context["cl"].result_count == 1
+    assert ADDRESS not in listing.text
+    assert refused.status_code == 403
