@@ -1,7 +1,11 @@
+import logging
 from collections.abc import Callable
 
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+
+logger = logging.getLogger(__name__)
 
 
 def explain_method_not_allowed(
@@ -18,3 +22,30 @@ def explain_method_not_allowed(
         return response
 
     return middleware
+
+
+class DatabaseUnavailable:
+    """When PostgreSQL cannot be reached, answer 503 with a page in the
+    visitor's language and a Retry-After, instead of a bare 500. Every write
+    is in a transaction, so nothing half-done stays behind; with connection
+    health checks on, the app uses the database again once it is back."""
+
+    RETRY_AFTER_SECONDS = 30
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        if not isinstance(exception, (OperationalError, InterfaceError)):
+            return None
+        logger.error("Database unavailable: %s", type(exception).__name__)
+        response = HttpResponse(
+            render_to_string("503.html", request=request),
+            status=503,
+            content_type="text/html; charset=utf-8",
+        )
+        response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
+        return response
