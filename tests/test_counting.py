@@ -1,3 +1,4 @@
+import hashlib
 from datetime import timedelta
 from io import StringIO
 
@@ -6,12 +7,13 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from nominees.models import Phase
 from tests.factories import make_nomination, make_round
-from voting import services
+from voting import counting, services
 from voting.models import Tally, Vote
 
 pytestmark = pytest.mark.django_db
@@ -186,3 +188,29 @@ def test_staff_without_the_count_permission_cannot_count(client):
     )
 
     assert Tally.objects.count() == 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
+def test_the_database_count_and_the_python_count_agree_to_the_digest():
+    prize_round, nominations = closed_round_with_votes(SIX)
+    services.invalidate_votes(
+        votes=Vote.objects.filter(nomination=nominations["Asker"])[:2],
+        reason="Test.",
+        invalidated_by=None,
+    )
+
+    in_database = counting.read_in_postgresql(prize_round)
+    in_python = counting.read_in_python(prize_round)
+
+    assert in_database == in_python
+    assert in_database.per_nomination[nominations["Asker"].pk] == 3
+    assert in_database.invalidated == 2
+
+
+def test_an_empty_round_counts_to_the_digest_of_nothing():
+    prize_round, _ = closed_round_with_votes({"Asker": 0})
+
+    tally = services.count_votes(prize_round=prize_round)
+
+    assert tally.valid_votes == 0
+    assert tally.digest == hashlib.sha256(b"").hexdigest()

@@ -1,8 +1,6 @@
 """The only code that writes votes and jury decisions."""
 
-import hashlib
 import secrets
-from collections import Counter
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
@@ -12,7 +10,7 @@ from django.utils.translation import ngettext
 
 from nominees.models import Nomination, PrizeRound, WinnerRule
 
-from . import integrity
+from . import counting, integrity
 from .audit import audit
 from .models import JuryDecision, Tally, TallyEntry, TieResolution, Vote
 from .tally import rank
@@ -127,22 +125,13 @@ def invalidate_votes(*, votes, reason: str, invalidated_by, at: datetime | None 
 @transaction.atomic
 def count_votes(*, prize_round: PrizeRound, counted_by=None, at: datetime | None = None) -> Tally:
     """Freeze a count of a closed round: totals, ranks, finalists and a digest
-    over the counted receipts. Counts and digest come from one pass over the
-    same rows, so they always describe the same set of votes."""
+    over the counted receipts (see voting.counting: counts and digest come from
+    one snapshot, so they always describe the same set of votes)."""
     at = at or timezone.now()
     if not prize_round.voting_has_closed(at):
         raise CountRefused(_("Stemmene kan telles først når avstemningen er avsluttet."))
-    digest = hashlib.sha256()
-    per_nomination: Counter[int] = Counter()
-    counted = (
-        Vote.objects.valid()
-        .filter(round=prize_round)
-        .order_by("receipt")
-        .values_list("receipt", "nomination_id")
-    )
-    for receipt, nomination_id in counted.iterator(chunk_size=10_000):
-        digest.update(f"{receipt}:{nomination_id}\n".encode())
-        per_nomination[nomination_id] += 1
+    counted = counting.read(prize_round)
+    per_nomination = counted.per_nomination
     nomination_ids = prize_round.nominations.values_list("pk", flat=True)
     ranking = rank(
         [(pk, per_nomination[pk]) for pk in nomination_ids], seats=prize_round.finalist_count
@@ -152,11 +141,9 @@ def count_votes(*, prize_round: PrizeRound, counted_by=None, at: datetime | None
         counted_at=at,
         counted_by=counted_by,
         valid_votes=sum(per_nomination.values()),
-        invalidated_votes=Vote.objects.filter(
-            round=prize_round, status=Vote.Status.INVALIDATED
-        ).count(),
+        invalidated_votes=counted.invalidated,
         seats=prize_round.finalist_count,
-        digest=digest.hexdigest(),
+        digest=counted.digest,
     )
     frozen.full_clean()
     frozen.save()
