@@ -62,6 +62,9 @@ if PRODUCTION and not ADMIN_REQUIRE_2FA:
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    # Before the admin, as django-modeltranslation requires: translated
+    # nominee texts (nynorsk, English) with bokmål as the fallback.
+    "modeltranslation",
     # django.contrib.admin with the site that asks for the second factor.
     "config.apps.AdminConfig",
     "django.contrib.auth",
@@ -116,6 +119,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "config.languages.switcher",
             ],
         },
     },
@@ -179,8 +183,17 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # Language and time.
+# Bokmål is the default; nynorsk is required alongside it (språklova § 14);
+# English is a courtesy. Public URLs carry the language (/nb/, /nn/, /en/).
 LANGUAGE_CODE = "nb"
-LANGUAGES = [("nb", _("Norsk bokmål"))]
+LANGUAGES = [("nb", _("Norsk bokmål")), ("nn", _("Norsk nynorsk")), ("en", _("Engelsk"))]
+# Nominee texts left empty in nynorsk or English show the bokmål text.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "nb"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("nb",)
+# The switcher's choice is remembered for a year (an essential cookie: it only
+# decides where "/" leads).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SECURE = PRODUCTION
 LOCALE_PATHS = [BASE_DIR / "locale"]
 FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = True

@@ -1,17 +1,27 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+
+from . import languages
 
 admin.site.site_header = "Bosettings- og integreringsprisen"
 admin.site.site_title = "Prisavstemning"
 admin.site.index_title = "Administrasjon"
 
+# The admin and the language switch keep one address; every public page has
+# one per language (/nb/, /nn/, /en/), and "/" redirects to the visitor's
+# language (the cookie, else Accept-Language, else bokmål).
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("sprak/<str:language>/", languages.choose_language, name="choose_language"),
+]
+urlpatterns += i18n_patterns(
     path("", include("voting.urls")),
     path("", include("nominees.urls")),
-]
+    prefix_default_language=True,
+)
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

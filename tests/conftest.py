@@ -17,7 +17,7 @@ def confirm_path(mailoutbox):
     """The path of the confirmation link in the newest e-mail."""
 
     def read() -> str:
-        match = re.search(r"https?://[^/\s]+(/stem/bekreft/[^\s]+/)", mailoutbox[-1].body)
+        match = re.search(r"https?://[^/\s]+(/[a-z]{2}/stem/bekreft/[^\s]+/)", mailoutbox[-1].body)
         assert match, mailoutbox[-1].body
         return match.group(1)
 

@@ -323,7 +323,7 @@ def csp_directives(response) -> dict[str, str]:
 
 def test_public_and_admin_pages_send_a_strict_content_security_policy(client):
     nomination = make_nomination(prize_round=make_round(phase=Phase.VOTING_OPEN))
-    pages = ["/", nomination.round.get_absolute_url(), nomination.get_absolute_url(), LOGIN]
+    pages = ["/nb/", nomination.round.get_absolute_url(), nomination.get_absolute_url(), LOGIN]
 
     for url in pages:
         response = client.get(url)

@@ -62,11 +62,11 @@ def test_missing_email_field_is_refused(client, mailoutbox):
 def test_unknown_nominee_is_not_found(client, mailoutbox):
     prize_round = make_round(year=2030)
 
-    assert client.get("/2030/atlantis/").status_code == 404
-    response = client.post("/2030/atlantis/stem/", {"email": "kari@example.no"})
+    assert client.get("/nb/2030/atlantis/").status_code == 404
+    response = client.post("/nb/2030/atlantis/stem/", {"email": "kari@example.no"})
     assert response.status_code == 404
     assert "Fant ikke siden" in response.text
-    assert client.get(f"/{prize_round.year + 1}/").status_code == 404
+    assert client.get(f"/nb/{prize_round.year + 1}/").status_code == 404
     assert mailoutbox == []
 
 
@@ -76,7 +76,7 @@ def test_nominee_of_an_unpublished_round_is_not_found(client, mailoutbox):
     assert client.get(nomination.get_absolute_url()).status_code == 404
     assert client.get(nomination.round.get_absolute_url()).status_code == 404
     assert client.post(request_url(nomination), {"email": "kari@example.no"}).status_code == 404
-    assert "Voss" not in client.get("/").text
+    assert "Voss" not in client.get("/nb/").text
     assert mailoutbox == []
 
 
@@ -87,8 +87,8 @@ def test_nominee_of_another_round_is_not_found_in_this_round(client, mailoutbox)
     )
     make_nomination(prize_round=make_round(year=2030), name="Asker")
 
-    assert client.get(f"/2030/{baerum.slug}/").status_code == 404
-    response = client.post(f"/2030/{baerum.slug}/stem/", {"email": "kari@example.no"})
+    assert client.get(f"/nb/2030/{baerum.slug}/").status_code == 404
+    response = client.post(f"/nb/2030/{baerum.slug}/stem/", {"email": "kari@example.no"})
     assert response.status_code == 404
     assert mailoutbox == []
 
@@ -300,5 +300,5 @@ def test_other_methods_on_the_confirm_url_are_not_allowed(client, method):
 def test_pages_are_post_only_where_they_change_things(client):
     make_nomination(prize_round=make_round(year=2030), name="Asker")
 
-    assert client.post("/").status_code == 405
-    assert client.post("/2030/").status_code == 405
+    assert client.post("/nb/").status_code == 405
+    assert client.post("/nb/2030/").status_code == 405

@@ -52,7 +52,7 @@ def test_load_demo_opens_a_round_with_the_2020_nominees_for_voting_now():
         "Tromsø",
         "Voss",
     ]
-    front = Client().get("/")
+    front = Client().get("/nb/")
     assert "Avstemningen er åpen til" in front.text
     assert "Stem på Gjøvik" in front.text
 

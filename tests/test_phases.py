@@ -150,11 +150,11 @@ def test_current_round_is_the_newest_with_published_nominees(client):
     )
 
     assert PrizeRound.objects.current().year == 2029
-    assert "Prisen 2029" in client.get("/").text
+    assert "Prisen 2029" in client.get("/nb/").text
 
 
 def test_front_page_without_any_published_round_says_so(client):
-    response = client.get("/")
+    response = client.get("/nb/")
 
     assert response.status_code == 200
     assert "Det er ingen pågående prisrunde" in response.text

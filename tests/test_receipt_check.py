@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 # Names that occur nowhere on the site's own pages, so finding one in a
 # response can only mean the check told whom the vote was for.
 NOMINEES = {"Hemmelignes": 3, "Skjultvik": 2, "Anonymdal": 1, "Ukjentøy": 0}
-URL = "/kvittering/"
+URL = "/nb/kvittering/"
 
 
 def check(client, code: str):

@@ -81,7 +81,7 @@ def finalists_list(text: str) -> list[str]:
     return re.findall(r'class="finalist__name"[^>]*>([^<]+)<', section.group(1))
 
 
-ROUND_PAGES = ["/2030/", "/"]
+ROUND_PAGES = ["/nb/2030/", "/nb/"]
 
 
 @pytest.mark.parametrize("path", ROUND_PAGES)
@@ -125,7 +125,7 @@ def test_finalists_are_shown_at_the_exact_moment_of_their_announcement(client):
     prize_round, _, _ = decided_round()
 
     with frozen_at(prize_round.finalists_announced_at):
-        page = client.get("/2030/")
+        page = client.get("/nb/2030/")
 
     assert finalists_list(page.text) == ["Asker", "Randaberg", "Gjøvik"]
 
@@ -133,10 +133,10 @@ def test_finalists_are_shown_at_the_exact_moment_of_their_announcement(client):
 def test_vote_counts_and_shares_are_shown_only_when_the_round_publishes_them(client):
     prize_round, _, _ = decided_round(publish_vote_counts=False)
     with frozen_at(prize_round.winner_announced_at + SECOND):
-        hidden = client.get("/2030/")
+        hidden = client.get("/nb/2030/")
     PrizeRound.objects.filter(pk=prize_round.pk).update(publish_vote_counts=True)
     with frozen_at(prize_round.winner_announced_at + SECOND):
-        shown = client.get("/2030/")
+        shown = client.get("/nb/2030/")
 
     assert finalists_list(hidden.text) == ["Asker", "Randaberg", "Gjøvik"]
     assert "av de gyldige" not in hidden.text
@@ -171,7 +171,7 @@ def test_an_open_tie_at_the_cut_shows_no_finalists_and_does_not_say_why(client):
     assert tally.has_tie_at_cut
 
     with frozen_at(prize_round.finalists_announced_at + SECOND):
-        page = client.get("/2030/")
+        page = client.get("/nb/2030/")
 
     assert page.status_code == 200
     assert PENDING in page.text
@@ -187,7 +187,7 @@ def test_a_resolved_tie_shows_the_finalists_staff_let_through(client):
     services.resolve_tie(tally=tally, nominations=[nominations["D"]], reason="Loddtrekning.")
 
     with frozen_at(prize_round.finalists_announced_at + SECOND):
-        page = client.get("/2030/")
+        page = client.get("/nb/2030/")
 
     assert TieResolution.objects.filter(tally=tally).exists()
     assert finalists_list(page.text) == ["A", "B", "D"]
@@ -198,7 +198,7 @@ def test_finalists_due_without_any_count_say_the_result_comes_when_counted(clien
     prize_round, _, _ = round_with_votes(VOTES)
 
     with frozen_at(prize_round.finalists_announced_at + SECOND):
-        page = client.get("/2030/")
+        page = client.get("/nb/2030/")
 
     assert Tally.objects.count() == 0
     assert PENDING in page.text
@@ -230,9 +230,9 @@ def test_vote_buttons_show_only_while_voting_is_open(client):
     prize_round, _, _ = decided_round()
 
     with frozen_at(prize_round.voting_closes_at - SECOND):
-        open_page = client.get("/2030/")
+        open_page = client.get("/nb/2030/")
     with frozen_at(prize_round.voting_closes_at + SECOND):
-        closed_page = client.get("/2030/")
+        closed_page = client.get("/nb/2030/")
 
     assert "Stem på Asker" in open_page.text
     assert "Stem på Asker" not in closed_page.text
@@ -261,7 +261,7 @@ def test_archive_round_with_only_a_winner_date_has_a_public_page_and_nominee_pag
     prize_round = archive_round(2008, "Vadsø")
     vadso = prize_round.nominations.get()
 
-    page = client.get("/2008/")
+    page = client.get("/nb/2008/")
     nominee = client.get(vadso.get_absolute_url())
 
     assert page.status_code == 200
@@ -293,8 +293,8 @@ def test_archive_lists_every_public_round_newest_first_with_winners(client):
     assert re.search(r"Vinner:\s*<a [^>]*>Vadsø<", page.text)
     assert re.search(r"Vinner:\s*<a [^>]*>Trondheim<", page.text)
     assert re.search(r"Vinner:\s*<a [^>]*>Randaberg<", page.text)
-    assert 'href="/2008/"' in page.text
-    assert 'href="/2030/"' in page.text
+    assert 'href="/nb/2008/"' in page.text
+    assert 'href="/nb/2030/"' in page.text
     assert re.search(r"Finalister:\s*<a [^>]*>Asker</a>, <a [^>]*>Randaberg</a>, ", page.text)
 
 
@@ -314,7 +314,7 @@ def test_archive_shows_neither_finalists_nor_winner_before_their_time(client):
 
 
 def test_footer_links_to_the_archive_and_the_receipt_check(client):
-    page = client.get("/")
+    page = client.get("/nb/")
 
     assert f'href="{reverse("voting:archive")}"' in page.text
     assert f'href="{reverse("voting:receipt")}"' in page.text

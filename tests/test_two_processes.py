@@ -114,7 +114,7 @@ def servers() -> Iterator[list[int]]:
             while True:
                 assert process.poll() is None, process.stderr.read().decode()
                 try:
-                    request(port, "GET", "/personvern/")
+                    request(port, "GET", "/nb/personvern/")
                     break
                 except OSError:
                     assert time.monotonic() < deadline, "app server did not start"

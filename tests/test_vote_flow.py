@@ -26,7 +26,7 @@ def test_citizen_votes_from_the_front_page_to_a_counted_vote(client, mailoutbox,
     )
     make_nomination(prize_round=prize_round, name="Voss")
 
-    front = client.get("/")
+    front = client.get("/nb/")
     assert front.status_code == 200
     assert "Avstemningen er åpen til" in front.text
     assert "Nyskapende integreringsarbeid." in front.text
@@ -42,7 +42,7 @@ def test_citizen_votes_from_the_front_page_to_a_counted_vote(client, mailoutbox,
 
     sent = request_vote(client, asker, "kari@example.no")
     assert sent.status_code == 302
-    assert sent["Location"] == f"/2030/{asker.municipality.slug}/stem/sendt/"
+    assert sent["Location"] == f"/nb/2030/{asker.municipality.slug}/stem/sendt/"
     assert Vote.objects.count() == 0
     assert len(mailoutbox) == 1
     assert mailoutbox[0].to == ["kari@example.no"]
