@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from .models import KeyFigure, Municipality, Nomination, PrizeRound
 
@@ -25,7 +26,8 @@ class NominationInline(admin.TabularInline):
 
 
 @admin.register(PrizeRound)
-class PrizeRoundAdmin(admin.ModelAdmin):
+class PrizeRoundAdmin(TranslationAdmin):
+    # Title and intro in bokmål (required), nynorsk and English (blank shows bokmål).
     list_display = ["year", "title", "phase_label", "voting_opens_at", "voting_closes_at"]
     search_fields = ["title", "year"]
     readonly_fields = ["phase_label", "phase_in_words"]
@@ -60,14 +62,16 @@ class PrizeRoundAdmin(admin.ModelAdmin):
         return obj.phase_in_words() if obj.pk else "–"
 
 
-class KeyFigureInline(admin.TabularInline):
+class KeyFigureInline(TranslationTabularInline):
     model = KeyFigure
     fields = ["position", "label", "value"]
     extra = 1
 
 
 @admin.register(Nomination)
-class NominationAdmin(admin.ModelAdmin):
+class NominationAdmin(TranslationAdmin):
+    # Summary, justification and key figure labels in bokmål, nynorsk and
+    # English; a blank nynorsk or English text shows the bokmål one.
     list_display = ["municipality", "round", "display_order"]
     list_filter = ["round"]
     list_select_related = ["municipality", "round"]

@@ -6,7 +6,7 @@ marked as such beside it.
 """
 
 from datetime import datetime
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 from zoneinfo import ZoneInfo
 
 # The prize is Norwegian and so are its dates, whatever TIME_ZONE says.
@@ -22,6 +22,8 @@ class NomineeSpec(TypedDict):
     summary: str
     justification: str
     key_figures: tuple[tuple[str, str], ...]  # (label, value); the first is the headline
+    # The summary in other languages ("nn", "en"); the rest show the bokmål text.
+    summary_translations: NotRequired[dict[str, str]]
 
 
 class WinnerSpec(TypedDict):
@@ -160,6 +162,16 @@ NOMINEES_2020: tuple[NomineeSpec, ...] = (
         "summary": (
             "Stor innsats i bosettingen over tid, og en foregangskommune for enslige mindreårige."
         ),
+        "summary_translations": {
+            "nn": (
+                "Stor innsats i busetjinga over tid, og ein føregangskommune for einslege "
+                "mindreårige."
+            ),
+            "en": (
+                "A long-standing effort to settle refugees, and a pioneer in its work with "
+                "unaccompanied minors."
+            ),
+        },
         "justification": (
             "Asker har i mange år lagt ned en stor innsats for å bosette flyktninger, og "
             "kommunen har vært et forbilde i arbeidet med enslige mindreårige. Asker prøver ut "
@@ -180,6 +192,11 @@ NOMINEES_2020: tuple[NomineeSpec, ...] = (
     {
         "municipality": GJOVIK,
         "summary": "Fleksibel i bosettingen, med Globus kafé og en flerkulturell barnehage.",
+        "summary_translations": {
+            "nn": "Fleksibel i busetjinga, med Globus kafé og ein fleirkulturell barnehage.",
+            "en": "Flexible in settling refugees, with the Globus café and a multicultural "
+            "kindergarten.",
+        },
         "justification": (
             "Gjøvik har vært svært fleksibel når flyktninger skal bosettes, og har blant annet "
             "tatt imot mange med helseutfordringer. Kommunen setter i gang nye prosjekter for å "

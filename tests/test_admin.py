@@ -52,8 +52,12 @@ def round_form(*, published: str, nominations=(), **fields: str) -> dict[str, st
     """POST data of the admin's round form, as a browser sends it."""
     data = {
         "year": "2031",
-        "title": "Bosettings- og integreringsprisen 2031",
-        "intro": "",
+        "title_nb": "Bosettings- og integreringsprisen 2031",
+        "title_nn": "Busetjings- og integreringsprisen 2031",
+        "title_en": "",
+        "intro_nb": "",
+        "intro_nn": "",
+        "intro_en": "",
         "nominees_published_at_0": published,
         "nominees_published_at_1": "09:00",
         "voting_opens_at_0": "01.03.2031",

@@ -102,8 +102,12 @@ class Command(BaseCommand):
                 round=prize_round,
                 municipality=municipalities[nominee["municipality"]],
                 defaults={
-                    "summary": nominee["summary"],
-                    "justification": nominee["justification"],
+                    "summary_nb": nominee["summary"],
+                    "justification_nb": nominee["justification"],
+                    **{
+                        f"summary_{language}": text
+                        for language, text in nominee.get("summary_translations", {}).items()
+                    },
                     "display_order": order,
                 },
             )
