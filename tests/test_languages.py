@@ -244,8 +244,16 @@ def test_nominee_page_shows_the_english_text_where_given_and_bokmal_where_not(cl
     nynorsk = client.get(f"/nn/2030/{asker.municipality.slug}/")
     round_page = client.get("/en/2030/")
 
-    assert "A summary in English." in english.text
+    assert '<p class="lead">A summary in English.</p>' in english.text
     assert "Sammendrag på bokmål." not in english.text
+    # Bokmål shown as a fallback is marked so screen readers pronounce it as such.
+    assert '<div lang="nb"><p>En begrunnelse.</p></div>' in english.text
+    assert '<dt lang="nb">i arbeid</dt>' in english.text
+    assert "<dt>settled</dt>" in english.text
+    assert '<p class="lead" lang="nb">Sammendrag på bokmål.</p>' in nynorsk.text
+    bokmal = client.get(f"/nb/2030/{asker.municipality.slug}/").text
+    assert "<div><p>En begrunnelse.</p></div>" in bokmal
+    assert "<dt>i arbeid</dt>" in bokmal
     assert "En begrunnelse." in english.text  # no English justification: bokmål
     assert "settled" in english.text
     assert "i arbeid" in english.text
