@@ -291,6 +291,10 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
 
+# Seconds a public page (home, round, nominee) is served from the cache at
+# most; content changes and schedule moments make it stale earlier. 0 = off.
+PAGE_CACHE_SECONDS = int(env("PAGE_CACHE_SECONDS", "60"))
+
 # The vote.
 # Days after a round's winner is announced until `purge_vote_metadata --due`
 # removes its voter keys, network hashes and e-mail domains. The privacy page

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from .models import Nomination, PrizeRound
+from .pagecache import cached_page, csrf_context
 
 
 def nominations_of(prize_round: PrizeRound):
@@ -47,6 +48,7 @@ def nomination_context(nomination: Nomination, **extra: Any) -> dict[str, Any]:
 
 
 @require_GET
+@cached_page
 def home(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     context = round_context(PrizeRound.objects.current(now), at=now)
@@ -54,6 +56,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@cached_page
 def round_page(request: HttpRequest, year: int) -> HttpResponse:
     now = timezone.now()
     prize_round = get_object_or_404(PrizeRound.objects.published(now), year=year)
@@ -61,6 +64,8 @@ def round_page(request: HttpRequest, year: int) -> HttpResponse:
 
 
 @require_GET
+@cached_page
 def nomination_page(request: HttpRequest, year: int, slug: str) -> HttpResponse:
     nomination = published_nomination(year, slug)
-    return render(request, "nominees/nomination.html", nomination_context(nomination))
+    context = {**nomination_context(nomination), **csrf_context(request)}
+    return render(request, "nominees/nomination.html", context)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from nominees import pagecache
 from nominees.models import Nomination, PrizeRound, WinnerRule
 
 from . import counting, integrity
@@ -110,6 +111,7 @@ def invalidate_votes(*, votes, reason: str, invalidated_by, at: datetime | None 
         invalidated_at=at or timezone.now(),
     )
     audit(invalidated_by, changing, f"Ugyldiggjort. Grunn: {reason}")
+    pagecache.content_changed()  # the integrity report lists invalidations
     if changing:
         # One line on each round too, so its history tells the whole story.
         for round_id in {vote.round_id for vote in changing}:
