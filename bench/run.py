@@ -1,0 +1,520 @@
+"""The load benchmark of issue 7: `make bench`, or
+
+    .venv/bin/python bench/run.py [--quick] [--servers gunicorn,granian] [--workers N]
+
+On 127.0.0.1 only, and stopped again at the end whatever happens, it starts:
+- a throwaway PostgreSQL cluster (initdb into a temporary folder, a spare port,
+  stock settings, password authentication over TCP for the role "bench" that
+  owns the database "prizevote_bench");
+- nothing for Redis: the local server at 127.0.0.1:6379 is used, database 13
+  (--redis-db), which is flushed before and after, and nothing else;
+- the app with the production settings (bench.settings: DJANGO_ENV=production,
+  persistent database connections, Redis cache, rate limits on but raised so
+  one client IP is never limited) under each app server in turn.
+
+It migrates, loads an open round with six nominees and a closed one, makes
+fresh confirmation links, then runs wrk (fixed duration, --timeout 2s, 2
+threads, 16 and 64 connections) against the bare ceilings in bench/urls.py
+(hello, one-row ORM insert, six-row template), the home page, a nominee page,
+the confirm POST (each link used once) and the e-mail request POST (a new
+address each time). Last it times count_votes beside a plain GROUP BY on 1M
+and 5M generated votes, and prints the figures and the ratios of the targets.
+"""
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+VENV_BIN = Path(sys.executable).parent
+HOST = "127.0.0.1"
+WRK_THREADS = 2
+CONNECTIONS = (16, 64)
+# Fresh confirmation links per confirm case: more than any server here can use.
+CONFIRM_RATE_CEILING = 3000
+BARE_CASES = ("hello", "insert", "rows")
+CASES = (*BARE_CASES, "home", "nominee", "confirm", "email")
+
+# (ratio name, case, baseline case, target, whether higher is better)
+RATIO_TARGETS = (
+    ("confirm POST / bare insert", "confirm", "insert", 0.70),
+    ("home / hello", "home", "hello", 0.60),
+    ("nominee / hello", "nominee", "hello", 0.60),
+    ("e-mail POST / bare insert", "email", "insert", 0.60),
+)
+CONFIRM_P99_TARGET_MS = 100
+COUNT_RATIO_TARGET = 30
+LINEAR_RATIO_TARGET = 5.5
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def run(command: list, *, env: dict | None = None, timeout: float = 600, **kwargs) -> str:
+    """Run a command to its end (bounded); its output, or exit with it on failure."""
+    done = subprocess.run(
+        [str(part) for part in command],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        **kwargs,
+    )
+    if done.returncode != 0:
+        sys.exit(f"Failed: {' '.join(map(str, command))}\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop a process this script started, and its children (its own session)."""
+    if process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
+
+
+# PostgreSQL ------------------------------------------------------------------
+
+
+@dataclass
+class Postgres:
+    bin_dir: Path
+    data: Path
+    port: int
+    as_postgres: list[str]  # prefix that runs a command as the cluster's owner
+
+    def ctl(self, *args: str) -> None:
+        run([*self.as_postgres, self.bin_dir / "pg_ctl", "-D", self.data, *args], timeout=60)
+
+
+def start_postgres(tmp: Path, stack: contextlib.ExitStack, password: str) -> Postgres:
+    initdb = shutil.which("initdb") or shutil.which("pg_ctl")
+    if initdb is None:
+        sys.exit("PostgreSQL's initdb is not on PATH.")
+    bin_dir = Path(initdb).resolve().parent
+    folder = tmp / "pg"
+    folder.mkdir()
+    as_postgres: list[str] = []
+    if os.geteuid() == 0:
+        # initdb refuses to run as root: the cluster belongs to "postgres".
+        as_postgres = ["runuser", "-u", "postgres", "--"]
+        shutil.chown(folder, "postgres")
+        tmp.chmod(0o755)
+    port = free_port()
+    cluster = Postgres(bin_dir, folder / "data", port, as_postgres)
+    log(f"PostgreSQL: initdb into {cluster.data}, port {port}")
+    run(
+        [
+            *as_postgres,
+            bin_dir / "initdb",
+            "-D",
+            cluster.data,
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            # The admin only through the cluster's own socket; TCP needs a password.
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+        ],
+        timeout=120,
+    )
+    options = f"-p {port} -c listen_addresses={HOST} -c unix_socket_directories={folder}"
+    cluster.ctl("-w", "-t", "60", "-o", options, "-l", str(folder / "log"), "start")
+    stack.callback(cluster.ctl, "-m", "fast", "-w", "-t", "60", "stop")
+    admin = [*as_postgres, bin_dir / "psql", "-h", folder, "-p", port, "-U", "postgres"]
+    admin += ["-v", "ON_ERROR_STOP=1", "-q", "-d", "postgres", "-c"]
+    run([*admin, f"CREATE ROLE bench LOGIN PASSWORD '{password}'"])
+    run([*admin, "CREATE DATABASE prizevote_bench OWNER bench"])
+    return cluster
+
+
+# Redis -----------------------------------------------------------------------
+
+
+def flush_redis(url: str) -> None:
+    import redis
+
+    redis.Redis.from_url(url, socket_timeout=5).flushdb()
+
+
+# App servers -----------------------------------------------------------------
+
+
+def server_command(server: str, port: int, workers: int) -> list[str]:
+    if server == "gunicorn":
+        return [
+            VENV_BIN / "gunicorn",
+            "config.wsgi:application",
+            "--bind",
+            f"{HOST}:{port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "sync",
+            "--backlog",
+            "2048",
+            "--log-level",
+            "warning",
+        ]
+    return [
+        VENV_BIN / "granian",
+        "--interface",
+        "wsgi",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--blocking-threads",
+        "1",
+        "--backlog",
+        "2048",
+        "--log-level",
+        "warning",
+        "config.wsgi:application",
+    ]
+
+
+@contextlib.contextmanager
+def app_server(server: str, workers: int, env: dict, tmp: Path):
+    port = free_port()
+    log_file = (tmp / f"{server}.log").open("w")
+    process = subprocess.Popen(
+        [str(part) for part in server_command(server, port, workers)],
+        cwd=ROOT,
+        env=env,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://{HOST}:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                sys.exit(f"{server} stopped:\n{(tmp / f'{server}.log').read_text()}")
+            try:
+                with urllib.request.urlopen(f"{base}/bench/hello/", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                sys.exit(f"{server} did not answer within 60 s")
+            time.sleep(0.2)
+        log(f"{server} ({workers} workers) listening on {base}")
+        yield base
+    finally:
+        stop(process)
+        log_file.close()
+
+
+def csrf_pair(url: str) -> tuple[str, str]:
+    """GET a page with the vote form once: the CSRF cookie and the form's token."""
+    with urllib.request.urlopen(url, timeout=5) as response:
+        html = response.read().decode()
+        cookies = response.headers.get_all("Set-Cookie") or []
+    cookie = next((m.group(1) for c in cookies if (m := re.match(r"csrftoken=([^;]+)", c))), None)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    if cookie is None or token is None:
+        sys.exit(f"No CSRF cookie and token from {url}")
+    return cookie, token.group(1)
+
+
+# wrk -------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    server: str
+    case: str
+    connections: int
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    error_detail: str
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds
+
+
+def wrk(url: str, *, connections: int, seconds: int, script: str, args: list[str]) -> dict:
+    command = ["wrk", f"-t{WRK_THREADS}", f"-c{connections}", f"-d{seconds}s", "--timeout", "2s"]
+    command += ["--latency", "-s", BENCH / "wrk" / script, url, "--", *args]
+    env = {**os.environ, "BENCH_WRK_DIR": str(BENCH / "wrk")}
+    output = run(command, env=env, timeout=seconds + 60)
+    line = next((line for line in output.splitlines() if line.startswith("BENCH ")), None)
+    if line is None:
+        sys.exit(f"wrk gave no figures:\n{output}")
+    return json.loads(line.removeprefix("BENCH "))
+
+
+def measure(server: str, case: str, connections: int, figures: dict) -> Result:
+    kinds = ("status", "connect", "read", "write", "timeout")
+    errors = sum(figures[kind] for kind in kinds)
+    detail = ", ".join(f"{kind} {figures[kind]}" for kind in kinds if figures[kind])
+    return Result(
+        server=server,
+        case=case,
+        connections=connections,
+        requests=figures["requests"],
+        seconds=figures["duration_us"] / 1e6,
+        p50_ms=figures["p50_us"] / 1000,
+        p99_ms=figures["p99_us"] / 1000,
+        errors=errors,
+        error_detail=detail,
+    )
+
+
+class Tokens:
+    """Hands out slices of the file of fresh confirmation paths, never twice."""
+
+    def __init__(self, file: Path, tmp: Path):
+        self.lines = file.read_text().splitlines()
+        self.position = 0
+        self.tmp = tmp
+
+    def take(self, count: int) -> Path:
+        if self.position + count > len(self.lines):
+            sys.exit("Out of fresh confirmation links.")
+        part = self.tmp / f"confirm-{self.position}.txt"
+        part.write_text("\n".join(self.lines[self.position : self.position + count]) + "\n")
+        self.position += count
+        return part
+
+
+def bench_server(
+    server: str, base: str, paths: dict, tokens: Tokens, seconds: int, warmup: int
+) -> list[Result]:
+    urls = {
+        "hello": f"{base}/bench/hello/",
+        "insert": f"{base}/bench/insert/",
+        "rows": f"{base}/bench/rows/",
+        "home": base + paths["home"],
+        "nominee": base + paths["nominee"],
+        "confirm": base + "/",
+        "email": base + paths["request"],
+    }
+    # Every worker imports, connects and compiles its templates before the
+    # figures count; the public pages land in the shared cache.
+    for case in ("hello", "insert", "rows", "home", "nominee"):
+        wrk(urls[case], connections=16, seconds=warmup, script="get.lua", args=[])
+    cookie, form_token = csrf_pair(urls["nominee"])
+    results = []
+    for connections in CONNECTIONS:
+        for case in CASES:
+            if case == "confirm":
+                part = tokens.take(CONFIRM_RATE_CEILING * seconds)
+                script, args = "confirm.lua", [cookie, form_token, str(part), str(WRK_THREADS)]
+            elif case == "email":
+                tag = f"{server}{connections}{secrets.token_hex(3)}"
+                script, args = "email.lua", [cookie, form_token, tag]
+            else:
+                script, args = "get.lua", []
+            figures = wrk(
+                urls[case], connections=connections, seconds=seconds, script=script, args=args
+            )
+            result = measure(server, case, connections, figures)
+            log(
+                f"{server:8} {case:8} c={connections:<3} {result.rate:8.0f} req/s"
+                f"  p50 {result.p50_ms:6.1f} ms  p99 {result.p99_ms:6.1f} ms"
+                f"  errors {result.errors}"
+            )
+            results.append(result)
+    return results
+
+
+# Report ----------------------------------------------------------------------
+
+
+def mark(met: bool) -> str:
+    return "met" if met else "NOT MET"
+
+
+def report(results: list[Result], counting: list[dict], command: str) -> None:
+    print()
+    print(f"Command: {command}")
+    print(f"Machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the end")
+    print()
+    header = f"{'server':9} {'case':8} {'conns':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}"
+    header += "  errors"
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        detail = f" ({r.error_detail})" if r.errors else ""
+        print(
+            f"{r.server:9} {r.case:8} {r.connections:>5} {r.rate:>8.0f} {r.p50_ms:>8.1f}"
+            f" {r.p99_ms:>8.1f}  {r.errors}{detail}"
+        )
+    print()
+    by_key = {(r.server, r.case, r.connections): r for r in results}
+    print("Ratios (target):")
+    for server in dict.fromkeys(r.server for r in results):
+        for connections in CONNECTIONS:
+            for name, case, baseline, target in RATIO_TARGETS:
+                ratio = (
+                    by_key[server, case, connections].rate
+                    / by_key[server, baseline, connections].rate
+                )
+                print(
+                    f"  {server:9} c={connections:<3} {name:28} {ratio:6.0%}"
+                    f"  (>= {target:.0%}) {mark(ratio >= target)}"
+                )
+        confirm = by_key[server, "confirm", 64]
+        print(
+            f"  {server:9} c=64  confirm POST p99 {confirm.p99_ms:16.1f} ms"
+            f"  (< {CONFIRM_P99_TARGET_MS} ms) {mark(confirm.p99_ms < CONFIRM_P99_TARGET_MS)}"
+        )
+        confirm_errors = sum(by_key[server, "confirm", c].errors for c in CONNECTIONS)
+        print(
+            f"  {server:9}       confirm POST errors {confirm_errors:13}"
+            f"  (0) {mark(confirm_errors == 0)}"
+        )
+    if not counting:
+        return
+    print()
+    print("Counting (median of 3):")
+    print(f"  {'votes':>9} {'GROUP BY ms':>12} {'count_votes ms':>15} {'ratio':>7}")
+    for row in counting:
+        ratio = row["count_votes_s"] / row["group_by_s"]
+        print(
+            f"  {row['votes']:>9} {row['group_by_s'] * 1000:>12.1f}"
+            f" {row['count_votes_s'] * 1000:>15.1f} {ratio:>6.1f}x"
+        )
+    first = counting[0]
+    ratio = first["count_votes_s"] / first["group_by_s"]
+    print(
+        f"  count_votes({first['votes']:,}) / GROUP BY: {ratio:.1f}x"
+        f"  (<= {COUNT_RATIO_TARGET}x) {mark(ratio <= COUNT_RATIO_TARGET)}"
+    )
+    if len(counting) > 1:
+        last = counting[-1]
+        linear = last["count_votes_s"] / first["count_votes_s"]
+        target = LINEAR_RATIO_TARGET * last["votes"] / first["votes"] / 5
+        print(
+            f"  count_votes({last['votes']:,}) / count_votes({first['votes']:,}): {linear:.2f}x"
+            f"  (<= {target:.1f}x) {mark(linear <= target)}"
+        )
+
+
+# Main ------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="3 s per case, count 1M votes only")
+    parser.add_argument("--servers", default="gunicorn,granian")
+    parser.add_argument(
+        "--workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="default 2 x cores + 1"
+    )
+    parser.add_argument("--seconds", type=int, help="per case (default 10, 3 with --quick)")
+    parser.add_argument("--counts", help="votes to count, default 1000000,5000000")
+    parser.add_argument("--redis-db", type=int, default=13)
+    options = parser.parse_args()
+    seconds = options.seconds or (3 if options.quick else 10)
+    warmup = 1 if options.quick else 2
+    sizes = options.counts or ("1000000" if options.quick else "1000000,5000000")
+    servers = [name for name in options.servers.split(",") if name]
+    for server in servers:
+        if server not in ("gunicorn", "granian"):
+            sys.exit(f"Unknown server {server!r}")
+        if not (VENV_BIN / server).exists():
+            sys.exit(f"{server} is not installed in {VENV_BIN}: pip install -e '.[bench]'")
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed (apt-get install wrk).")
+    command = " ".join(["bench/run.py", *sys.argv[1:]])
+
+    with contextlib.ExitStack() as stack:
+        tmp = Path(tempfile.mkdtemp(prefix="prizevote-bench-"))
+        stack.callback(shutil.rmtree, tmp, ignore_errors=True)
+        password = secrets.token_urlsafe(24)
+        cluster = start_postgres(tmp, stack, password)
+        redis_url = f"redis://{HOST}:6379/{options.redis_db}"
+        flush_redis(redis_url)
+        stack.callback(flush_redis, redis_url)
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "DJANGO_ENV": "production",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "VOTE_HASH_SECRET": secrets.token_urlsafe(50),
+            "DJANGO_ALLOWED_HOSTS": HOST,
+            "DATABASE_URL": f"postgres://bench:{password}@{HOST}:{cluster.port}/prizevote_bench",
+            "DB_CONN_MAX_AGE": "600",
+            "REDIS_URL": redis_url,
+            "EMAIL_HOST": HOST,  # required by production; bench.settings sends nothing
+            "SECURE_SSL_REDIRECT": "0",
+            # Checked on every POST, but high enough that one client IP is never limited.
+            "RATELIMIT_VOTE_REQUEST": "100000000/m",
+            "RATELIMIT_VOTE_CONFIRM": "100000000/m",
+            "LOG_LEVEL": "WARNING",
+            "BENCH_STATIC_ROOT": str(tmp / "static"),
+            "PYTHONPATH": str(ROOT),
+        }
+        python = [sys.executable]
+        log("migrate, collectstatic, load")
+        run([*python, "manage.py", "migrate", "--noinput"], env=env)
+        run([*python, "manage.py", "collectstatic", "--noinput"], env=env)
+        loaded_file = tmp / "loaded.json"
+        run([*python, "-m", "bench.prepare", "load", loaded_file], env=env)
+        paths = json.loads(loaded_file.read_text())["paths"]
+        token_count = CONFIRM_RATE_CEILING * seconds * len(servers) * len(CONNECTIONS)
+        log(f"making {token_count} fresh confirmation links")
+        token_file = tmp / "tokens.txt"
+        run([*python, "-m", "bench.prepare", "tokens", token_count, token_file], env=env)
+        tokens = Tokens(token_file, tmp)
+
+        results: list[Result] = []
+        for server in servers:
+            with app_server(server, options.workers, env, tmp) as base:
+                results += bench_server(server, base, paths, tokens, seconds, warmup)
+
+        log(f"counting {sizes} generated votes")
+        counted_file = tmp / "counted.json"
+        run([*python, "-m", "bench.prepare", "count", sizes, counted_file], env=env, timeout=1800)
+        counting = json.loads(counted_file.read_text())
+        for row in counting:
+            log(
+                f"{row['votes']} votes generated in {row['generate_s']:.0f} s,"
+                f" digest {row['digest'][:12]}"
+            )
+        report(results, counting, command)
+
+
+if __name__ == "__main__":
+    main()
