@@ -19,6 +19,10 @@ threads, 16 and 64 connections) against the bare ceilings in bench/urls.py
 the confirm POST (each link used once) and the e-mail request POST (a new
 address each time). Last it times count_votes beside a plain GROUP BY on 1M
 and 5M generated votes, and prints the figures and the ratios of the targets.
+
+With --profile CASE (e.g. confirm) py-spy (not a dependency: pip install
+py-spy into the venv) samples the first server's workers during that case at
+16 connections and prints where the time goes.
 """
 
 import argparse
@@ -35,6 +39,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -207,6 +212,63 @@ def server_command(server: str, port: int, workers: int) -> list[str]:
     ]
 
 
+@dataclass
+class Profile:
+    case: str
+    server_pid: int = 0
+    output: Path | None = None
+
+
+@contextlib.contextmanager
+def sampling(profile: Profile, seconds: int):
+    """py-spy on the app server's workers while the body runs."""
+    assert profile.output is not None
+    command = [VENV_BIN / "py-spy", "record", "--pid", profile.server_pid, "--subprocesses"]
+    command += ["--format", "raw", "--rate", "200", "--duration", max(1, seconds - 1)]
+    command += ["--output", profile.output]
+    process = subprocess.Popen(
+        [str(part) for part in command],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        yield
+        process.wait(timeout=seconds + 30)
+    finally:
+        stop(process)
+
+
+def print_profile(file: Path, case: str, top: int = 45) -> None:
+    """Shares of the sampled time: each function with what it calls (inclusive,
+    leaving out the server's own frames above the request), and on its own (self)."""
+    inclusive: Counter[str] = Counter()
+    own: Counter[str] = Counter()
+    total = 0
+    for line in file.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack:
+            continue
+        samples = int(count)
+        total += samples
+        frames = stack.split(";")[1:]  # the first is the process
+        for frame in set(frames):
+            inclusive[frame] += samples
+        if frames:
+            own[frames[-1]] += samples
+
+    def show(counter: Counter, limit: int) -> None:
+        for frame, samples in counter.most_common(limit):
+            print(f"  {samples / total:6.1%}  {frame.replace(str(ROOT) + '/', '')}")
+
+    print()
+    print(f"Profile of the {case} case, py-spy, {total} samples; inclusive share:")
+    below_server = Counter({f: n for f, n in inclusive.items() if n < 0.9 * total})
+    show(below_server, top)
+    print("Self share:")
+    show(own, 20)
+
+
 @contextlib.contextmanager
 def app_server(server: str, workers: int, env: dict, tmp: Path):
     port = free_port()
@@ -235,7 +297,7 @@ def app_server(server: str, workers: int, env: dict, tmp: Path):
                 sys.exit(f"{server} did not answer within 60 s")
             time.sleep(0.2)
         log(f"{server} ({workers} workers) listening on {base}")
-        yield base
+        yield base, process.pid
     finally:
         stop(process)
         log_file.close()
@@ -319,7 +381,14 @@ class Tokens:
 
 
 def bench_server(
-    server: str, base: str, paths: dict, tokens: Tokens, seconds: int, warmup: int
+    cases: list[str],
+    server: str,
+    base: str,
+    paths: dict,
+    tokens: Tokens,
+    seconds: int,
+    warmup: int,
+    profile: Profile | None,
 ) -> list[Result]:
     urls = {
         "hello": f"{base}/bench/hello/",
@@ -337,7 +406,7 @@ def bench_server(
     cookie, form_token = csrf_pair(urls["nominee"])
     results = []
     for connections in CONNECTIONS:
-        for case in CASES:
+        for case in cases:
             if case == "confirm":
                 part = tokens.take(CONFIRM_RATE_CEILING * seconds)
                 script, args = "confirm.lua", [cookie, form_token, str(part), str(WRK_THREADS)]
@@ -346,9 +415,11 @@ def bench_server(
                 script, args = "email.lua", [cookie, form_token, tag]
             else:
                 script, args = "get.lua", []
-            figures = wrk(
-                urls[case], connections=connections, seconds=seconds, script=script, args=args
-            )
+            sampled = profile and profile.case == case and connections == CONNECTIONS[0]
+            with sampling(profile, seconds) if sampled else contextlib.nullcontext():
+                figures = wrk(
+                    urls[case], connections=connections, seconds=seconds, script=script, args=args
+                )
             result = measure(server, case, connections, figures)
             log(
                 f"{server:8} {case:8} c={connections:<3} {result.rate:8.0f} req/s"
@@ -387,14 +458,17 @@ def report(results: list[Result], counting: list[dict], command: str) -> None:
     for server in dict.fromkeys(r.server for r in results):
         for connections in CONNECTIONS:
             for name, case, baseline, target in RATIO_TARGETS:
-                ratio = (
-                    by_key[server, case, connections].rate
-                    / by_key[server, baseline, connections].rate
-                )
+                measured = by_key.get((server, case, connections))
+                base = by_key.get((server, baseline, connections))
+                if measured is None or base is None:
+                    continue
+                ratio = measured.rate / base.rate
                 print(
                     f"  {server:9} c={connections:<3} {name:28} {ratio:6.0%}"
                     f"  (>= {target:.0%}) {mark(ratio >= target)}"
                 )
+        if (server, "confirm", 64) not in by_key:
+            continue
         confirm = by_key[server, "confirm", 64]
         print(
             f"  {server:9} c=64  confirm POST p99 {confirm.p99_ms:16.1f} ms"
@@ -439,22 +513,32 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="3 s per case, count 1M votes only")
     parser.add_argument("--servers", default="gunicorn,granian")
+    # cores + 1 measured best here: the views are CPU-bound in Python, and with
+    # wrk and PostgreSQL on the same cores, 2 x cores + 1 workers only add
+    # context switches (see README, "Benchmark").
     parser.add_argument(
-        "--workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="default 2 x cores + 1"
+        "--workers", type=int, default=(os.cpu_count() or 1) + 1, help="default cores + 1"
     )
     parser.add_argument("--seconds", type=int, help="per case (default 10, 3 with --quick)")
     parser.add_argument("--counts", help="votes to count, default 1000000,5000000")
+    parser.add_argument("--cases", default=",".join(CASES), help="default: all")
     parser.add_argument("--redis-db", type=int, default=13)
+    parser.add_argument("--profile", choices=CASES, help="sample this case with py-spy")
     options = parser.parse_args()
     seconds = options.seconds or (3 if options.quick else 10)
     warmup = 1 if options.quick else 2
     sizes = options.counts or ("1000000" if options.quick else "1000000,5000000")
     servers = [name for name in options.servers.split(",") if name]
+    cases = [name for name in options.cases.split(",") if name]
+    if unknown := set(cases) - set(CASES):
+        sys.exit(f"Unknown cases: {', '.join(sorted(unknown))}")
     for server in servers:
         if server not in ("gunicorn", "granian"):
             sys.exit(f"Unknown server {server!r}")
         if not (VENV_BIN / server).exists():
             sys.exit(f"{server} is not installed in {VENV_BIN}: pip install -e '.[bench]'")
+    if options.profile and not (VENV_BIN / "py-spy").exists():
+        sys.exit(f"--profile needs py-spy: {VENV_BIN / 'pip'} install py-spy")
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (apt-get install wrk).")
     command = " ".join(["bench/run.py", *sys.argv[1:]])
@@ -500,20 +584,33 @@ def main() -> None:
         tokens = Tokens(token_file, tmp)
 
         results: list[Result] = []
+        profile = None
+        if options.profile:
+            profile = Profile(case=options.profile, output=tmp / "profile.txt")
         for server in servers:
-            with app_server(server, options.workers, env, tmp) as base:
-                results += bench_server(server, base, paths, tokens, seconds, warmup)
+            with app_server(server, options.workers, env, tmp) as (base, pid):
+                if profile:
+                    profile.server_pid = pid
+                results += bench_server(
+                    cases, server, base, paths, tokens, seconds, warmup, profile
+                )
+            profile = None  # the first server only
 
-        log(f"counting {sizes} generated votes")
-        counted_file = tmp / "counted.json"
-        run([*python, "-m", "bench.prepare", "count", sizes, counted_file], env=env, timeout=1800)
-        counting = json.loads(counted_file.read_text())
+        counting = []
+        if sizes != "0":
+            log(f"counting {sizes} generated votes")
+            counted_file = tmp / "counted.json"
+            count = [*python, "-m", "bench.prepare", "count", sizes, counted_file]
+            run(count, env=env, timeout=1800)
+            counting = json.loads(counted_file.read_text())
         for row in counting:
             log(
                 f"{row['votes']} votes generated in {row['generate_s']:.0f} s,"
                 f" digest {row['digest'][:12]}"
             )
         report(results, counting, command)
+        if options.profile:
+            print_profile(tmp / "profile.txt", options.profile)
 
 
 if __name__ == "__main__":
