@@ -1,0 +1,340 @@
+"""A private production stack for the scale-out tests: a throwaway PostgreSQL
+cluster (initdb into a temporary folder), a Redis and gunicorn app servers, all
+on spare loopback ports, so a test may stop any of them without disturbing the
+shared services. Everything started here is stopped and removed by the
+ExitStack it was registered on."""
+
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import redis
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+VENV_BIN = Path(sys.executable).parent
+PG_BIN_DIRS = [Path("/usr/lib/postgresql/15/bin")]
+# The secrets the app servers run with; the tests build confirmation links and
+# voter keys with the same ones.
+SECRET_KEY = "scale-out-test-secret-key-" + "s" * 40
+VOTE_HASH_SECRET = "scale-out-test-vote-hash-secret-" + "h" * 40
+
+
+def postgres_bin() -> Path | None:
+    for folder in PG_BIN_DIRS:
+        if (folder / "initdb").exists():
+            return folder
+    initdb = shutil.which("initdb")
+    return Path(initdb).resolve().parent if initdb else None
+
+
+def missing_binaries() -> str:
+    """Why the private stack cannot start here, or "" if it can."""
+    if postgres_bin() is None:
+        return "needs PostgreSQL's initdb (/usr/lib/postgresql/15/bin or on PATH)"
+    if shutil.which("redis-server") is None:
+        return "needs redis-server on PATH"
+    if os.geteuid() == 0 and shutil.which("runuser") is None:
+        return "running as root needs runuser to start PostgreSQL as its own user"
+    return ""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def run(command: list, *, env: dict | None = None, timeout: float = 60) -> str:
+    done = subprocess.run(
+        [str(part) for part in command],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(map(str, command))} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+def stop_process(process: subprocess.Popen, *, sig: int = signal.SIGTERM) -> None:
+    """Stop a process started here in its own session, children included."""
+    if process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, sig)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+@dataclass
+class Postgres:
+    bin_dir: Path
+    folder: Path
+    port: int
+    password: str
+    as_owner: list[str]  # runs a command as the cluster's owner
+
+    @property
+    def data(self) -> Path:
+        return self.folder / "data"
+
+    @property
+    def url(self) -> str:
+        return f"postgres://prizevote:{self.password}@{HOST}:{self.port}/prizevote"
+
+    def ctl(self, *args: str) -> None:
+        command = [*self.as_owner, self.bin_dir / "pg_ctl", "-D", self.data, "-w", "-t", "30"]
+        run([*command, *args], timeout=40)
+
+    def start(self) -> None:
+        self.ctl("-l", str(self.folder / "postgres.log"), "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        self.ctl("-m", mode, "stop")
+
+    def shutdown(self) -> None:
+        """Stop at once if running (also after a failed test that left it stopped)."""
+        pid_file = self.data / "postmaster.pid"
+        if pid_file.exists():
+            with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
+                self.stop("immediate")
+
+    def psql(self, sql: str) -> None:
+        command = [*self.as_owner, self.bin_dir / "psql", "-h", self.folder, "-p", self.port]
+        run([*command, "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c", sql])
+
+
+def start_postgres(folder: Path, stack: contextlib.ExitStack) -> Postgres:
+    bin_dir = postgres_bin()
+    assert bin_dir is not None, missing_binaries()
+    as_owner: list[str] = []
+    if os.geteuid() == 0:
+        # initdb refuses to run as root: the cluster belongs to "postgres".
+        as_owner = ["runuser", "-u", "postgres", "--"]
+        shutil.chown(folder, "postgres")
+    cluster = Postgres(bin_dir, folder, free_port(), secrets.token_hex(16), as_owner)
+    run(
+        [
+            *as_owner,
+            bin_dir / "initdb",
+            "-D",
+            cluster.data,
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
+            # The owner through the cluster's own socket only; TCP needs a password.
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+        ],
+    )
+    settings = {
+        "port": cluster.port,
+        "listen_addresses": f"'{HOST}'",
+        "unix_socket_directories": f"'{folder}'",
+        # Speed over durability: the cluster lives for one test run.
+        "fsync": "off",
+        "synchronous_commit": "off",
+        "full_page_writes": "off",
+        "shared_buffers": "32MB",
+        "max_connections": "40",
+        "autovacuum": "off",
+    }
+    with (cluster.data / "postgresql.conf").open("a") as conf:
+        conf.writelines(f"{name} = {value}\n" for name, value in settings.items())
+    cluster.start()
+    stack.callback(cluster.shutdown)
+    cluster.psql(f"CREATE ROLE prizevote LOGIN PASSWORD '{cluster.password}'")
+    cluster.psql("CREATE DATABASE prizevote OWNER prizevote")
+    return cluster
+
+
+@dataclass
+class Redis:
+    folder: Path
+    port: int
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://{HOST}:{self.port}/0"
+
+    def client(self) -> redis.Redis:
+        return redis.Redis.from_url(self.url, socket_timeout=2)
+
+    def start(self) -> None:
+        log = (self.folder / "redis.log").open("a")
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", HOST, "--save", ""]
+            + ["--appendonly", "no", "--daemonize", "no"],
+            cwd=self.folder,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+        deadline = time.monotonic() + 10
+        while True:
+            assert self.process.poll() is None, (self.folder / "redis.log").read_text()
+            with contextlib.suppress(redis.RedisError):
+                if self.client().ping():
+                    return
+            assert time.monotonic() < deadline, "Redis did not start"
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_process(self.process)
+
+
+def start_redis(folder: Path, stack: contextlib.ExitStack) -> Redis:
+    server = Redis(folder, free_port())
+    server.start()
+    stack.callback(server.stop)
+    return server
+
+
+def server_env(postgres: Postgres, redis_server: Redis, **overrides: str) -> dict[str, str]:
+    """Production settings (tests/server_settings.py) on the private services."""
+    keep = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("DJANGO", "RATELIMIT", "DATABASE", "REDIS", "DB_", "TASKS"))
+    }
+    return {
+        **keep,
+        "DJANGO_ENV": "production",
+        "DJANGO_SETTINGS_MODULE": "tests.server_settings",
+        "DJANGO_SECRET_KEY": SECRET_KEY,
+        "VOTE_HASH_SECRET": VOTE_HASH_SECRET,
+        "DJANGO_ALLOWED_HOSTS": HOST,
+        "DATABASE_URL": postgres.url,
+        "REDIS_URL": redis_server.url,
+        "EMAIL_HOST": "mail.invalid",
+        # No worker runs here: tasks (confirmation e-mails) run in the request,
+        # to the e-mail backend of server_settings that sends nothing.
+        "TASKS_BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+        "SECURE_SSL_REDIRECT": "0",
+        "TRUSTED_PROXY_COUNT": "0",
+        "LOG_LEVEL": "INFO",
+        **overrides,
+    }
+
+
+def prepare_database(env: dict[str, str]) -> dict:
+    """Migrate the schema and create a round with voting open and six nominees;
+    the ids of the round and its nominations."""
+    run([sys.executable, "manage.py", "migrate", "--noinput"], env=env, timeout=120)
+    script = """
+import json
+from tests.factories import make_nomination, make_round
+prize_round = make_round(year=2030)
+names = ["Asker", "Bodø", "Drammen", "Hamar", "Molde", "Tromsø"]
+ids = [make_nomination(prize_round=prize_round, name=name).pk for name in names]
+print(json.dumps({"round": prize_round.pk, "nominations": ids}))
+"""
+    output = run([sys.executable, "manage.py", "shell", "-c", script], env=env)
+    return json.loads(output.strip().splitlines()[-1])
+
+
+@dataclass
+class AppServer:
+    port: int
+    process: subprocess.Popen
+    log: Path
+
+    def stderr(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+@dataclass
+class AppServers:
+    servers: list[AppServer] = field(default_factory=list)
+
+    @property
+    def ports(self) -> list[int]:
+        return [server.port for server in self.servers]
+
+    def running(self) -> bool:
+        return all(server.process.poll() is None for server in self.servers)
+
+    def stderr(self) -> str:
+        return "\n".join(server.stderr() for server in self.servers)
+
+
+def answers(port: int) -> bool:
+    import http.client
+
+    connection = http.client.HTTPConnection(HOST, port, timeout=2)
+    try:
+        connection.request("GET", "/nb/personvern/")
+        return connection.getresponse().status == 200
+    except OSError:
+        return False
+    finally:
+        connection.close()
+
+
+@contextlib.contextmanager
+def app_servers(
+    env: dict[str, str], folder: Path, *, count: int = 2, workers: int = 2
+) -> Iterator[AppServers]:
+    """``count`` gunicorn servers with ``workers`` sync workers each, their
+    stderr in files under ``folder``; stopped on leaving."""
+    started = AppServers()
+    try:
+        for _ in range(count):
+            port = free_port()
+            log = folder / f"gunicorn-{port}.log"
+            with log.open("w") as out:
+                process = subprocess.Popen(
+                    [VENV_BIN / "gunicorn", "config.wsgi:application"]
+                    + ["--bind", f"{HOST}:{port}", "--workers", str(workers)]
+                    + ["--worker-class", "sync", "--backlog", "2048", "--timeout", "20"],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            started.servers.append(AppServer(port, process, log))
+        deadline = time.monotonic() + 30
+        for server in started.servers:
+            while not answers(server.port):
+                assert server.process.poll() is None, server.stderr()
+                assert time.monotonic() < deadline, f"no answer on {server.port}\n{server.stderr()}"
+                time.sleep(0.1)
+        yield started
+    finally:
+        for server in started.servers:
+            stop_process(server.process)
+
+
+@contextlib.contextmanager
+def temporary_folder() -> Iterator[Path]:
+    folder = Path(tempfile.mkdtemp(prefix="prizevote-scale-"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
