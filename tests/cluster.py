@@ -186,8 +186,10 @@ class Redis:
     def start(self) -> None:
         log = (self.folder / "redis.log").open("a")
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", HOST, "--save", ""]
-            + ["--appendonly", "no", "--daemonize", "no"],
+            [
+                *("redis-server", "--port", str(self.port), "--bind", HOST),
+                *("--save", "", "--appendonly", "no", "--daemonize", "no"),
+            ],
             cwd=self.folder,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -309,9 +311,11 @@ def app_servers(
             log = folder / f"gunicorn-{port}.log"
             with log.open("w") as out:
                 process = subprocess.Popen(
-                    [VENV_BIN / "gunicorn", "config.wsgi:application"]
-                    + ["--bind", f"{HOST}:{port}", "--workers", str(workers)]
-                    + ["--worker-class", "sync", "--backlog", "2048", "--timeout", "20"],
+                    [
+                        *(VENV_BIN / "gunicorn", "config.wsgi:application"),
+                        *("--bind", f"{HOST}:{port}", "--workers", str(workers)),
+                        *("--worker-class", "sync", "--backlog", "2048", "--timeout", "20"),
+                    ],
                     cwd=ROOT,
                     env=env,
                     stdout=out,

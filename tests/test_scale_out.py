@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 import psycopg
 import pytest
@@ -139,13 +140,17 @@ class Browser:
             "Content-Type": "application/x-www-form-urlencoded",
         }
         sent = time.monotonic()
-        response, page = self.fetch(
-            port, "POST", ballot.path, f"csrfmiddlewaretoken={self.token}", headers
-        )
+        body = urlencode({"csrfmiddlewaretoken": self.token})
+        response, page = self.fetch(port, "POST", ballot.path, body, headers)
         return Answer(
-            ballot, port, response.status, page, response.getheader("Retry-After"), sent,
-            time.monotonic(),
-        )  # fmt: skip
+            ballot=ballot,
+            port=port,
+            status=response.status,
+            body=page,
+            retry_after=response.getheader("Retry-After"),
+            sent=sent,
+            done=time.monotonic(),
+        )
 
 
 def send_concurrently(ports: list[int], ballots: list[Ballot]) -> list[Answer]:
@@ -160,7 +165,7 @@ def send_concurrently(ports: list[int], ballots: list[Ballot]) -> list[Answer]:
 
     with ThreadPoolExecutor(CLIENTS) as pool:
         futures = [pool.submit(post, index, item) for index, item in enumerate(ballots)]
-        done, pending = wait(futures, timeout=LOAD_TIMEOUT)
+        _, pending = wait(futures, timeout=LOAD_TIMEOUT)
         for future in pending:
             future.cancel()
         assert not pending, f"{len(pending)} of {len(futures)} requests unanswered in time"
@@ -358,9 +363,7 @@ def test_two_servers_limit_confirmations_per_ip_at_the_same_total_as_one(stack):
     assert after["rate_limited"] - before["rate_limited"] == 2 * (tries - LIMIT)
 
 
-def test_postgresql_outage_answers_503_writes_nothing_and_recovers_without_restart(
-    stack, servers
-):
+def test_postgresql_outage_answers_503_writes_nothing_and_recovers_without_restart(stack, servers):
     pids = [server.process.pid for server in servers.servers]
     before = round_totals(stack)
 
@@ -431,6 +434,7 @@ def test_redis_outage_keeps_counting_votes_and_logs_the_unapplied_limit(stack, s
         server.stderr()[start:]
         for server, start in zip(servers.servers, logged_before, strict=True)
     )
-    assert re.search(r"Rate limit vote-confirm not applied, cache down: \w+", logged), logged[-2000:]
+    unapplied = r"Rate limit vote-confirm not applied, cache down: \w+"
+    assert re.search(unapplied, logged), logged[-2000:]
     assert "example.no" not in logged
     assert stack.redis.client().dbsize() > 0
