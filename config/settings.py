@@ -295,6 +295,9 @@ X_FRAME_OPTIONS = "DENY"
 # most; content changes and schedule moments make it stale earlier. 0 = off.
 PAGE_CACHE_SECONDS = int(env("PAGE_CACHE_SECONDS", "60"))
 
+# Where the accessibility statement tells visitors to report a problem.
+ACCESSIBILITY_CONTACT_EMAIL = env("ACCESSIBILITY_CONTACT_EMAIL", "post@imdi.no")
+
 # The vote.
 # Days after a round's winner is announced until `purge_vote_metadata --due`
 # removes its voter keys, network hashes and e-mail domains. The privacy page

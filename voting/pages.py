@@ -1,5 +1,7 @@
-"""Public pages that are not the vote itself: the archive of results, and
-what is stored about a vote and for how long."""
+"""Public pages that are not the vote itself: the archive of results, what is
+stored about a vote and for how long, and the accessibility statement."""
+
+from datetime import date
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -16,6 +18,22 @@ def privacy(request: HttpRequest) -> HttpResponse:
         "retention_days": settings.VOTE_METADATA_RETENTION_DAYS,
     }
     return render(request, "voting/privacy.html", context)
+
+
+# The axe-core version the browser tests run (tests/browser/vendor/axe.min.js;
+# a test checks the two agree), and when the statement was last reviewed.
+AXE_CORE_VERSION = "4.14.1"
+ACCESSIBILITY_REVIEWED = date(2026, 11, 23)
+
+
+@require_GET
+def accessibility(request: HttpRequest) -> HttpResponse:
+    context = {
+        "contact_email": settings.ACCESSIBILITY_CONTACT_EMAIL,
+        "axe_version": AXE_CORE_VERSION,
+        "reviewed": ACCESSIBILITY_REVIEWED,
+    }
+    return render(request, "voting/accessibility.html", context)
 
 
 @require_GET

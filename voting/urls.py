@@ -10,5 +10,6 @@ urlpatterns = [
     path("stem/bekreft/<str:token>/", views.confirm_vote, name="confirm"),
     path("kvittering/", views.receipt_check, name="receipt"),
     path("personvern/", pages.privacy, name="privacy"),
+    path("tilgjengelighet/", pages.accessibility, name="accessibility"),
     path("vinnere/", pages.archive, name="archive"),
 ]
