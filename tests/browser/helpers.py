@@ -122,8 +122,10 @@ def axe_violations(page) -> list[str]:
     )
     return [
         f"{violation['id']} ({violation['impact']}): {violation['help']} at "
-        + "; ".join(" ".join(node["target"]) + ": " + node["failureSummary"].replace("\n", " ")
-                    for node in violation["nodes"][:5])
+        + "; ".join(
+            " ".join(node["target"]) + ": " + node["failureSummary"].replace("\n", " ")
+            for node in violation["nodes"][:5]
+        )
         for violation in result["violations"]
     ]
 

@@ -4,11 +4,10 @@ address except the start and the confirmation link from the e-mail. Every
 element Tab reaches must show its focus. Then the same with JavaScript off."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core import mail
-from datetime import timedelta
-
 from django.utils import timezone
 
 from nominees.models import Phase
