@@ -1,0 +1,65 @@
+"""Screenshots of the main pages on a phone (375 px) and a desktop (1280 px),
+written to tests/browser/screenshots/ (git-ignored) for a person to look at.
+The tests check what a look would: nothing wider than the window, no text cut
+off by its box, and on the phone every link, button and field at least 44 px
+each way (links inside running text are exempt, as in WCAG 2.5.8)."""
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from nominees.models import Phase
+from voting import confirmation
+
+from .helpers import SCREENSHOTS, assert_fits_and_tappable, round_in_phase
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CLIPPED = """() => {
+  const found = [];
+  for (const el of document.querySelectorAll('body *')) {
+    if (el.closest('[aria-hidden="true"], .skip-link')) continue;
+    const style = getComputedStyle(el);
+    const clips = ['hidden', 'clip'];
+    if (!clips.includes(style.overflowX) && !clips.includes(style.overflowY)) continue;
+    if (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1) {
+      found.push(`${el.tagName.toLowerCase()}.${el.className}`);
+    }
+  }
+  return found;
+}"""
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_the_main_pages_fit_phones_and_desktops(live_server, open_page, width):
+    results_round = round_in_phase(Phase.WINNER_ANNOUNCED, year=2029)
+    voting_round = round_in_phase(Phase.VOTING_OPEN, year=2030)
+    asker = voting_round.nominations.get(municipality__name="Asker")
+    token = confirmation.make_token(nomination=asker, address="kari@example.no")
+    with translation.override("nb"):
+        pages = {
+            "nominee-list": voting_round.get_absolute_url(),
+            "nominee": asker.get_absolute_url(),
+            "confirm": reverse("voting:confirm", args=[token]),
+            "results": results_round.get_absolute_url(),
+        }
+    page = open_page(width=width, height=800)
+    SCREENSHOTS.mkdir(exist_ok=True)
+    written = []
+
+    for name, path in pages.items():
+        response = page.goto(live_server.url + path)
+        assert response.status == 200, name
+        where = f"{name} at {width} px"
+        assert_fits_and_tappable(page, where, check_targets=width == 375)
+        assert page.evaluate(CLIPPED) == [], where
+        shot = SCREENSHOTS / f"{name}-{width}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        assert shot.stat().st_size > 10_000
+        written.append(shot)
+
+    # The results page is the one with the winner and the finalists.
+    page.goto(live_server.url + pages["results"])
+    assert page.locator("main .winner__name").inner_text() == "Asker"
+    assert page.locator("main .finalist").count() == 3
+    print(f"\nScreenshots at {width} px: " + ", ".join(str(shot) for shot in written))
