@@ -2,18 +2,13 @@
 against the app served by pytest-django's live server (same process, so the
 tests read the sent e-mails from django.core.mail.outbox).
 
-One browser for the whole session; each test opens its own contexts, which
+One browser for the whole package; each test opens its own contexts, which
 are closed after it. Run only these tests with `pytest -m browser`."""
 
 import os
 from pathlib import Path
 
 import pytest
-
-# Playwright's sync API keeps an asyncio event loop running in the test's
-# thread, and Django refuses ORM calls while one runs. The tests call the ORM
-# only between browser steps, never from inside the loop, so this is safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -30,8 +25,25 @@ CHROMIUM_ARGS = [
 TIMEOUT_MS = 10_000
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture(scope="package", autouse=True)
+def allow_orm_beside_playwright():
+    """Playwright's sync API keeps an asyncio event loop running in the test's
+    thread, and Django refuses ORM calls while one runs. These tests call the
+    ORM only between browser steps, never from inside the loop, so that is
+    safe here. Only for this package: the variable is gone (and the browser
+    with its loop closed) before any other test runs, and never reaches a
+    subprocess that `check --deploy` would fail on."""
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="package")
+def browser(allow_orm_beside_playwright):
     if not CHROMIUM.exists():
         pytest.skip(
             "Debian's chromium is not installed at /usr/bin/chromium "
