@@ -120,7 +120,7 @@ def tokens(count: int, out: Path) -> None:
 
 
 # Votes for the closed round, generated inside PostgreSQL: unique receipts in the
-# app's "XXXXX-XXXXX" form (upper-case hex is within Crockford's alphabet),
+# app's form, five characters, a hyphen, five more (upper-case hex is within Crockford's alphabet),
 # unique voter keys, an uneven spread over the six nominees and 1 % invalidated.
 GENERATE_VOTES = """
 INSERT INTO voting_vote (round_id, nomination_id, voter_key, receipt, cast_at, email_domain,

@@ -23,7 +23,8 @@ RECEIPT_LENGTH = 10
 
 
 def normalise(typed: str) -> str | None:
-    """The code as stored ("XXXXX-XXXXX"), or None if ``typed`` cannot be a receipt."""
+    """The code as stored (five characters, a hyphen, five more, e.g. "K3V9T-J103T"), or
+    None if ``typed`` cannot be a receipt."""
     code = SEPARATORS.sub("", typed).upper().translate(LOOK_ALIKES)
     if len(code) != RECEIPT_LENGTH or any(char not in RECEIPT_ALPHABET for char in code):
         return None
