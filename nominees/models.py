@@ -164,6 +164,10 @@ class PrizeRound(models.Model):
                 return phase
         return Phase.DRAFT
 
+    def is_published(self, at: datetime | None = None) -> bool:
+        """In Python what ``PrizeRound.objects.published()`` asks the database."""
+        return self.phase(at) != Phase.DRAFT
+
     def voting_is_open(self, at: datetime | None = None) -> bool:
         return self.phase(at) == Phase.VOTING_OPEN
 
@@ -215,6 +219,9 @@ class PrizeRound(models.Model):
 class NominationQuerySet(models.QuerySet):
     def published(self, at: datetime | None = None) -> "NominationQuerySet":
         return self.filter(round__nominees_published_at__lte=at or timezone.now())
+
+    def with_round(self) -> "NominationQuerySet":
+        return self.select_related("round", "municipality")
 
 
 class Nomination(models.Model):

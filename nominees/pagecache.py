@@ -11,9 +11,16 @@ What keeps a cached page right:
   a phase change (voting opens, results announced) shows at that moment.
 - The visitor: the page is stored with a placeholder for the CSRF token, which
   each response fills with the visitor's own.
-Nothing a single visitor did (a vote, a form error) is on these pages."""
+Nothing a single visitor did (a vote, a form error) is on these pages.
+
+The vote's own requests read what they need (the nomination, and the page that
+thanks the voter) through ``Shared``, under the same version, in one round trip.
+
+If the cache cannot be reached, pages are rendered as if nothing were cached
+and the failure is logged: a cache outage slows the site, never stops it."""
 
 import functools
+import logging
 from collections.abc import Callable
 from datetime import datetime
 
@@ -25,6 +32,8 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
 
+logger = logging.getLogger(__name__)
+
 VERSION_KEY = "pagecache:version"
 # Rendered where {% csrf_token %} puts the token; only letters, so no escaping
 # changes it.
@@ -34,9 +43,60 @@ CSRF_PLACEHOLDER = "CSRFTOKENPLACEHOLDERxQzV"
 def bump_version() -> None:
     """Make every cached page stale."""
     try:
-        cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.set(VERSION_KEY, 1, timeout=None)
+        try:
+            cache.incr(VERSION_KEY)
+        except ValueError:
+            cache.set(VERSION_KEY, 1, timeout=None)
+    except Exception as error:
+        # Nothing cached can be read while the cache is down either; the
+        # entries still there expire within PAGE_CACHE_SECONDS.
+        logger.error("Page cache version not bumped, cache down: %s", type(error).__name__)
+
+
+def read(keys: list[str]) -> dict | None:
+    """cache.get_many, or None when the cache cannot be reached."""
+    try:
+        return cache.get_many(keys)
+    except Exception as error:
+        logger.error("Page cache not read, cache down: %s", type(error).__name__)
+        return None
+
+
+def write(key: str, value, *, timeout: int) -> None:
+    try:
+        cache.set(key, value, timeout=timeout)
+    except Exception as error:
+        logger.error("Page cache not written, cache down: %s", type(error).__name__)
+
+
+class Shared:
+    """Values that are right as long as the content version is unchanged,
+    read together with the version in one round trip. A value is looked up
+    with ``get(key, compute)``: from the cache when it is of the current
+    version, else computed and stored. None is never stored."""
+
+    def __init__(self, *keys: str):
+        found = read([VERSION_KEY, *keys]) if settings.PAGE_CACHE_SECONDS else None
+        self.available = found is not None
+        found = found or {}
+        self.version = found.get(VERSION_KEY, 0)
+        self.values = {
+            key: entry[1]
+            for key, entry in found.items()
+            if key != VERSION_KEY and entry[0] == self.version
+        }
+
+    def get(self, key: str, compute: Callable):
+        if key in self.values:
+            return self.values[key]
+        value = compute()
+        self.put(key, value)
+        return value
+
+    def put(self, key: str, value) -> None:
+        self.values[key] = value
+        if self.available and value is not None:
+            write(key, (self.version, value), timeout=settings.PAGE_CACHE_SECONDS)
 
 
 def content_changed(**_signal) -> None:
@@ -67,7 +127,9 @@ def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         if not settings.PAGE_CACHE_SECONDS:
             return view(request, *args, **kwargs)
         key = f"pagecache:{translation.get_language()}:{request.get_host()}:{request.path}"
-        found = cache.get_many([VERSION_KEY, key])
+        found = read([VERSION_KEY, key])
+        if found is None:
+            return view(request, *args, **kwargs)
         version = found.get(VERSION_KEY, 0)
         now = timezone.now()
         entry = found.get(key)
@@ -84,7 +146,7 @@ def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         timeout = settings.PAGE_CACHE_SECONDS
         if stale_at is not None:
             timeout = max(1, min(timeout, int((stale_at - now).total_seconds()) + 1))
-        cache.set(key, (version, stale_at, html, response["Content-Type"]), timeout=timeout)
+        write(key, (version, stale_at, html, response["Content-Type"]), timeout=timeout)
         return page(request, html, response["Content-Type"])
 
     return wrapped
@@ -94,6 +156,34 @@ def page(request: HttpRequest, html: str, content_type: str) -> HttpResponse:
     if CSRF_PLACEHOLDER in html:
         html = html.replace(CSRF_PLACEHOLDER, get_token(request))
     return HttpResponse(html, content_type=content_type)
+
+
+def personalised(
+    shared: Shared, key: str, render: Callable[[], HttpResponse], *, personal: dict[str, str]
+) -> HttpResponse:
+    """A page that differs from one visitor to the next only by the strings in
+    ``personal`` (name: value; each value long and random, such as a receipt
+    or a link's token, so it is found nowhere else on the page). Rendered once
+    per version with those values cut out, then filled in for each visitor."""
+    stored = shared.values.get(key)
+    if stored is None:
+        response = render()
+        if response.status_code != 200 or response.streaming:
+            return response
+        html = response.content.decode(response.charset)
+        for name, value in personal.items():
+            html = html.replace(value, placeholder(name))
+        shared.put(key, (html, response["Content-Type"]))
+        return response
+    html, content_type = stored
+    for name, value in personal.items():
+        html = html.replace(placeholder(name), value)
+    return HttpResponse(html, content_type=content_type)
+
+
+def placeholder(name: str) -> str:
+    # Letters only, so no escaping in the template changes it.
+    return f"PERSONALPLACEHOLDER{name.upper()}xQzV"
 
 
 def csrf_context(request: HttpRequest) -> dict[str, str]:

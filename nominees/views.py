@@ -1,13 +1,13 @@
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from .models import Nomination, PrizeRound
-from .pagecache import cached_page, csrf_context
+from .pagecache import Shared, cached_page, csrf_context
 
 
 def nominations_of(prize_round: PrizeRound):
@@ -24,14 +24,38 @@ def round_context(prize_round: PrizeRound | None, *, at: datetime) -> dict[str, 
     }
 
 
-def published_nomination(year: int, slug: str) -> Nomination:
-    return get_object_or_404(
-        Nomination.objects.filter(round__in=PrizeRound.objects.published()).select_related(
-            "round", "municipality"
+def published_nomination(year: int, slug: str, *, shared: Shared | None = None) -> Nomination:
+    """The nomination with its round and municipality, or 404 if its round is
+    not public. From the shared cache when it holds this version of it; the
+    round's phase is worked out from the time of each request."""
+    nomination = (shared or Shared(slug_key(year, slug))).get(
+        slug_key(year, slug),
+        lambda: (
+            Nomination.objects.with_round()
+            .filter(round__year=year, municipality__slug=slug)
+            .first()
         ),
-        round__year=year,
-        municipality__slug=slug,
     )
+    if nomination is None or not nomination.round.is_published():
+        raise Http404
+    return nomination
+
+
+def published_nomination_by_pk(pk: int, *, shared: Shared) -> Nomination | None:
+    nomination = shared.get(
+        pk_key(pk), lambda: Nomination.objects.with_round().filter(pk=pk).first()
+    )
+    if nomination is None or not nomination.round.is_published():
+        return None
+    return nomination
+
+
+def slug_key(year: int, slug: str) -> str:
+    return f"nomination:{year}:{slug}"
+
+
+def pk_key(pk: int) -> str:
+    return f"nomination:{pk}"
 
 
 def nomination_context(nomination: Nomination, **extra: Any) -> dict[str, Any]:

@@ -22,13 +22,16 @@ pytestmark = pytest.mark.django_db
 ADDRESS = "kari.nordmann@example.no"
 
 
+NUMBERS = [*(event.value for event in integrity.Event), "votes_confirmed"]
+
+
 def counts(prize_round) -> dict[str, int]:
     row = integrity.counts_for(prize_round)
-    return {event.value: getattr(row, event.value) for event in integrity.Event}
+    return {number: getattr(row, number) for number in NUMBERS}
 
 
 def zero(**changed: int) -> dict[str, int]:
-    return {event.value: 0 for event in integrity.Event} | changed
+    return dict.fromkeys(NUMBERS, 0) | changed
 
 
 def request_vote(client, nomination, address=ADDRESS):
@@ -115,7 +118,9 @@ def test_the_report_lists_invalidations_by_reason_with_the_latest_count():
     assert report.invalidations == [("Samme nettverk.", 3), ("Meldt som misbruk.", 1)]
     assert report.invalidated_total == 4
     assert report.tally == tally
+    # Confirmed counts every vote row, the 4 invalidated ones too.
     assert report.counts.votes_confirmed == 15
+    assert Vote.objects.valid().count() == 11
 
 
 @pytest.mark.django_db(transaction=True)
@@ -158,4 +163,5 @@ def test_counters_lose_nothing_when_requests_arrive_at_the_same_moment(settings)
     assert counts(nomination.round) == zero(
         votes_confirmed=8, repeats_refused=8, links_invalid=4, links_expired=4
     )
+    assert Vote.objects.count() == 8
     assert IntegrityCounts.objects.count() == 1

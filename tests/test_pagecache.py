@@ -1,6 +1,7 @@
 """Public pages come from the cache, yet every visitor gets a working form and
 every change, edit or phase, shows at once."""
 
+import logging
 import re
 from datetime import timedelta
 from unittest import mock
@@ -10,11 +11,27 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from nominees.models import Phase
 from tests.factories import make_nomination, make_round
+from tests.test_abuse import dead_port
+from voting import confirmation, identity
+from voting.models import Vote
 
 pytestmark = pytest.mark.django_db
+
+DEAD_REDIS = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": f"redis://127.0.0.1:{dead_port()}/0",
+        "OPTIONS": {
+            "CLIENT_CLASS": "django_redis.client.DefaultClient",
+            "SOCKET_CONNECT_TIMEOUT": 0.5,
+            "SOCKET_TIMEOUT": 0.5,
+        },
+    }
+}
 
 
 def csrf_token_in(html: str) -> str:
@@ -88,3 +105,87 @@ def test_the_cache_can_be_switched_off(client, settings):
         client.get(nomination.get_absolute_url())
 
     assert len(queries) > 0
+
+
+# The vote's own requests: the nomination and the thanks page from the cache.
+
+
+def confirm(client, nomination, address: str):
+    token = confirmation.make_token(nomination=nomination, address=address)
+    return client.post(reverse("voting:confirm", args=[token])), token
+
+
+def test_a_vote_for_a_cached_nominee_costs_one_insert_and_shows_the_voters_own_receipt(client):
+    nomination = make_nomination(prize_round=make_round(), name="Asker")
+    first, first_token = confirm(client, nomination, "kari@example.no")
+
+    with CaptureQueriesContext(connection) as queries:
+        second, second_token = confirm(client, nomination, "ola@example.no")
+
+    # In the test's transaction the insert has a savepoint around it.
+    statements = [q["sql"].split()[0] for q in queries if "SAVEPOINT" not in q["sql"]]
+    assert statements == ["INSERT"]
+
+    votes = {vote.voter_key: vote.receipt for vote in Vote.objects.all()}
+    kari, ola = (votes[identity.voter_key(a)] for a in ("kari@example.no", "ola@example.no"))
+    assert [first.status_code, second.status_code] == [200, 200]
+    assert kari in first.text and ola not in first.text
+    assert ola in second.text and kari not in second.text
+    # The language switcher links to the voter's own link, not the first voter's.
+    assert f"/nn/stem/bekreft/{second_token}/" in second.text
+    assert first_token not in second.text
+    assert "PLACEHOLDER" not in second.text
+    assert second.text.replace(ola, "").replace(second_token, "") == first.text.replace(
+        kari, ""
+    ).replace(first_token, "")
+
+
+def test_closing_the_vote_early_refuses_the_next_vote_though_the_nominee_is_cached(client):
+    nomination = make_nomination(prize_round=make_round(), name="Asker")
+    assert confirm(client, nomination, "kari@example.no")[0].status_code == 200
+
+    prize_round = nomination.round
+    prize_round.voting_closes_at = timezone.now() - timedelta(seconds=1)
+    prize_round.save()
+    refused, _token = confirm(client, nomination, "ola@example.no")
+
+    assert refused.status_code == 403
+    assert "Avstemningen er avsluttet" in refused.text
+    assert Vote.objects.count() == 1
+
+
+def test_a_renamed_nominee_shows_at_once_on_the_thanks_page(client):
+    nomination = make_nomination(prize_round=make_round(), name="Asker")
+    confirm(client, nomination, "kari@example.no")
+
+    municipality = nomination.municipality
+    municipality.name = "Nye Asker"
+    municipality.save()
+    thanks, _token = confirm(client, nomination, "ola@example.no")
+
+    assert "Takk! Stemmen din på Nye Asker er registrert." in thanks.text
+
+
+def test_with_the_cache_down_pages_are_served_and_votes_counted_and_it_is_logged(
+    client, settings, caplog, mailoutbox
+):
+    settings.CACHES = DEAD_REDIS
+    settings.RATELIMIT_VOTE_CONFIRM = "0/m"
+    nomination = make_nomination(prize_round=make_round(), name="Asker")
+    caplog.set_level(logging.ERROR, logger="nominees.pagecache")
+
+    home = client.get(reverse("nominees:home"))
+    page = client.get(nomination.get_absolute_url())
+    counted, _token = confirm(client, nomination, "kari@example.no")
+
+    assert [home.status_code, page.status_code, counted.status_code] == [200, 200, 200]
+    assert 'name="email"' in page.text
+    assert Vote.objects.get().receipt in counted.text
+    logged = {r.getMessage() for r in caplog.records if r.name == "nominees.pagecache"}
+    assert "Page cache not read, cache down: ConnectionError" in logged
+    # The factories' saves could not bump the version either, and said so.
+    assert logged <= {
+        "Page cache not read, cache down: ConnectionError",
+        "Page cache version not bumped, cache down: ConnectionError",
+    }
+    assert "kari" not in caplog.text

@@ -266,16 +266,13 @@ def round_totals(stack: Stack) -> dict[str, int]:
             " GROUP BY voter_key HAVING count(*) > 1) AS keys",
             [stack.round_id],
         ).fetchone()[0]
-        counters = db.execute(
-            "SELECT votes_confirmed, repeats_refused, rate_limited"
-            " FROM voting_integritycounts WHERE round_id = %s",
+        refused, limited = db.execute(
+            "SELECT repeats_refused, rate_limited FROM voting_integritycounts WHERE round_id = %s",
             [stack.round_id],
-        ).fetchone() or (0, 0, 0)
-    confirmed, refused, limited = counters
+        ).fetchone() or (0, 0)
     return {
         "valid": valid,
         "keys_twice": twice,
-        "votes_confirmed": confirmed,
         "repeats_refused": refused,
         "rate_limited": limited,
     }
@@ -327,7 +324,6 @@ def test_two_servers_count_every_distinct_voter_once_under_concurrent_load(stack
     assert votes_per_key(stack, by_key) == Counter(dict.fromkeys(by_key, 1))
     shown = {RECEIPT.search(a.body).group(1) for a in answers if a.status == 200}
     assert receipts_of(stack, by_key) == shown
-    assert after["votes_confirmed"] - before["votes_confirmed"] == voters
     assert after["repeats_refused"] - before["repeats_refused"] == REPEAT_VOTERS
 
 
@@ -404,7 +400,6 @@ def test_postgresql_outage_answers_503_writes_nothing_and_recovers_without_resta
     assert votes_per_key(stack, counted | refused) == Counter(dict.fromkeys(counted, 1))
     after = round_totals(stack)
     assert after["valid"] - before["valid"] == len(counted)
-    assert after["votes_confirmed"] - before["votes_confirmed"] == len(counted)
     assert "Database unavailable: OperationalError" in servers.stderr()
 
 

@@ -1,7 +1,11 @@
 """The round's integrity counters: how many confirmation e-mails went out,
 votes were confirmed, repeats refused, dead links used and requests slowed
 down. Plain numbers, nothing personal, each bumped by one atomic UPDATE so
-concurrent requests never lose a count."""
+concurrent requests never lose a count.
+
+Votes confirmed are the one number not kept in a counter: every confirmed
+vote is a row, and counting the rows is exact by construction. A counter
+would put one row that every vote of a surge must lock and wait for."""
 
 from dataclasses import dataclass
 from enum import StrEnum
@@ -16,7 +20,6 @@ from .models import IntegrityCounts, Tally, Vote
 
 class Event(StrEnum):
     EMAIL_SENT = "emails_sent"
-    VOTE_CONFIRMED = "votes_confirmed"
     REPEAT_REFUSED = "repeats_refused"
     LINK_EXPIRED = "links_expired"
     LINK_INVALID = "links_invalid"
@@ -45,10 +48,14 @@ def current_round_id() -> int | None:
 
 
 def counts_for(prize_round: PrizeRound) -> IntegrityCounts:
-    """The round's counters, all zero if nothing has happened yet."""
-    return IntegrityCounts.objects.filter(round=prize_round).first() or IntegrityCounts(
+    """The round's counters, all zero if nothing has happened yet, with
+    ``votes_confirmed`` counted from the vote rows (invalidated ones included:
+    they were confirmed too)."""
+    counts = IntegrityCounts.objects.filter(round=prize_round).first() or IntegrityCounts(
         round=prize_round
     )
+    counts.votes_confirmed = Vote.objects.filter(round=prize_round).count()
+    return counts
 
 
 @dataclass(frozen=True)

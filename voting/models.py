@@ -194,13 +194,13 @@ class TieResolution(models.Model):
 class IntegrityCounts(models.Model):
     """What happened around a round's votes, as plain counts with nothing
     personal in them. Only ``voting.integrity`` writes here, with atomic
-    increments."""
+    increments. Votes confirmed are counted from the vote rows
+    (``voting.integrity.counts_for``)."""
 
     round = models.OneToOneField(
         PrizeRound, on_delete=models.CASCADE, related_name="integrity", verbose_name=_("runde")
     )
     emails_sent = models.PositiveIntegerField(_("bekreftelses-e-poster sendt"), default=0)
-    votes_confirmed = models.PositiveIntegerField(_("stemmer bekreftet"), default=0)
     repeats_refused = models.PositiveIntegerField(_("gjentatte forsøk avvist"), default=0)
     links_expired = models.PositiveIntegerField(_("utløpte lenker brukt"), default=0)
     links_invalid = models.PositiveIntegerField(_("ugyldige lenker brukt"), default=0)

@@ -46,7 +46,9 @@ class TieRefused(Exception):
 
 
 def new_receipt() -> str:
-    code = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(10))
+    # 32 letters divide 256, so each random byte's low five bits pick a letter
+    # with equal chance: 50 random bits.
+    code = "".join(RECEIPT_ALPHABET[byte & 31] for byte in secrets.token_bytes(10))
     return f"{code[:5]}-{code[5:]}"
 
 
@@ -79,15 +81,27 @@ def cast_vote(
         exclude=["round", "nomination"], validate_unique=False, validate_constraints=False
     )
     try:
-        with transaction.atomic():
-            vote.save(force_insert=True)
-            integrity.record(integrity.Event.VOTE_CONFIRMED, round_id=prize_round.pk)
+        # The vote row is the record of its confirmation; "votes confirmed" is
+        # counted from the rows, so no counter row is locked by every vote.
+        insert_alone(vote)
     except IntegrityError:
         if Vote.objects.filter(round=prize_round, voter_key=voter_key).exists():
             integrity.record(integrity.Event.REPEAT_REFUSED, round_id=prize_round.pk)
             raise AlreadyVoted(_("Du har allerede stemt i denne runden.")) from None
         raise
     return vote
+
+
+def insert_alone(row) -> None:
+    """Insert ``row`` as one statement. Outside a transaction the statement
+    commits on its own: no BEGIN and COMMIT round trips on the busiest write.
+    Inside one, a savepoint, so a refused insert leaves the caller's
+    transaction usable."""
+    if transaction.get_connection().in_atomic_block:
+        with transaction.atomic():
+            row.save(force_insert=True)
+    else:
+        row.save(force_insert=True)
 
 
 class InvalidationRefused(Exception):

@@ -3,12 +3,19 @@ import logging
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from nominees import pagecache
 from nominees.models import Nomination
-from nominees.views import nomination_context, published_nomination
+from nominees.views import (
+    nomination_context,
+    pk_key,
+    published_nomination,
+    published_nomination_by_pk,
+)
 
 from . import confirmation, identity, integrity, mail, ratelimits, receipts, services
 from .forms import VoteRequestForm
@@ -87,12 +94,12 @@ def confirm_vote(request: HttpRequest, token: str) -> HttpResponse:
     except confirmation.LinkInvalid:
         integrity.record(integrity.Event.LINK_INVALID, round_id=integrity.current_round_id())
         return outcome(request, "invalid", status=400)
-    nomination = (
-        Nomination.objects.published()
-        .select_related("round", "municipality")
-        .filter(pk=ballot.nomination_id)
-        .first()
+    # One cache round trip for the nomination and the thanks page.
+    thanks_key = (
+        f"voting:counted:{translation.get_language()}:{request.get_host()}:{ballot.nomination_id}"
     )
+    shared = pagecache.Shared(pk_key(ballot.nomination_id), thanks_key)
+    nomination = published_nomination_by_pk(ballot.nomination_id, shared=shared)
     if nomination is None:
         integrity.record(integrity.Event.LINK_INVALID, round_id=integrity.current_round_id())
         return outcome(request, "invalid", status=400)
@@ -113,7 +120,14 @@ def confirm_vote(request: HttpRequest, token: str) -> HttpResponse:
         return outcome(request, "already_voted", nomination=nomination, status=409)
     except services.VotingNotOpen as refusal:
         return outcome(request, "not_open", nomination=nomination, message=str(refusal), status=403)
-    return outcome(request, "counted", nomination=nomination, receipt=vote.receipt)
+    # The same page for every voter of this nominee but for the receipt and
+    # the link's token (in the language switcher's links).
+    return pagecache.personalised(
+        shared,
+        thanks_key,
+        lambda: outcome(request, "counted", nomination=nomination, receipt=vote.receipt),
+        personal={"receipt": vote.receipt, "token": token},
+    )
 
 
 def outcome(request: HttpRequest, result: str, *, status: int = 200, **context) -> HttpResponse:
