@@ -138,6 +138,16 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several people voting at once on the embedded default: readers never wait
+    # for the writer (WAL), a write transaction takes the write lock when it
+    # begins instead of failing halfway with "database is locked" (IMMEDIATE),
+    # and a writer waits up to 20 s for another to finish.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: rate-limit counters live here, so in production every app server must
