@@ -9,9 +9,11 @@ from django.contrib.admin.models import LogEntry
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from tests.factories import make_nomination, make_round
 from tests.test_counting import SIX, closed_round_with_votes
+from tests.test_mail_queue import FAILING, request_vote, run_worker
 from voting import identity, services
 from voting.models import Tally, Vote
 
@@ -127,3 +129,32 @@ def test_the_voter_key_of_a_real_address_is_what_the_purge_removes(client, confi
 
     assert not Vote.objects.filter(voter_key=key).exists()
     assert Vote.objects.get().email_domain == ""
+
+
+def test_purge_deletes_the_rounds_finished_mail_tasks_and_keeps_other_rounds(
+    client, settings, mailoutbox
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    nomination = make_nomination(prize_round=make_round(year=2030), name="Asker")
+    other = make_nomination(prize_round=make_round(year=2031), name="Voss")
+    request_vote(client, nomination, address="kari@example.no")
+    request_vote(client, other, address="ola@example.no")
+    run_worker()  # both sent
+    settings.EMAIL_BACKEND = FAILING
+    request_vote(client, nomination, address="per@example.no")
+    run_worker()  # one failed, its retry waiting
+    assert DBTaskResult.objects.count() == 4
+    prize_round = nomination.round
+    now = timezone.now()
+    prize_round.voting_closes_at = now - timedelta(hours=3)
+    prize_round.finalists_announced_at = now - timedelta(hours=2)
+    prize_round.winner_announced_at = now - timedelta(hours=1)
+    prize_round.save()
+
+    call_command("purge_vote_metadata", "2030", stdout=StringIO())
+
+    left = {
+        (row.args_kwargs["kwargs"]["nomination_id"], row.status)
+        for row in DBTaskResult.objects.all()
+    }
+    assert left == {(other.pk, "SUCCESSFUL"), (nomination.pk, "READY")}
