@@ -292,7 +292,6 @@ CONTENT_SECURITY_POLICY = {
 
 # Production hardening.
 if PRODUCTION:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env("SECURE_SSL_REDIRECT", "1") == "1"
     SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -328,6 +327,11 @@ RATELIMIT_EMAILS_PER_ADDRESS = env("RATELIMIT_EMAILS_PER_ADDRESS", "3/h")
 # Set it to exactly the proxies in front of the app: too high lets clients
 # choose their own address.
 TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
+# X-Forwarded-Proto says a request came over HTTPS only when a trusted proxy
+# sets it (and overwrites what the client sent); with no proxy any client could
+# send it and be taken for HTTPS.
+if PRODUCTION and TRUSTED_PROXY_COUNT > 0:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 RATELIMIT_IP_META_KEY = "voting.identity.client_ip"
 # If the cache cannot count, let the request through (voting.ratelimits logs it).
 RATELIMIT_FAIL_OPEN = True

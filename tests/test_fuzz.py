@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.factories import make_nomination, make_round
-from voting import confirmation
+from voting import confirmation, integrity
 from voting.models import Vote
 
 pytestmark = pytest.mark.django_db
@@ -161,8 +161,21 @@ def test_a_replayed_confirmation_post_counts_once_and_says_so(nomination):
         args=[confirmation.make_token(nomination=nomination, address="kari@example.no")],
     )
     client = Client()
+    first = client.post(path)
+    vote = Vote.objects.get()
 
-    statuses = [client.post(path).status_code for _ in range(5)]
+    replays = [client.post(path) for _ in range(4)]
 
-    assert statuses == [200, 409, 409, 409, 409]
+    assert first.status_code == 200
+    assert "Stemmen din er registrert" in first.text
+    assert vote.receipt in first.text
+    for replay in replays:
+        assert replay.status_code == 409
+        assert "Du har allerede stemt" in replay.text
+        assert "Ingenting er endret." in replay.text
+        assert vote.receipt not in replay.text
     assert Vote.objects.count() == 1
+    assert Vote.objects.get() == vote
+    assert Vote.objects.get().nomination == nomination
+    counts = integrity.counts_for(nomination.round)
+    assert (counts.votes_confirmed, counts.repeats_refused) == (1, 4)

@@ -1,7 +1,7 @@
 """Confirmation e-mails go through the task queue: a failing mail server never
 fails the vote request, failed sends are retried with back-off and shown to
-staff, and the queue keeps the address only sealed, and only until the
-attempt has finished."""
+staff, and the queue keeps the address and the link only sealed, and only
+until the attempt has finished."""
 
 import logging
 import smtplib
@@ -25,6 +25,7 @@ from voting.models import Vote
 pytestmark = pytest.mark.django_db
 
 ADDRESS = "kari.nordmann@example.no"
+LINK = "/stem/bekreft/"
 FAILING = "tests.test_mail_queue.FailingEmailBackend"
 
 
@@ -71,12 +72,15 @@ def test_a_request_only_queues_the_mail_with_the_address_sealed(client, queued, 
     assert task.status == "READY"
     assert rows_containing(ADDRESS) == []
     assert rows_containing("kari.nordmann") == []
+    assert rows_containing(LINK) == []
     assert integrity.counts_for(queued.round).emails_sent == 0
 
 
-def test_the_worker_sends_it_and_erases_the_sealed_address(client, queued, mailoutbox):
+def test_the_worker_sends_it_and_erases_the_sealed_address_and_link(
+    client, queued, mailoutbox, confirm_path
+):
     request_vote(client, queued)
-    sealed = DBTaskResult.objects.get().args_kwargs["kwargs"]["sealed_address"]
+    queued_kwargs = DBTaskResult.objects.get().args_kwargs["kwargs"]
 
     run_worker()
 
@@ -84,8 +88,29 @@ def test_the_worker_sends_it_and_erases_the_sealed_address(client, queued, mailo
     task = DBTaskResult.objects.get()
     assert task.status == "SUCCESSFUL"
     assert "sealed_address" not in task.args_kwargs["kwargs"]
-    assert rows_containing(sealed[:40]) == []
+    assert "sealed_confirm_url" not in task.args_kwargs["kwargs"]
+    assert rows_containing(queued_kwargs["sealed_address"][:40]) == []
+    assert rows_containing(queued_kwargs["sealed_confirm_url"][:40]) == []
+    token = confirm_path().split("/")[-2]
+    for text in (ADDRESS, LINK, token):
+        assert rows_containing(text) == []
     assert integrity.counts_for(queued.round).emails_sent == 1
+
+
+def test_staff_reading_the_queue_after_a_send_find_no_link_to_vote_with(
+    client, queued, mailoutbox, confirm_path
+):
+    request_vote(client, queued)
+    run_worker()
+    task = DBTaskResult.objects.get()
+    client.force_login(member_of("IMDi staff", "staff"))
+
+    page = client.get(reverse("admin:django_tasks_database_dbtaskresult_change", args=[task.pk]))
+
+    assert page.status_code == 200
+    assert LINK not in page.text
+    assert confirm_path().split("/")[-2] not in page.text
+    assert ADDRESS not in page.text
 
 
 def test_a_failing_mail_server_never_fails_the_request(client, settings, caplog):
@@ -111,6 +136,9 @@ def test_a_failed_send_is_retried_later_and_then_delivered(client, queued, setti
     failed = DBTaskResult.objects.get(status="FAILED")
     retry = DBTaskResult.objects.get(status="READY")
     assert "sealed_address" not in failed.args_kwargs["kwargs"]
+    assert "sealed_confirm_url" not in failed.args_kwargs["kwargs"]
+    assert rows_containing(LINK) == []
+    assert rows_containing(ADDRESS) == []
     assert retry.args_kwargs["kwargs"]["attempt"] == 2
     expected = timezone.now() + voting_mail.retry_delay(1)
     assert abs(retry.run_after - expected) < timedelta(seconds=30)
@@ -126,6 +154,23 @@ def test_a_failed_send_is_retried_later_and_then_delivered(client, queued, setti
     assert [m.to for m in mail.outbox] == [[ADDRESS]]
     assert DBTaskResult.objects.get(pk=retry.pk).status == "SUCCESSFUL"
     assert rows_containing(ADDRESS) == []
+    assert rows_containing(LINK) == []
+
+
+def test_the_link_a_retry_delivers_records_the_vote(client, queued, settings, confirm_path):
+    settings.EMAIL_BACKEND = FAILING
+    request_vote(client, queued)
+    run_worker()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
+    run_worker()
+
+    confirmed = client.post(confirm_path())
+
+    assert confirmed.status_code == 200
+    vote = Vote.objects.get()
+    assert vote.nomination == queued
+    assert rows_containing(LINK) == []
 
 
 def test_after_the_last_attempt_the_mail_is_given_up_and_logged(client, queued, settings, caplog):
@@ -142,6 +187,10 @@ def test_after_the_last_attempt_the_mail_is_given_up_and_logged(client, queued, 
     assert not DBTaskResult.objects.filter(status="READY").exists()
     assert "attempt 2, no retry" in caplog.text
     assert not DBTaskResult.objects.filter(args_kwargs__kwargs__has_key="sealed_address").exists()
+    assert not DBTaskResult.objects.filter(
+        args_kwargs__kwargs__has_key="sealed_confirm_url"
+    ).exists()
+    assert rows_containing(LINK) == []
 
 
 def test_retries_back_off_up_to_an_hour():

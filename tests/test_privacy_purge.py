@@ -1,21 +1,29 @@
 """After a round is decided its votes stop saying who voted: the purge empties
 voter keys, network hashes and e-mail domains, and keeps receipts and digests."""
 
+import os
+import shutil
+import subprocess
 from datetime import timedelta
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from tests.factories import make_nomination, make_round
 from tests.test_counting import SIX, closed_round_with_votes
+from tests.test_mail_queue import FAILING, request_vote, run_worker
 from voting import identity, services
 from voting.models import Tally, Vote
 
 pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def decided_round(*, announced_days_ago: int = 1):
@@ -127,3 +135,76 @@ def test_the_voter_key_of_a_real_address_is_what_the_purge_removes(client, confi
 
     assert not Vote.objects.filter(voter_key=key).exists()
     assert Vote.objects.get().email_domain == ""
+
+
+def test_purge_deletes_the_rounds_finished_mail_tasks_and_keeps_other_rounds(
+    client, settings, mailoutbox
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    nomination = make_nomination(prize_round=make_round(year=2030), name="Asker")
+    other = make_nomination(prize_round=make_round(year=2031), name="Voss")
+    request_vote(client, nomination, address="kari@example.no")
+    request_vote(client, other, address="ola@example.no")
+    run_worker()  # both sent
+    settings.EMAIL_BACKEND = FAILING
+    request_vote(client, nomination, address="per@example.no")
+    run_worker()  # one failed, its retry waiting
+    assert DBTaskResult.objects.count() == 4
+    prize_round = nomination.round
+    now = timezone.now()
+    prize_round.voting_closes_at = now - timedelta(hours=3)
+    prize_round.finalists_announced_at = now - timedelta(hours=2)
+    prize_round.winner_announced_at = now - timedelta(hours=1)
+    prize_round.save()
+
+    call_command("purge_vote_metadata", "2030", stdout=StringIO())
+
+    left = {
+        (row.args_kwargs["kwargs"]["nomination_id"], row.status)
+        for row in DBTaskResult.objects.all()
+    }
+    assert left == {(other.pk, "SUCCESSFUL"), (nomination.pk, "READY")}
+
+
+def compose_service(name: str) -> str:
+    """The lines of one service in docker-compose.yml (no YAML parser needed)."""
+    text = (ROOT / "docker-compose.yml").read_text()
+    return text.split(f"\n  {name}:\n", 1)[1].split("\n\n", 1)[0]
+
+
+def test_docker_compose_runs_the_due_purge_every_day_like_web():
+    purge = compose_service("purge")
+    web = compose_service("web")
+    command = purge.split("command: >\n", 1)[1].split("\n    depends_on:", 1)[0]
+
+    assert "build: ." in purge and "build: ." in web
+    assert "environment: *app-env" in purge and "environment: *app-env" in web
+    assert "python manage.py purge_vote_metadata --due" in command
+    assert "sleep 86400" in command
+    assert "restart: unless-stopped" in purge
+    # The shell loop is valid sh.
+    syntax = subprocess.run(["sh", "-n", "-c", command.strip().removeprefix("sh -c ").strip('"')])
+    assert syntax.returncode == 0
+    # Web's privacy page and the purge read the same retention period.
+    shared = (ROOT / "docker-compose.yml").read_text().split("\nservices:", 1)[0]
+    assert "VOTE_METADATA_RETENTION_DAYS:" in shared
+
+
+COMPOSE = shutil.which("docker-compose")
+
+
+@pytest.mark.skipif(COMPOSE is None, reason="needs docker-compose (apt-get install docker-compose)")
+def test_docker_compose_file_is_valid():
+    secrets = {"DJANGO_SECRET_KEY": "a", "VOTE_HASH_SECRET": "b", "POSTGRES_PASSWORD": "c"}
+
+    result = subprocess.run(
+        [COMPOSE, "-f", "docker-compose.yml", "config", "--services"],
+        cwd=ROOT,
+        env={**os.environ, **secrets},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "purge" in result.stdout.split()

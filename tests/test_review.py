@@ -141,3 +141,143 @@ def test_a_round_without_votes_has_an_empty_review(client):
 
     assert page.status_code == 200
     assert "Ingen stemmer ennå." in page.text
+
+
+@pytest.fixture
+def march_round():
+    """A month-long round, as the real ones are: the overview is per day."""
+    opens = datetime(2030, 3, 1, 9, 0, tzinfo=OSLO)
+    prize_round = make_round(year=2030, now=opens + timedelta(days=1))
+    prize_round.voting_opens_at = opens
+    prize_round.voting_closes_at = datetime(2030, 3, 31, 23, 59, tzinfo=OSLO)
+    prize_round.finalists_announced_at = datetime(2030, 4, 15, 12, 0, tzinfo=OSLO)
+    prize_round.winner_announced_at = datetime(2030, 5, 1, 12, 0, tzinfo=OSLO)
+    prize_round.save()
+    asker = make_nomination(prize_round=prize_round, name="Asker")
+    voss = make_nomination(prize_round=prize_round, name="Voss")
+    vote(asker, 1, datetime(2030, 3, 1, 10, 0, tzinfo=OSLO))
+    vote(asker, 2, datetime(2030, 3, 14, 23, 50, tzinfo=OSLO), network="skole")
+    # 15 March: two at nine from one school network, one for Voss in the afternoon.
+    vote(asker, 3, datetime(2030, 3, 15, 9, 10, tzinfo=OSLO), network="skole")
+    vote(asker, 4, datetime(2030, 3, 15, 9, 40, tzinfo=OSLO), network="skole")
+    vote(voss, 5, datetime(2030, 3, 15, 14, 5, tzinfo=OSLO), network="hjem")
+    vote(voss, 6, datetime(2030, 3, 16, 0, 30, tzinfo=OSLO), network="skole")
+    return prize_round, asker, voss
+
+
+def review_url(prize_round, day: str = "") -> str:
+    url = reverse("admin:nominees_prizeround_review", args=[prize_round.pk])
+    return f"{url}?dag={day}" if day else url
+
+
+def test_each_day_of_a_long_round_links_to_that_day_per_hour(client, march_round):
+    prize_round, _, _ = march_round
+    client.force_login(member_of("IMDi staff", "staff"))
+
+    page = client.get(review_url(prize_round))
+
+    assert page.status_code == 200
+    assert not page.context["review"].by_hour
+    assert "Stemmer per dag" in page.text
+    # The bar in the chart and the row in the table both open the day.
+    assert page.text.count('href="?dag=2030-03-15"') == 2
+    assert 'href="?dag=2030-03-02"' in page.text  # a day without votes, in the table
+    # A row for every day from the first vote (1 March) to the last (16 March),
+    # and a bar for each of the four days with votes.
+    assert page.text.count('href="?dag=') == 16 + 4
+
+
+def test_a_day_shows_its_votes_per_hour_as_a_chart_and_a_table(client, march_round):
+    prize_round, _, _ = march_round
+    client.force_login(member_of("IMDi staff", "staff"))
+
+    page = client.get(review_url(prize_round, "2030-03-15"))
+
+    assert page.status_code == 200
+    result = page.context["review"]
+    hours = [(bar.start.astimezone(OSLO).hour, bar.votes) for bar in result.overall.bars]
+    assert [hour for hour, _ in hours] == list(range(24))
+    assert [(hour, votes) for hour, votes in hours if votes] == [(9, 2), (14, 1)]
+    assert result.overall.total == 3
+    per_nominee = dict(result.per_nominee)
+    assert per_nominee["Voss"].total == 1
+    assert "Stemmer per time 15. mars 2030" in page.text
+    assert "Alt på denne siden gjelder 15. mars 2030: 3 stemmer" in page.text
+    assert page.text.count('<svg class="bars" role="img"') == 3  # the day, Asker, Voss
+    assert '<td>09.00</td><td class="number">2</td>' in page.text
+    assert '<td>10.00</td><td class="number">0</td>' in page.text
+    assert 'href="?dag=2030-03-14"' in page.text  # previous day
+    assert 'href="?dag=2030-03-16"' in page.text  # next day
+    assert 'href="?"' in page.text  # back to the whole round
+
+
+def test_a_days_clusters_link_to_that_days_votes_only(client, march_round):
+    prize_round, _, _ = march_round
+    client.force_login(member_of("IMDi staff", "staff"))
+
+    page = client.get(review_url(prize_round, "2030-03-15"))
+
+    # Four votes from "skole" in the round, two of them on 15 March.
+    assert [(c.key, c.votes) for c in page.context["review"].networks] == [("skole", 2)]
+    votes_url = reverse("admin:voting_vote_changelist")
+    link = (
+        f"{votes_url}?round__id__exact={prize_round.pk}"
+        "&cast_at__year=2030&cast_at__month=3&cast_at__day=15&network_hash=skole"
+    )
+    assert link.replace("&", "&amp;") in page.text
+    listing = client.get(link)
+    assert listing.status_code == 200
+    assert listing.context["cl"].result_count == 2
+
+
+def test_the_day_the_clocks_go_forward_has_23_hours(client, march_round):
+    prize_round, asker, _ = march_round
+    vote(asker, 7, datetime(2030, 3, 31, 3, 15, tzinfo=OSLO))
+    client.force_login(member_of("IMDi staff", "staff"))
+
+    page = client.get(review_url(prize_round, "2030-03-31"))
+
+    bars = page.context["review"].overall.bars
+    assert len(bars) == 23
+    assert [bar.start.astimezone(OSLO).hour for bar in bars if bar.votes] == [3]
+    assert 2 not in [bar.start.astimezone(OSLO).hour for bar in bars]
+
+
+def test_a_day_without_votes_says_so(client, march_round):
+    prize_round, _, _ = march_round
+    client.force_login(member_of("IMDi staff", "staff"))
+
+    page = client.get(review_url(prize_round, "2030-03-20"))
+
+    assert page.status_code == 200
+    assert page.context["review"].overall.total == 0
+    assert "Ingen stemmer denne dagen." in page.text
+
+
+def test_a_short_round_is_per_hour_without_day_links(client, voted_round):
+    prize_round, _, _ = voted_round
+    client.force_login(member_of("IMDi staff", "staff"))
+
+    page = client.get(review_url(prize_round))
+
+    assert page.context["review"].by_hour
+    assert "?dag=" not in page.text
+
+
+@pytest.mark.parametrize("day", ["2030-02-30", "i går", "2030-3"])
+def test_a_day_that_is_no_date_is_not_found(client, march_round, day):
+    prize_round, _, _ = march_round
+    client.force_login(member_of("IMDi staff", "staff"))
+
+    page = client.get(review_url(prize_round), {"dag": day})
+
+    assert page.status_code == 404
+
+
+def test_the_jury_cannot_open_a_days_review(client, march_round):
+    prize_round, _, _ = march_round
+    client.force_login(member_of("Jury", "juror"))
+
+    page = client.get(review_url(prize_round, "2030-03-15"))
+
+    assert page.status_code == 403

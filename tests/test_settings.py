@@ -28,7 +28,9 @@ DEPLOY_SECRET_KEY = "k7Qz-2mVx9_Lp4RwTt8NbYc3HsJd6FgA1eUiOo5Kq0ZlMnBvCxWy"
 
 def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     clean = {
-        k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV and k != "ADMIN_REQUIRE_2FA"
+        k: v
+        for k, v in os.environ.items()
+        if k not in PRODUCTION_ENV and k not in ("ADMIN_REQUIRE_2FA", "TRUSTED_PROXY_COUNT")
     }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -112,3 +114,45 @@ def test_vote_hash_secret_must_differ_from_the_secret_key():
 
     assert result.returncode != 0
     assert "VOTE_HASH_SECRET must differ" in result.stderr
+
+
+SECURE_BY_FORWARDED_PROTO = (
+    "from django.test import RequestFactory; "
+    "request = RequestFactory().get("
+    "'/', HTTP_HOST='stem.imdi.no', HTTP_X_FORWARDED_PROTO='https'); "
+    "print(request.is_secure())"
+)
+
+
+def test_without_a_proxy_a_client_sending_x_forwarded_proto_is_not_taken_for_https():
+    result = manage(
+        "shell",
+        "-c",
+        SECURE_BY_FORWARDED_PROTO,
+        env={**PRODUCTION_ENV, "TRUSTED_PROXY_COUNT": "0"},
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "False"
+
+
+def test_behind_a_trusted_proxy_its_x_forwarded_proto_marks_the_request_https():
+    result = manage(
+        "shell",
+        "-c",
+        SECURE_BY_FORWARDED_PROTO,
+        env={**PRODUCTION_ENV, "TRUSTED_PROXY_COUNT": "1"},
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "True"
+
+
+@pytest.mark.parametrize("proxies", ["0", "1"])
+def test_check_deploy_is_clean_with_and_without_a_trusted_proxy(proxies):
+    env = {**PRODUCTION_ENV, "DJANGO_SECRET_KEY": DEPLOY_SECRET_KEY, "TRUSTED_PROXY_COUNT": proxies}
+
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

@@ -17,7 +17,10 @@ LANGUAGES = [code for code, _name in settings.LANGUAGES]
 # What `makemessages` reads: the apps, the templates and config (admin strings).
 SOURCES = ["manage.py", "config", "nominees", "voting", "templates"]
 # Long sentences spelt the same in both written standards.
-SAME_IN_NYNORSK = ["%(round)s er talt opp: %(valid)s gyldige stemmer, kontrollsum %(digest)s."]
+SAME_IN_NYNORSK = [
+    "%(round)s er talt opp: %(valid)s gyldige stemmer, kontrollsum %(digest)s.",
+    "Gjennomgang av stemmene: %(round)s, %(day)s",
+]
 FIX = "run makemessages, translate, compilemessages (README: Languages)"
 
 

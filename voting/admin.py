@@ -1,15 +1,17 @@
 import csv
+from datetime import date
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -112,19 +114,39 @@ class RoundAdmin(PrizeRoundAdmin):
 
     def review_view(self, request: HttpRequest, pk: int) -> TemplateResponse:
         """Votes over time, per nominee, and the largest clusters, each cluster
-        linking to its votes in the vote list, where staff invalidate with a reason."""
+        linking to its votes in the vote list, where staff invalidate with a reason.
+        ?dag=YYYY-MM-DD narrows it all to that day, per hour."""
         if not request.user.has_perm("voting.view_vote"):
             raise PermissionDenied
         prize_round = get_object_or_404(PrizeRound, pk=pk)
-        votes_url = reverse("admin:voting_vote_changelist")
+        try:
+            day = date.fromisoformat(request.GET["dag"]) if "dag" in request.GET else None
+        except ValueError:
+            raise Http404(gettext("Ukjent dag.")) from None
+        round_votes_url = (
+            f"{reverse('admin:voting_vote_changelist')}?round__id__exact={prize_round.pk}"
+        )
+        title = _("Gjennomgang av stemmene: %(round)s") % {"round": prize_round}
+        if day is not None:
+            title = _("Gjennomgang av stemmene: %(round)s, %(day)s") % {
+                "round": prize_round,
+                "day": date_format(day),
+            }
         context = {
             **self.admin_site.each_context(request),
-            "title": _("Gjennomgang av stemmene: %(round)s") % {"round": prize_round},
+            "title": title,
             "opts": self.model._meta,
             "original": prize_round,
             "round": prize_round,
-            "review": review.review(prize_round),
-            "round_votes_url": f"{votes_url}?round__id__exact={prize_round.pk}",
+            "review": review.review(prize_round, day=day),
+            "round_votes_url": round_votes_url,
+            # The vote list's date filter, in Norwegian time like the review.
+            "votes_url": round_votes_url
+            + (
+                f"&cast_at__year={day.year}&cast_at__month={day.month}&cast_at__day={day.day}"
+                if day
+                else ""
+            ),
         }
         return TemplateResponse(request, "admin/voting/review.html", context)
 

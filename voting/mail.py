@@ -1,13 +1,15 @@
 """The confirmation e-mail goes through Django's tasks API, so a slow or
 failing mail server never blocks or fails a vote request.
 
-The address has to wait somewhere until the worker sends the e-mail. It waits
-in the task's arguments, encrypted (Fernet, a key of its own derived from the
-secret key), and is erased from the task's row as soon as that attempt has
-finished, sent or failed. A failed send is retried with back-off, each retry a
-new task holding its own sealed copy, up to CONFIRMATION_EMAIL_MAX_ATTEMPTS;
-every failed attempt stays visible to staff in the admin as a failed task,
-without the address."""
+The address and the confirmation link have to wait somewhere until the worker
+sends the e-mail. They wait in the task's arguments, encrypted (Fernet, keys
+of their own derived from the secret key): the address because it says who
+votes, the link because anyone who opens an unused one can vote with it, and
+staff can read the task rows in the admin. Both are erased from the task's row
+as soon as that attempt has finished, sent or failed. A failed send is retried
+with back-off, each retry a new task holding its own sealed copies, up to
+CONFIRMATION_EMAIL_MAX_ATTEMPTS; every failed attempt stays visible to staff
+in the admin as a failed task, without the address or the link."""
 
 import logging
 import smtplib
@@ -28,13 +30,16 @@ from . import confirmation, integrity
 logger = logging.getLogger(__name__)
 
 SEAL_PURPOSE = "voting.mail"
+LINK_SEAL_PURPOSE = "voting.mail.link"
+# The arguments a finished attempt no longer needs, and nobody may read.
+SEALED_ARGUMENTS = ("sealed_address", "sealed_confirm_url")
 
 
 def queue_confirmation(*, nomination: Nomination, address: str, confirm_url: str) -> None:
     send_confirmation.enqueue(
         nomination_id=nomination.pk,
         sealed_address=confirmation.seal(address, purpose=SEAL_PURPOSE),
-        confirm_url=confirm_url,
+        sealed_confirm_url=confirmation.seal(confirm_url, purpose=LINK_SEAL_PURPOSE),
         language=translation.get_language() or settings.LANGUAGE_CODE,
         attempt=1,
     )
@@ -47,10 +52,16 @@ def retry_delay(attempt: int) -> timedelta:
 
 @task()
 def send_confirmation(
-    *, nomination_id: int, sealed_address: str, confirm_url: str, language: str, attempt: int
+    *,
+    nomination_id: int,
+    sealed_address: str,
+    sealed_confirm_url: str,
+    language: str,
+    attempt: int,
 ) -> str:
     nomination = Nomination.objects.select_related("municipality", "round").get(pk=nomination_id)
     address = confirmation.unseal(sealed_address, purpose=SEAL_PURPOSE)
+    confirm_url = confirmation.unseal(sealed_confirm_url, purpose=LINK_SEAL_PURPOSE)
     try:
         with translation.override(language):
             confirmation.send_confirmation_email(
@@ -64,7 +75,7 @@ def send_confirmation(
             send_confirmation.using(run_after=run_after).enqueue(
                 nomination_id=nomination_id,
                 sealed_address=sealed_address,
-                confirm_url=confirm_url,
+                sealed_confirm_url=sealed_confirm_url,
                 language=language,
                 attempt=attempt + 1,
             )
@@ -94,7 +105,8 @@ class MailNotSent(Exception):
 
 @receiver(task_finished)
 def erase_address(sender, task_result, **kwargs) -> None:
-    """Once an attempt has finished, its row no longer needs the address."""
+    """Once an attempt has finished, its row no longer needs the address or
+    the link (a retry holds its own sealed copies)."""
     if task_result.task.func is not send_confirmation.func:
         return
     # The worker sends the backend as the sender, as an instance or a class.
@@ -105,6 +117,26 @@ def erase_address(sender, task_result, **kwargs) -> None:
     if row is None:
         return
     arguments = dict(row.args_kwargs.get("kwargs", {}))
-    if arguments.pop("sealed_address", None) is not None:
+    # "confirm_url" is the link in the clear, in rows queued before it was sealed.
+    erased = [
+        arguments.pop(name) for name in (*SEALED_ARGUMENTS, "confirm_url") if name in arguments
+    ]
+    if erased:
         row.args_kwargs = {**row.args_kwargs, "kwargs": arguments}
         row.save(update_fields=["args_kwargs"])
+
+
+def forget_finished_sends(*, prize_round) -> int:
+    """Delete the round's finished confirmation-send rows, sent or failed, so
+    nothing of the round's e-mails is left in the queue once its metadata is
+    purged. Returns how many rows were deleted."""
+    nomination_ids = list(prize_round.nominations.values_list("pk", flat=True))
+    deleted, _ = (
+        DBTaskResult.objects.finished()
+        .filter(
+            task_path=send_confirmation.module_path,
+            args_kwargs__kwargs__nomination_id__in=nomination_ids,
+        )
+        .delete()
+    )
+    return deleted

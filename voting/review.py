@@ -1,9 +1,12 @@
 """The fraud review of a round for staff: votes over time, per nominee, and
 the largest clusters by network and by e-mail domain. Charts are plain SVG
-drawn on the server, with the same numbers in a table beside them."""
+drawn on the server, with the same numbers in a table beside them.
+
+A round of up to a week is shown per hour; a longer one per day, each day
+opening a review of that day alone, per hour."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDay, TruncHour
@@ -54,13 +57,32 @@ class Review:
     per_nominee: list[tuple[str, BarChart]]
     networks: list[Cluster]
     domains: list[Cluster]
+    # Set when the review covers one Norwegian calendar day, per hour.
+    day: date | None = None
+
+    @property
+    def links_days(self) -> bool:
+        """Per-day bars open their day per hour."""
+        return not self.by_hour
+
+    @property
+    def previous_day(self) -> date | None:
+        return self.day - timedelta(days=1) if self.day else None
+
+    @property
+    def next_day(self) -> date | None:
+        return self.day + timedelta(days=1) if self.day else None
 
     @property
     def label_format(self) -> str:
+        if self.day:
+            return "H.i"
         return "j. F Y H.i" if self.by_hour else "j. F Y"
 
     @property
     def short_label_format(self) -> str:
+        if self.day:
+            return "H.i"
         return "j. M H.i" if self.by_hour else "j. M"
 
     @property
@@ -107,6 +129,14 @@ def time_buckets(first: datetime, last: datetime, *, by_hour: bool) -> list[date
     ]
 
 
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The first instant of a Norwegian calendar day and of the next, in UTC."""
+    return tuple(
+        timezone.make_aware(datetime.combine(d, time.min)).astimezone(UTC)
+        for d in (day, day + timedelta(days=1))
+    )
+
+
 def clusters(votes, field: str) -> list[Cluster]:
     rows = (
         votes.exclude(**{field: ""})  # purged votes belong to no cluster
@@ -122,11 +152,17 @@ def clusters(votes, field: str) -> list[Cluster]:
     return [Cluster(row[field], row["votes"], row["valid"], row["nominees"]) for row in rows]
 
 
-def review(prize_round: PrizeRound) -> Review:
+def review(prize_round: PrizeRound, *, day: date | None = None) -> Review:
+    """The whole round, or with day only the votes cast that day, per hour."""
     votes = Vote.objects.filter(round=prize_round)
-    first = votes.order_by("cast_at").values_list("cast_at", flat=True).first()
-    last = votes.order_by("-cast_at").values_list("cast_at", flat=True).first()
-    by_hour = first is None or last - first <= timedelta(hours=MAX_HOURLY_BUCKETS)
+    if day is None:
+        first = votes.order_by("cast_at").values_list("cast_at", flat=True).first()
+        last = votes.order_by("-cast_at").values_list("cast_at", flat=True).first()
+        by_hour = first is None or last - first <= timedelta(hours=MAX_HOURLY_BUCKETS)
+    else:
+        start, end = day_bounds(day)
+        votes = votes.filter(cast_at__gte=start, cast_at__lt=end)
+        by_hour = True
     trunc = TruncHour if by_hour else TruncDay  # in Norwegian time, the current time zone
     rows = list(
         votes.annotate(bucket=trunc("cast_at"))
@@ -146,7 +182,13 @@ def review(prize_round: PrizeRound) -> Review:
         overall[bucket] = overall.get(bucket, 0) + row["votes"]
         nominee = per_nominee.setdefault(row["nomination__municipality__name"], {})
         nominee[bucket] = row["votes"]
-    buckets = time_buckets(min(overall), max(overall), by_hour=by_hour) if overall else []
+    if day is not None:
+        # Every hour of the day, empty ones included: 23 or 25 when the clocks change.
+        buckets = time_buckets(start, end - timedelta(hours=1), by_hour=True)
+    elif overall:
+        buckets = time_buckets(min(overall), max(overall), by_hour=by_hour)
+    else:
+        buckets = []
     peak_nominee = max((max(c.values(), default=0) for c in per_nominee.values()), default=0)
     return Review(
         by_hour=by_hour,
@@ -157,4 +199,5 @@ def review(prize_round: PrizeRound) -> Review:
         ],
         networks=clusters(votes, "network_hash"),
         domains=clusters(votes, "email_domain"),
+        day=day,
     )

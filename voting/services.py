@@ -11,7 +11,7 @@ from django.utils.translation import ngettext
 from nominees import pagecache
 from nominees.models import Nomination, PrizeRound, WinnerRule
 
-from . import counting, integrity
+from . import counting, integrity, mail
 from .audit import audit
 from .models import JuryDecision, Tally, TallyEntry, TieResolution, Vote
 from .tally import rank
@@ -242,7 +242,8 @@ def purge_vote_metadata(*, prize_round: PrizeRound, purged_by=None, at: datetime
     """Empty the voter keys, network hashes and e-mail domains of a decided
     round, so that not even someone holding the hash secret and a list of
     addresses can tell who voted. Votes, receipts, statuses and every tally's
-    digest stay as they were. Returns how many votes were purged."""
+    digest stay as they were. The round's finished confirmation-send rows go
+    from the mail queue too. Returns how many votes were purged."""
     at = at or timezone.now()
     announced = (
         prize_round.winner_announced_at is not None and prize_round.winner_announced_at <= at
@@ -254,10 +255,12 @@ def purge_vote_metadata(*, prize_round: PrizeRound, purged_by=None, at: datetime
         .exclude(voter_key="", network_hash="", email_domain="")
         .update(voter_key="", network_hash="", email_domain="")
     )
+    sends = mail.forget_finished_sends(prize_round=prize_round)
     audit(
         purged_by,
         [prize_round],
-        f"Velgernøkler, nettverksnøkler og e-postdomener slettet fra {purged} stemmer",
+        f"Velgernøkler, nettverksnøkler og e-postdomener slettet fra {purged} stemmer"
+        + (f"; {sends} ferdige e-postoppgaver slettet fra køen" if sends else ""),
     )
     return purged
 
