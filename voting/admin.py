@@ -3,6 +3,7 @@ import csv
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.models import LogEntry
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -17,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from nominees.admin import PrizeRoundAdmin
 from nominees.models import Nomination, PrizeRound
 
-from . import integrity, review, services
+from . import audit, integrity, review, services
 from .models import JuryDecision, Tally, TallyEntry, TieResolution, Vote
 
 
@@ -102,6 +103,14 @@ class RoundAdmin(PrizeRoundAdmin):
 
     def has_count_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("voting.count_votes")
+
+    def get_paginator(self, request: HttpRequest, queryset, per_page, **kwargs):
+        # The history view pages through the round's admin log here. Its lines
+        # about the result (totals, digest, invalidations, who went through a
+        # tie) are for those who may see tallies; the edit history is for all.
+        if queryset.model is LogEntry and not request.user.has_perm("voting.view_tally"):
+            queryset = queryset.exclude(audit.about_the_result())
+        return super().get_paginator(request, queryset, per_page, **kwargs)
 
     def get_urls(self):
         review_view = self.admin_site.admin_view(self.review_view)

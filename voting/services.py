@@ -119,7 +119,7 @@ def invalidate_votes(*, votes, reason: str, invalidated_by, at: datetime | None 
             audit(
                 invalidated_by,
                 [PrizeRound.objects.get(pk=round_id)],
-                f"{in_round} stemmer ugyldiggjort. Grunn: {reason}",
+                f"Stemmer ugyldiggjort: {in_round}. Grunn: {reason}",
             )
     return len(changing)
 
