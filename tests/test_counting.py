@@ -246,6 +246,73 @@ def test_recounts_from_the_command_keep_the_digest_until_a_vote_is_invalidated(c
     ]
 
 
+TWO_WITH_VOTES = {"Asker": 2, "Voss": 1, "Tromsø": 0}
+SHORTFALL = "Bare 2 av 3 finalistplasser kunne fylles: bare 2 nominasjoner fikk stemmer."
+
+
+def test_close_and_count_says_when_too_few_nominations_had_votes_to_fill_the_seats(client):
+    prize_round, _ = closed_round_with_votes(TWO_WITH_VOTES)
+    staff_in_the_admin(client)
+
+    response = client.post(
+        reverse("admin:nominees_prizeround_changelist"),
+        {"action": "close_and_count", "_selected_action": [prize_round.pk]},
+        follow=True,
+    )
+
+    tally = Tally.objects.get()
+    assert tally.shortfall == 1
+    assert {e.nomination.municipality.name for e in tally.entries.filter(finalist=True)} == {
+        "Asker",
+        "Voss",
+    }
+    assert f"{prize_round}: {SHORTFALL}" in [str(m) for m in response.context["messages"]]
+    page = client.get(reverse("admin:voting_tally_change", args=[tally.pk]))
+    assert SHORTFALL in page.text
+
+
+def test_count_votes_command_says_when_too_few_nominations_had_votes_to_fill_the_seats():
+    closed_round_with_votes(TWO_WITH_VOTES)
+    out = StringIO()
+
+    call_command("count_votes", "2030", stdout=out)
+
+    assert SHORTFALL in out.getvalue()
+    assert Tally.objects.get().shortfall == 1
+
+
+@pytest.mark.parametrize(
+    ("votes", "said"),
+    [
+        (
+            {"Asker": 1, "Voss": 0},
+            "Bare 1 av 3 finalistplasser kunne fylles: bare 1 nominasjon fikk",
+        ),
+        ({"Asker": 0, "Voss": 0}, "Ingen finalistplasser kunne fylles: ingen nominasjon fikk"),
+    ],
+)
+def test_the_tally_page_says_how_many_seats_could_be_filled(client, votes, said):
+    prize_round, _ = closed_round_with_votes(votes)
+    tally = services.count_votes(prize_round=prize_round)
+    staff_in_the_admin(client)
+
+    page = client.get(reverse("admin:voting_tally_change", args=[tally.pk]))
+
+    assert said in page.text
+
+
+def test_a_count_that_fills_every_seat_says_nothing_of_empty_seats(client):
+    closed_round_with_votes(SIX)
+    staff_in_the_admin(client)
+    out = StringIO()
+
+    call_command("count_votes", "2030", stdout=out)
+    page = client.get(reverse("admin:voting_tally_change", args=[Tally.objects.get().pk]))
+
+    assert "finalistplasser" not in out.getvalue()
+    assert "finalistplasser" not in page.text
+
+
 def test_close_and_count_admin_action_on_an_open_round_counts_nothing(client):
     prize_round = make_round(phase=Phase.VOTING_OPEN)
     client.force_login(get_user_model().objects.create_superuser("s", password="pw-tests"))

@@ -100,6 +100,10 @@ class RoundAdmin(PrizeRoundAdmin):
                 % {"round": prize_round, "valid": tally.valid_votes, "digest": tally.digest},
                 messages.SUCCESS,
             )
+            if tally.shortfall:
+                self.message_user(
+                    request, f"{prize_round}: {tally.shortfall_in_words()}", messages.WARNING
+                )
 
     def has_count_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("voting.count_votes")
@@ -253,6 +257,7 @@ class TallyAdmin(ReadOnlyAdmin):
         "valid_votes",
         "invalidated_votes",
         "digest",
+        "shortfall",
         "tie",
         "resolution_summary",
         "resolve",
@@ -264,6 +269,8 @@ class TallyAdmin(ReadOnlyAdmin):
     def get_fields(self, request: HttpRequest, obj=None):
         # Links only for those who may follow them.
         hidden = set()
+        if obj is None or not obj.shortfall:
+            hidden.add("shortfall")
         if not request.user.has_perm("voting.add_tieresolution"):
             hidden.add("resolve")
         if not request.user.has_perm("voting.export_tally"):
@@ -276,6 +283,10 @@ class TallyAdmin(ReadOnlyAdmin):
     @admin.display(description=_("likt ved grensen"))
     def tie(self, tally: Tally) -> str:
         return tie_state(tally)
+
+    @admin.display(description=_("ufylte finalistplasser"))
+    def shortfall(self, tally: Tally) -> str:
+        return tally.shortfall_in_words() or "–"
 
     @admin.display(description=_("avgjørelse av likt resultat"))
     def resolution_summary(self, tally: Tally) -> str:
