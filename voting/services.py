@@ -94,6 +94,20 @@ class InvalidationRefused(Exception):
     pass
 
 
+def take_turns_with_counting(round_ids: set[int]) -> None:
+    """Lock the rounds' rows until the transaction ends. Counts and invalidations
+    of a round take turns, and each takes its time after the lock, so a vote
+    invalidated before a tally's counted_at is outside that tally and one
+    invalidated after it was inside (the receipt check says which). NO KEY, so
+    votes still being cast in the round (which take a key share) never wait."""
+    list(
+        PrizeRound.objects.select_for_update(no_key=True)
+        .filter(pk__in=round_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 @transaction.atomic
 def invalidate_votes(*, votes, reason: str, invalidated_by, at: datetime | None = None) -> int:
     """Mark valid votes invalid with a reason. They stay in the database, shown
@@ -104,6 +118,7 @@ def invalidate_votes(*, votes, reason: str, invalidated_by, at: datetime | None 
     changing = list(
         Vote.objects.select_for_update().filter(pk__in=[vote.pk for vote in votes]).valid()
     )
+    take_turns_with_counting({vote.round_id for vote in changing})
     Vote.objects.filter(pk__in=[vote.pk for vote in changing]).update(
         status=Vote.Status.INVALIDATED,
         invalidated_reason=reason,
@@ -129,6 +144,7 @@ def count_votes(*, prize_round: PrizeRound, counted_by=None, at: datetime | None
     """Freeze a count of a closed round: totals, ranks, finalists and a digest
     over the counted receipts (see voting.counting: counts and digest come from
     one snapshot, so they always describe the same set of votes)."""
+    take_turns_with_counting({prize_round.pk})
     at = at or timezone.now()
     if not prize_round.voting_has_closed(at):
         raise CountRefused(_("Stemmene kan telles først når avstemningen er avsluttet."))
