@@ -1,4 +1,5 @@
 import csv
+from dataclasses import dataclass
 
 from django import forms
 from django.contrib import admin, messages
@@ -491,6 +492,43 @@ class JuryDecisionForm(forms.ModelForm):
         return data
 
 
+@dataclass(frozen=True)
+class CountedPlace:
+    name: str
+    votes: int
+    rank: int
+    finalist: bool
+
+
+@dataclass(frozen=True)
+class RoundBeforeTheJury:
+    """A round as the jury sees it beside the decision form: why it must wait,
+    or the votes per nomination of its latest settled tally."""
+
+    round: PrizeRound
+    waits_for: str
+    tally: Tally | None
+    places: list[CountedPlace]
+
+
+def before_the_jury(prize_round: PrizeRound) -> RoundBeforeTheJury:
+    waits_for = services.decision_waits_for(prize_round)
+    tally = None if waits_for else services.settled_tally(prize_round)
+    places = []
+    if tally is not None:
+        finalists = tally.finalist_ids()
+        places = [
+            CountedPlace(
+                name=entry.nomination.municipality.name,
+                votes=entry.votes,
+                rank=entry.rank,
+                finalist=entry.nomination_id in finalists,
+            )
+            for entry in tally.entries.select_related("nomination__municipality")
+        ]
+    return RoundBeforeTheJury(round=prize_round, waits_for=waits_for, tally=tally, places=places)
+
+
 @admin.register(JuryDecision)
 class JuryDecisionAdmin(AuditedByService):
     form = JuryDecisionForm
@@ -501,6 +539,20 @@ class JuryDecisionAdmin(AuditedByService):
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         return [*self.readonly_fields, "round"] if obj else self.readonly_fields
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # Beside the form, the counts the jury decides with (DESIGN.md: "with the
+        # counts before it"), and why a round cannot be decided yet.
+        if object_id is None:
+            rounds = PrizeRound.objects.filter(decision__isnull=True, nominations__isnull=False)
+        else:
+            rounds = PrizeRound.objects.filter(decision__pk=object_id)
+        rounds = rounds.distinct().order_by("-year")
+        extra_context = {
+            **(extra_context or {}),
+            "before_the_jury": [before_the_jury(prize_round) for prize_round in rounds],
+        }
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)

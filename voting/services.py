@@ -275,9 +275,38 @@ def settled_tally(prize_round: PrizeRound) -> Tally | None:
     return latest if latest is not None and latest.is_settled else None
 
 
-def allowed_winners(prize_round: PrizeRound):
+def decision_waits_for(prize_round: PrizeRound, *, at: datetime | None = None) -> str:
+    """Why the jury cannot record this round's winner yet, or "" if nothing
+    stands in the way. A round with a vote waits, whatever its rule, until voting
+    has closed and its votes are counted with no open tie. An archive round
+    whose vote was not held here (no voting window, or not one vote in this
+    app) needs no count."""
+    if prize_round.voting_opens_at is None:
+        return ""
+    if not prize_round.voting_has_closed(at or timezone.now()):
+        return _(
+            "Avstemningen er ikke avsluttet ennå. Vinneren kan registreres når stemmene "
+            "er talt opp."
+        )
+    latest = prize_round.tallies.first()
+    if latest is None:
+        if not Vote.objects.filter(round=prize_round).exists():
+            return ""
+        return _("Stemmene er ikke talt opp ennå. Vinneren kan registreres etter opptellingen.")
+    if settled_tally(prize_round) is None:
+        return _(
+            "Opptellingen har likt resultat ved grensen som ikke er avgjort ennå. Vinneren "
+            "kan registreres når det er avgjort hvem som går videre."
+        )
+    return ""
+
+
+def allowed_winners(prize_round: PrizeRound, *, at: datetime | None = None):
     """The nominations the jury may choose: the finalists of the latest tally, or
-    every nominee where the round's rule allows it."""
+    every nominee where the round's rule allows it; nobody while the decision
+    waits for the vote (decision_waits_for)."""
+    if decision_waits_for(prize_round, at=at):
+        return prize_round.nominations.none()
     if prize_round.winner_rule == WinnerRule.ALL_NOMINEES:
         return prize_round.nominations.all()
     settled = settled_tally(prize_round)
@@ -298,7 +327,10 @@ def check_decision(
     at = at or timezone.now()
     if not justification.strip():
         raise DecisionRefused(_("Juryen må begrunne valget av vinner."))
-    if not allowed_winners(prize_round).filter(pk=winner.pk).exists():
+    waits_for = decision_waits_for(prize_round, at=at)
+    if waits_for:
+        raise DecisionRefused(waits_for)
+    if not allowed_winners(prize_round, at=at).filter(pk=winner.pk).exists():
         if prize_round.winner_rule == WinnerRule.FINALISTS:
             raise DecisionRefused(_("Vinneren må være en av finalistene i denne runden."))
         raise DecisionRefused(_("Vinneren må være nominert i denne runden."))
