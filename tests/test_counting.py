@@ -5,7 +5,7 @@ from io import StringIO
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.urls import reverse
@@ -159,6 +159,158 @@ def test_close_and_count_admin_action_freezes_a_tally_and_logs_who_counted(clien
     assert tally.digest in entry.change_message
     change_page = client.get(reverse("admin:nominees_prizeround_change", args=[prize_round.pk]))
     assert tally.digest in change_page.text
+
+
+def staff_in_the_admin(client):
+    staff = get_user_model().objects.create_user("staff", password="pw-tests", is_staff=True)
+    staff.groups.add(Group.objects.get(name="IMDi staff"))
+    client.force_login(staff)
+    return staff
+
+
+def digests_on_the_round_page(client, prize_round) -> list[str]:
+    """The digests of the tallies listed on the round's admin page, newest first."""
+    page = client.get(reverse("admin:nominees_prizeround_change", args=[prize_round.pk]))
+    tallies = next(
+        f.formset.queryset for f in page.context["inline_admin_formsets"] if f.opts.model is Tally
+    )
+    shown = [tally.digest for tally in tallies]
+    assert all(digest in page.text for digest in shown)
+    return shown
+
+
+def test_recounts_in_the_admin_keep_the_digest_until_a_vote_is_invalidated(client):
+    prize_round, nominations = closed_round_with_votes(SIX)
+    staff_in_the_admin(client)
+
+    def close_and_count():
+        return client.post(
+            reverse("admin:nominees_prizeround_changelist"),
+            {"action": "close_and_count", "_selected_action": [prize_round.pk]},
+        )
+
+    close_and_count()
+    close_and_count()
+    invalidated = client.post(
+        reverse("admin:voting_vote_changelist"),
+        {
+            "action": "invalidate",
+            "_selected_action": [Vote.objects.filter(nomination=nominations["Asker"])[0].pk],
+            "reason": "Skript.",
+        },
+    )
+    close_and_count()
+
+    assert invalidated.status_code == 302
+    first, second, third = Tally.objects.order_by("pk")
+    assert first.digest == second.digest
+    assert third.digest != first.digest
+    assert third.invalidated_votes == 1
+    assert digests_on_the_round_page(client, prize_round) == [
+        third.digest,
+        second.digest,
+        first.digest,
+    ]
+
+
+def test_recounts_from_the_command_keep_the_digest_until_a_vote_is_invalidated(client):
+    prize_round, nominations = closed_round_with_votes(SIX)
+    outputs = []
+
+    def count_votes():
+        out = StringIO()
+        call_command("count_votes", "2030", stdout=out)
+        outputs.append(out.getvalue())
+
+    count_votes()
+    count_votes()
+    services.invalidate_votes(
+        votes=Vote.objects.filter(nomination=nominations["Voss"])[:1],
+        reason="Skript.",
+        invalidated_by=None,
+    )
+    count_votes()
+
+    first, second, third = Tally.objects.order_by("pk")
+    assert first.digest == second.digest
+    assert third.digest != first.digest
+    assert first.digest in outputs[0]
+    assert second.digest in outputs[1]
+    assert third.digest in outputs[2]
+    assert first.digest not in outputs[2]
+    staff_in_the_admin(client)
+    assert digests_on_the_round_page(client, prize_round) == [
+        third.digest,
+        second.digest,
+        first.digest,
+    ]
+
+
+TWO_WITH_VOTES = {"Asker": 2, "Voss": 1, "Tromsø": 0}
+SHORTFALL = "Bare 2 av 3 finalistplasser kunne fylles: bare 2 nominasjoner fikk stemmer."
+
+
+def test_close_and_count_says_when_too_few_nominations_had_votes_to_fill_the_seats(client):
+    prize_round, _ = closed_round_with_votes(TWO_WITH_VOTES)
+    staff_in_the_admin(client)
+
+    response = client.post(
+        reverse("admin:nominees_prizeround_changelist"),
+        {"action": "close_and_count", "_selected_action": [prize_round.pk]},
+        follow=True,
+    )
+
+    tally = Tally.objects.get()
+    assert tally.shortfall == 1
+    assert {e.nomination.municipality.name for e in tally.entries.filter(finalist=True)} == {
+        "Asker",
+        "Voss",
+    }
+    assert f"{prize_round}: {SHORTFALL}" in [str(m) for m in response.context["messages"]]
+    page = client.get(reverse("admin:voting_tally_change", args=[tally.pk]))
+    assert SHORTFALL in page.text
+
+
+def test_count_votes_command_says_when_too_few_nominations_had_votes_to_fill_the_seats():
+    closed_round_with_votes(TWO_WITH_VOTES)
+    out = StringIO()
+
+    call_command("count_votes", "2030", stdout=out)
+
+    assert SHORTFALL in out.getvalue()
+    assert Tally.objects.get().shortfall == 1
+
+
+@pytest.mark.parametrize(
+    ("votes", "said"),
+    [
+        (
+            {"Asker": 1, "Voss": 0},
+            "Bare 1 av 3 finalistplasser kunne fylles: bare 1 nominasjon fikk",
+        ),
+        ({"Asker": 0, "Voss": 0}, "Ingen finalistplasser kunne fylles: ingen nominasjon fikk"),
+    ],
+)
+def test_the_tally_page_says_how_many_seats_could_be_filled(client, votes, said):
+    prize_round, _ = closed_round_with_votes(votes)
+    tally = services.count_votes(prize_round=prize_round)
+    staff_in_the_admin(client)
+
+    page = client.get(reverse("admin:voting_tally_change", args=[tally.pk]))
+
+    assert said in page.text
+
+
+def test_a_count_that_fills_every_seat_says_nothing_of_empty_seats(client):
+    closed_round_with_votes(SIX)
+    staff_in_the_admin(client)
+    out = StringIO()
+
+    call_command("count_votes", "2030", stdout=out)
+    page = client.get(reverse("admin:voting_tally_change", args=[Tally.objects.get().pk]))
+
+    assert "finalistplasser" not in out.getvalue()
+    assert "finalistplasser" not in page.text
 
 
 def test_close_and_count_admin_action_on_an_open_round_counts_nothing(client):

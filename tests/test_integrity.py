@@ -126,42 +126,57 @@ def test_the_report_lists_invalidations_by_reason_with_the_latest_count():
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
 def test_counters_lose_nothing_when_requests_arrive_at_the_same_moment(settings):
-    """24 real clients at once, starting with no counter row, so they also race
-    to create it: 8 first votes, 8 repeats, 4 expired and 4 invalid links."""
+    """36 real clients at once, starting with no counter row, so they also race
+    to create it: 8 first votes, 8 repeats, 4 expired and 4 invalid links, and
+    12 e-mail requests, of which the per-IP limit lets 8 through (the test
+    clients share one address)."""
     settings.RATELIMIT_VOTE_CONFIRM = "1000/m"  # one test client address for all
+    settings.RATELIMIT_VOTE_REQUEST = "8/m"
     nomination = make_nomination(prize_round=make_round(), name="Asker")
     tokens = [
         confirmation.make_token(nomination=nomination, address=f"velger{i % 8}@example.no")
         for i in range(16)
     ]
-    paths = [reverse("voting:confirm", args=[t]) for t in tokens]
-    paths += [reverse("voting:confirm", args=[t[:-2] + "zz"]) for t in tokens[:4]]
+    confirm = [("confirm", reverse("voting:confirm", args=[t])) for t in tokens]
+    confirm += [("confirm", reverse("voting:confirm", args=[t[:-2] + "zz"])) for t in tokens[:4]]
     with mock.patch("time.time", return_value=time.time() - 2 * 86400):
         old = confirmation.make_token(nomination=nomination, address="gammel@example.no")
-    paths += [reverse("voting:confirm", args=[old])] * 4
-    barrier = threading.Barrier(len(paths))
-    statuses: list[int] = []
+    confirm += [("confirm", reverse("voting:confirm", args=[old]))] * 4
+    request = reverse(
+        "voting:request",
+        kwargs={"year": nomination.round.year, "slug": nomination.municipality.slug},
+    )
+    requests = [("request", f"ny{i}@example.no") for i in range(12)]
+    barrier = threading.Barrier(len(confirm) + len(requests))
+    statuses: dict[str, list[int]] = {"confirm": [], "request": []}
 
-    def post(path: str) -> None:
+    def post(kind: str, target: str) -> None:
         try:
             client = Client()
             barrier.wait(timeout=10)
-            statuses.append(client.post(path).status_code)
+            if kind == "confirm":
+                response = client.post(target)
+            else:
+                response = client.post(request, {"email": target})
+            statuses[kind].append(response.status_code)
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=post, args=(path,)) for path in paths]
+    threads = [threading.Thread(target=post, args=job) for job in confirm + requests]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
 
-    assert statuses.count(200) == 8
-    assert statuses.count(409) == 8
-    assert statuses.count(400) == 4
-    assert statuses.count(410) == 4
+    assert sorted(statuses["confirm"]) == [200] * 8 + [400] * 4 + [409] * 8 + [410] * 4
+    assert sorted(statuses["request"]) == [302] * 8 + [429] * 4
     assert counts(nomination.round) == zero(
-        votes_confirmed=8, repeats_refused=8, links_invalid=4, links_expired=4
+        votes_confirmed=8,
+        repeats_refused=8,
+        links_invalid=4,
+        links_expired=4,
+        emails_sent=8,
+        rate_limited=4,
     )
     assert Vote.objects.count() == 8
     assert IntegrityCounts.objects.count() == 1

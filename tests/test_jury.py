@@ -11,7 +11,7 @@ from nominees.models import Phase, WinnerRule
 from tests.factories import make_nomination, make_round
 from tests.test_counting import SIX, closed_round_with_votes
 from voting import services
-from voting.models import JuryDecision
+from voting.models import JuryDecision, Tally
 
 pytestmark = pytest.mark.django_db
 
@@ -202,3 +202,103 @@ def test_decisions_are_listed_newest_round_first(client, counted_round):
     listing = client.get(reverse("admin:voting_jurydecision_changelist"))
 
     assert [d.round.year for d in listing.context["cl"].result_list] == [2030, 2018]
+
+
+# The all-nominees rule still waits for the vote
+
+
+def all_nominees_rule(prize_round):
+    prize_round.winner_rule = WinnerRule.ALL_NOMINEES
+    prize_round.save()
+    return prize_round
+
+
+def test_with_the_all_nominees_rule_no_winner_is_recorded_while_voting_is_open(client):
+    prize_round = all_nominees_rule(make_round(phase=Phase.VOTING_OPEN))
+    asker = make_nomination(prize_round=prize_round, name="Asker")
+    client.force_login(member_of("Jury", "juror"))
+
+    response = decide(client, prize_round, asker)
+
+    assert response.status_code == 200
+    assert "Avstemningen er ikke avsluttet ennå." in response.text
+    assert not JuryDecision.objects.exists()
+    with pytest.raises(services.DecisionRefused, match="Avstemningen er ikke avsluttet ennå"):
+        services.record_winner(prize_round=prize_round, winner=asker, justification="Helheten.")
+    assert not JuryDecision.objects.exists()
+
+
+def test_with_the_all_nominees_rule_no_winner_is_recorded_before_the_count(client):
+    prize_round, nominations = closed_round_with_votes(SIX)
+    all_nominees_rule(prize_round)
+    client.force_login(member_of("Jury", "juror"))
+
+    before = decide(client, prize_round, nominations["Voss"])
+    with pytest.raises(services.DecisionRefused, match="Stemmene er ikke talt opp ennå"):
+        services.record_winner(
+            prize_round=prize_round, winner=nominations["Voss"], justification="Helheten."
+        )
+    services.count_votes(prize_round=prize_round)
+    after = decide(client, prize_round, nominations["Voss"])
+
+    assert before.status_code == 200
+    assert "Stemmene er ikke talt opp ennå." in before.text
+    assert after.status_code == 302
+    assert JuryDecision.objects.get().winner == nominations["Voss"]
+
+
+def test_with_the_all_nominees_rule_an_open_tie_holds_the_decision_back():
+    prize_round, nominations = closed_round_with_votes({"A": 5, "B": 4, "C": 3, "D": 3})
+    all_nominees_rule(prize_round)
+    services.count_votes(prize_round=prize_round)
+
+    with pytest.raises(services.DecisionRefused, match="likt resultat ved grensen"):
+        services.record_winner(
+            prize_round=prize_round, winner=nominations["A"], justification="Helheten."
+        )
+
+    assert not JuryDecision.objects.exists()
+
+
+def test_an_archive_round_whose_vote_was_not_held_here_needs_no_count():
+    without_a_vote = all_nominees_rule(make_round(year=2016, phase=Phase.WINNER_ANNOUNCED))
+    without_a_vote.voting_opens_at = without_a_vote.voting_closes_at = None
+    without_a_vote.save()
+    voted_elsewhere = all_nominees_rule(make_round(year=2018, phase=Phase.WINNER_ANNOUNCED))
+
+    for prize_round, name in ((without_a_vote, "Trondheim"), (voted_elsewhere, "Bærum")):
+        services.record_winner(
+            prize_round=prize_round,
+            winner=make_nomination(prize_round=prize_round, name=name),
+            justification="Arkiv.",
+        )
+
+    assert not Tally.objects.exists()
+    assert {d.winner.municipality.name for d in JuryDecision.objects.all()} == {
+        "Trondheim",
+        "Bærum",
+    }
+
+
+def test_the_decision_form_shows_the_counts_beside_it_and_why_a_round_must_wait(
+    client, counted_round
+):
+    prize_round, _ = counted_round
+    waiting = make_round(year=2031, phase=Phase.VOTING_OPEN)
+    make_nomination(prize_round=waiting, name="Molde")
+    client.force_login(member_of("Jury", "juror"))
+
+    page = client.get(reverse("admin:voting_jurydecision_add"))
+
+    shown = {item.round: item for item in page.context["before_the_jury"]}
+    assert {p.name: p.votes for p in shown[prize_round].places} == SIX
+    assert {p.name for p in shown[prize_round].places if p.finalist} == {
+        "Asker",
+        "Randaberg",
+        "Gjøvik",
+    }
+    assert "Stemmetall: Bosettings- og integreringsprisen 2030" in page.text
+    assert "Fra opptellingen" in page.text
+    assert "<td>Voss</td>" in page.text
+    assert shown[waiting].places == []
+    assert "Avstemningen er ikke avsluttet ennå." in page.text

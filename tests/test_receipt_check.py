@@ -87,6 +87,52 @@ def test_invalidated_receipt_shows_the_reason_but_not_the_nominee(client):
     assert_names_no_nominee(response)
 
 
+def test_receipt_invalidated_after_the_published_count_says_it_is_in_that_count(client):
+    prize_round, _, votes = round_with_votes(NOMINEES)
+    tally = count(prize_round)
+    vote = votes["Hemmelignes"][0]
+    services.invalidate_votes(
+        votes=[vote],
+        reason="Meldt som kjøpt stemme.",
+        invalidated_by=None,
+        at=tally.counted_at + SECOND,
+    )
+
+    with frozen_at(prize_round.finalists_announced_at + SECOND):
+        response = check(client, vote.receipt)
+
+    assert Vote.objects.get(pk=vote.pk).status == Vote.Status.INVALIDATED
+    assert response.status_code == 200
+    assert "Stemmen din er telt med, men ugyldiggjort etterpå" in response.text
+    counted = date_format(timezone.localtime(tally.counted_at), "DATETIME_FORMAT")
+    invalidated = date_format(timezone.localtime(tally.counted_at + SECOND), "DATETIME_FORMAT")
+    assert f"Den var gyldig da stemmene ble telt opp {counted}" in response.text
+    assert f"Etter opptellingen, {invalidated}, ble stemmen ugyldiggjort." in response.text
+    assert tally.digest in response.text
+    assert "Meldt som kjøpt stemme." in response.text
+    assert "Stemmen din er ugyldiggjort" not in response.text
+    assert_names_no_nominee(response)
+
+
+def test_after_a_recount_a_vote_invalidated_between_the_counts_is_not_counted(client):
+    prize_round, _, votes = round_with_votes(NOMINEES)
+    first = count(prize_round)
+    vote = votes["Hemmelignes"][0]
+    services.invalidate_votes(
+        votes=[vote], reason="Skript.", invalidated_by=None, at=first.counted_at + SECOND
+    )
+    recount = services.count_votes(prize_round=prize_round, at=first.counted_at + 2 * SECOND)
+
+    with frozen_at(prize_round.finalists_announced_at + SECOND):
+        response = check(client, vote.receipt)
+
+    assert recount.digest != first.digest
+    assert "Stemmen din er ugyldiggjort" in response.text
+    assert "telles ikke med" in response.text
+    assert first.digest not in response.text
+    assert_names_no_nominee(response)
+
+
 def test_unknown_receipt_says_so_with_status_200(client):
     prize_round, _, _ = round_with_votes(NOMINEES)
     count(prize_round)

@@ -11,6 +11,9 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from django.urls import reverse
 
+from nominees.models import PrizeRound
+from tests.factories import make_municipality
+from tests.test_admin import round_form
 from tests.test_counting import SIX, closed_round_with_votes
 from tests.test_jury import member_of
 from voting import services
@@ -193,7 +196,9 @@ def test_invalidating_selected_votes_with_a_reason_keeps_them_marked_and_logged(
     assert {int(e.object_id) for e in logged} == {v.pk for v in votes}
     assert all("Samme nettverk, samme minutt." in e.change_message for e in logged)
     on_round = LogEntry.objects.get(user=staff, content_type__model="prizeround")
-    assert on_round.change_message == "3 stemmer ugyldiggjort. Grunn: Samme nettverk, samme minutt."
+    assert (
+        on_round.change_message == "Stemmer ugyldiggjort: 3. Grunn: Samme nettverk, samme minutt."
+    )
     listing = client.get(reverse("admin:voting_vote_changelist") + "?status__exact=invalidated")
     assert all(v.receipt in listing.text for v in votes)
 
@@ -286,11 +291,25 @@ def test_the_roles_have_exactly_the_permissions_of_the_design():
 
     staff, jury = codes("IMDi staff"), codes("Jury")
 
-    assert {"voting.invalidate_vote", "voting.count_votes", "voting.export_tally"} <= staff
-    assert {"voting.add_tieresolution", "voting.view_vote"} <= staff
-    assert not {p for p in staff if p.endswith("_jurydecision") and not p.startswith("voting.view")}
-    assert not {
-        p for p in staff if p.startswith(("voting.change_", "voting.delete_", "voting.add_vote"))
+    assert staff == {
+        # Municipalities, rounds and nominations.
+        *(
+            f"nominees.{action}_{model}"
+            for model in ("municipality", "prizeround", "nomination", "keyfigure")
+            for action in ("add", "change", "delete", "view")
+        ),
+        # Review and invalidate votes, count, resolve ties, export, read the rest.
+        "voting.view_vote",
+        "voting.invalidate_vote",
+        "voting.view_tally",
+        "voting.count_votes",
+        "voting.export_tally",
+        "voting.add_tieresolution",
+        "voting.view_tieresolution",
+        "voting.view_integritycounts",
+        "voting.view_jurydecision",
+        # The mail queue, failed sends included.
+        "django_tasks_database.view_dbtaskresult",
     }
     assert jury == {
         "nominees.view_prizeround",
@@ -341,3 +360,71 @@ def test_a_count_from_the_command_line_is_in_the_audit_trail(django_user_model):
     entry = LogEntry.objects.get()
     assert entry.user == staff
     assert Tally.objects.get().digest in entry.change_message
+
+
+def test_the_rounds_history_tells_its_result_only_to_those_who_may_see_tallies(
+    client, django_user_model
+):
+    boss = django_user_model.objects.create_superuser("boss", password="pw-tests")
+    client.force_login(boss)
+    names = ["Hemmelignes", "Skjultvik"]
+    data = round_form(
+        published="01.02.2020",
+        nominations=[make_municipality(name=name) for name in names],
+        year="2020",
+        voting_opens_at_0="01.03.2020",
+        voting_closes_at_0="31.03.2020",
+        finalist_count="1",
+    )
+    assert client.post(reverse("admin:nominees_prizeround_add"), data).status_code == 302
+    prize_round = PrizeRound.objects.get(year=2020)
+    nominations = {n.municipality.name: n for n in prize_round.nominations.all()}
+    during = prize_round.voting_opens_at + timedelta(days=1)
+    votes = [
+        services.cast_vote(
+            nomination=nominations[name],
+            voter_key=f"{i:064d}",
+            email_domain="example.no",
+            network_hash="n",
+            at=during,
+        )
+        for i, name in enumerate(
+            ["Hemmelignes", "Hemmelignes", "Skjultvik", "Skjultvik", "Skjultvik"]
+        )
+    ]
+    services.invalidate_votes(
+        votes=votes[-1:], reason="Skript fra ett nettverk.", invalidated_by=boss
+    )
+    tally = services.count_votes(prize_round=prize_round, counted_by=boss)
+    services.resolve_tie(
+        tally=tally,
+        nominations=[nominations["Skjultvik"]],
+        reason="Loddtrekning.",
+        resolved_by=boss,
+    )
+    history_url = reverse("admin:nominees_prizeround_history", args=[prize_round.pk])
+    viewer = django_user_model.objects.create_user("viewer", password="pw-tests", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_prizeround"))
+    about_the_result = [
+        tally.digest,
+        "Talt opp",
+        "Skript fra ett nettverk.",
+        "Loddtrekning.",
+        "går videre",
+    ]
+
+    client.force_login(viewer)
+    for_viewer = client.get(history_url)
+    client.force_login(member_of("Jury", "juror"))
+    for_juror = client.get(history_url)
+
+    assert for_viewer.status_code == 200
+    assert "Lagt til." in for_viewer.text
+    for told in about_the_result:
+        assert told not in for_viewer.text
+    assert len(for_viewer.context["action_list"]) == 1
+    assert for_juror.status_code == 200
+    assert "Lagt til." in for_juror.text
+    for told in about_the_result:
+        assert told in for_juror.text
+    assert len(for_juror.context["action_list"]) == 4

@@ -1,9 +1,11 @@
 import csv
+from dataclasses import dataclass
 from datetime import date
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.models import LogEntry
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from nominees.admin import PrizeRoundAdmin
 from nominees.models import Nomination, PrizeRound
 
-from . import integrity, review, services
+from . import audit, integrity, review, services
 from .models import JuryDecision, Tally, TallyEntry, TieResolution, Vote
 
 
@@ -101,9 +103,21 @@ class RoundAdmin(PrizeRoundAdmin):
                 % {"round": prize_round, "valid": tally.valid_votes, "digest": tally.digest},
                 messages.SUCCESS,
             )
+            if tally.shortfall:
+                self.message_user(
+                    request, f"{prize_round}: {tally.shortfall_in_words()}", messages.WARNING
+                )
 
     def has_count_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("voting.count_votes")
+
+    def get_paginator(self, request: HttpRequest, queryset, per_page, **kwargs):
+        # The history view pages through the round's admin log here. Its lines
+        # about the result (totals, digest, invalidations, who went through a
+        # tie) are for those who may see tallies; the edit history is for all.
+        if queryset.model is LogEntry and not request.user.has_perm("voting.view_tally"):
+            queryset = queryset.exclude(audit.about_the_result())
+        return super().get_paginator(request, queryset, per_page, **kwargs)
 
     def get_urls(self):
         review_view = self.admin_site.admin_view(self.review_view)
@@ -266,6 +280,7 @@ class TallyAdmin(ReadOnlyAdmin):
         "valid_votes",
         "invalidated_votes",
         "digest",
+        "shortfall",
         "tie",
         "resolution_summary",
         "resolve",
@@ -277,6 +292,8 @@ class TallyAdmin(ReadOnlyAdmin):
     def get_fields(self, request: HttpRequest, obj=None):
         # Links only for those who may follow them.
         hidden = set()
+        if obj is None or not obj.shortfall:
+            hidden.add("shortfall")
         if not request.user.has_perm("voting.add_tieresolution"):
             hidden.add("resolve")
         if not request.user.has_perm("voting.export_tally"):
@@ -289,6 +306,10 @@ class TallyAdmin(ReadOnlyAdmin):
     @admin.display(description=_("likt ved grensen"))
     def tie(self, tally: Tally) -> str:
         return tie_state(tally)
+
+    @admin.display(description=_("ufylte finalistplasser"))
+    def shortfall(self, tally: Tally) -> str:
+        return tally.shortfall_in_words() or "–"
 
     @admin.display(description=_("avgjørelse av likt resultat"))
     def resolution_summary(self, tally: Tally) -> str:
@@ -493,6 +514,43 @@ class JuryDecisionForm(forms.ModelForm):
         return data
 
 
+@dataclass(frozen=True)
+class CountedPlace:
+    name: str
+    votes: int
+    rank: int
+    finalist: bool
+
+
+@dataclass(frozen=True)
+class RoundBeforeTheJury:
+    """A round as the jury sees it beside the decision form: why it must wait,
+    or the votes per nomination of its latest settled tally."""
+
+    round: PrizeRound
+    waits_for: str
+    tally: Tally | None
+    places: list[CountedPlace]
+
+
+def before_the_jury(prize_round: PrizeRound) -> RoundBeforeTheJury:
+    waits_for = services.decision_waits_for(prize_round)
+    tally = None if waits_for else services.settled_tally(prize_round)
+    places = []
+    if tally is not None:
+        finalists = tally.finalist_ids()
+        places = [
+            CountedPlace(
+                name=entry.nomination.municipality.name,
+                votes=entry.votes,
+                rank=entry.rank,
+                finalist=entry.nomination_id in finalists,
+            )
+            for entry in tally.entries.select_related("nomination__municipality")
+        ]
+    return RoundBeforeTheJury(round=prize_round, waits_for=waits_for, tally=tally, places=places)
+
+
 @admin.register(JuryDecision)
 class JuryDecisionAdmin(AuditedByService):
     form = JuryDecisionForm
@@ -503,6 +561,20 @@ class JuryDecisionAdmin(AuditedByService):
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         return [*self.readonly_fields, "round"] if obj else self.readonly_fields
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # Beside the form, the counts the jury decides with (DESIGN.md: "with the
+        # counts before it"), and why a round cannot be decided yet.
+        if object_id is None:
+            rounds = PrizeRound.objects.filter(decision__isnull=True, nominations__isnull=False)
+        else:
+            rounds = PrizeRound.objects.filter(decision__pk=object_id)
+        rounds = rounds.distinct().order_by("-year")
+        extra_context = {
+            **(extra_context or {}),
+            "before_the_jury": [before_the_jury(prize_round) for prize_round in rounds],
+        }
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)

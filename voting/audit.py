@@ -9,8 +9,22 @@ person acting reads the admin in: the trail is a record, not an interface."""
 import logging
 
 from django.contrib.admin.models import CHANGE, LogEntry
+from django.db.models import Q
 
 logger = logging.getLogger("voting.audit")
+
+# How the lines on a round that tell something of its result begin: a count's
+# totals and digest, invalidations and their reasons, who went through a tie.
+# The round's history shows them only to those who may see tallies.
+ABOUT_THE_RESULT = ("Talt opp:", "Stemmer ugyldiggjort:", "Likt resultat avgjort:")
+
+
+def about_the_result() -> Q:
+    """LogEntry rows whose message tells something of a round's result."""
+    condition = Q()
+    for start in ABOUT_THE_RESULT:
+        condition |= Q(change_message__startswith=start)
+    return condition
 
 
 def audit(user, objects, message: str) -> None:

@@ -8,23 +8,16 @@ of millions of votes within a small multiple of a plain GROUP BY. Elsewhere
 (SQLite, the embedded default) Python reads the rows; both give the same
 digest for the same votes."""
 
-import hashlib
 import json
 from collections import Counter
-from dataclasses import dataclass
 
 from django.db import connection
 
 from nominees.models import PrizeRound
 
+from . import tally
 from .models import Vote
-
-
-@dataclass(frozen=True)
-class Counted:
-    per_nomination: Counter
-    invalidated: int
-    digest: str
+from .tally import Counted
 
 
 def read(prize_round: PrizeRound) -> Counted:
@@ -34,26 +27,22 @@ def read(prize_round: PrizeRound) -> Counted:
 
 
 def read_in_python(prize_round: PrizeRound) -> Counted:
-    digest = hashlib.sha256()
-    per_nomination: Counter[int] = Counter()
     receipt_order = "receipt"
     if connection.vendor == "postgresql":
         from django.db.models.functions import Collate
 
         receipt_order = Collate("receipt", "C")
     rows = (
-        Vote.objects.valid()
-        .filter(round=prize_round)
+        Vote.objects.filter(round=prize_round)
         .order_by(receipt_order)
-        .values_list("receipt", "nomination_id")
+        .values_list("receipt", "nomination_id", "status")
     )
-    # One transaction, so the invalidated count below sees the same votes
-    # (SQLite, the only database this path serves, writes one at a time).
-    for receipt, nomination_id in rows.iterator(chunk_size=10_000):
-        digest.update(f"{receipt}:{nomination_id}\n".encode())
-        per_nomination[nomination_id] += 1
-    invalidated = Vote.objects.filter(round=prize_round, status=Vote.Status.INVALIDATED).count()
-    return Counted(per_nomination, invalidated, digest.hexdigest())
+    # One query, so the counts, the invalidated total and the digest describe
+    # the same votes; which of them count is the pure rule in voting.tally.
+    return tally.count(
+        (receipt, nomination_id, status == Vote.Status.VALID)
+        for receipt, nomination_id, status in rows.iterator(chunk_size=10_000)
+    )
 
 
 # One statement is one snapshot: counts, invalidated total and digest always

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from nominees.models import Nomination, PrizeRound
@@ -139,6 +140,29 @@ class Tally(models.Model):
     @property
     def seats_in_tie(self) -> int:
         return self.seats - sum(1 for entry in self.entries.all() if entry.finalist)
+
+    @property
+    def shortfall(self) -> int:
+        """Finalist seats left empty because too few nominations had votes
+        (rule 4 of voting.tally). A tie leaves none empty: it fills them."""
+        if self.has_tie_at_cut:
+            return 0
+        return self.seats - sum(1 for entry in self.entries.all() if entry.finalist)
+
+    def shortfall_in_words(self) -> str:
+        """What staff are told when seats are left empty, or "" if none are."""
+        if not self.shortfall:
+            return ""
+        filled = self.seats - self.shortfall
+        if not filled:
+            return gettext("Ingen finalistplasser kunne fylles: ingen nominasjon fikk stemmer.")
+        return ngettext(
+            "Bare %(filled)d av %(seats)d finalistplasser kunne fylles: bare %(filled)d "
+            "nominasjon fikk stemmer.",
+            "Bare %(filled)d av %(seats)d finalistplasser kunne fylles: bare %(filled)d "
+            "nominasjoner fikk stemmer.",
+            filled,
+        ) % {"filled": filled, "seats": self.seats}
 
 
 class TallyEntry(models.Model):

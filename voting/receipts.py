@@ -1,5 +1,7 @@
 """The public receipt check: "did my vote count?" answered with counted,
-invalidated, not counted yet or unknown, and never for whom."""
+invalidated, counted but invalidated since, not counted yet or unknown, and
+never for whom. The answer is about the published tally: a vote invalidated
+after that count is in its totals and its digest until a recount is published."""
 
 import re
 from dataclasses import dataclass
@@ -59,6 +61,8 @@ class Status(StrEnum):
     NOT_COUNTED_YET = "not_counted_yet"
     COUNTED = "counted"
     INVALIDATED = "invalidated"
+    # In the published tally and its digest, invalidated after that count.
+    COUNTED_THEN_INVALIDATED = "counted_then_invalidated"
 
 
 @dataclass(frozen=True)
@@ -71,12 +75,13 @@ class ReceiptCheck:
     round: PrizeRound | None = None
     tally: Tally | None = None
     reason: str = ""
+    invalidated_at: datetime | None = None
 
 
 def check_receipt(receipt: str, *, at: datetime | None = None) -> ReceiptCheck:
     vote = (
         Vote.objects.filter(receipt=receipt)
-        .values("round_id", "status", "invalidated_reason")
+        .values("round_id", "status", "invalidated_reason", "invalidated_at")
         .first()
     )
     if vote is None:
@@ -88,11 +93,15 @@ def check_receipt(receipt: str, *, at: datetime | None = None) -> ReceiptCheck:
     if tally is None:
         return ReceiptCheck(status=Status.NOT_COUNTED_YET, receipt=receipt, round=prize_round)
     if vote["status"] == Vote.Status.INVALIDATED:
+        # Counting and invalidating take turns on the round (voting.services),
+        # so a vote invalidated after counted_at was valid in that count.
+        after_the_count = vote["invalidated_at"] > tally.counted_at
         return ReceiptCheck(
-            status=Status.INVALIDATED,
+            status=Status.COUNTED_THEN_INVALIDATED if after_the_count else Status.INVALIDATED,
             receipt=receipt,
             round=prize_round,
             tally=tally,
             reason=vote["invalidated_reason"],
+            invalidated_at=vote["invalidated_at"],
         )
     return ReceiptCheck(status=Status.COUNTED, receipt=receipt, round=prize_round, tally=tally)

@@ -108,6 +108,20 @@ class InvalidationRefused(Exception):
     pass
 
 
+def take_turns_with_counting(round_ids: set[int]) -> None:
+    """Lock the rounds' rows until the transaction ends. Counts and invalidations
+    of a round take turns, and each takes its time after the lock, so a vote
+    invalidated before a tally's counted_at is outside that tally and one
+    invalidated after it was inside (the receipt check says which). NO KEY, so
+    votes still being cast in the round (which take a key share) never wait."""
+    list(
+        PrizeRound.objects.select_for_update(no_key=True)
+        .filter(pk__in=round_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 @transaction.atomic
 def invalidate_votes(*, votes, reason: str, invalidated_by, at: datetime | None = None) -> int:
     """Mark valid votes invalid with a reason. They stay in the database, shown
@@ -118,6 +132,7 @@ def invalidate_votes(*, votes, reason: str, invalidated_by, at: datetime | None 
     changing = list(
         Vote.objects.select_for_update().filter(pk__in=[vote.pk for vote in votes]).valid()
     )
+    take_turns_with_counting({vote.round_id for vote in changing})
     Vote.objects.filter(pk__in=[vote.pk for vote in changing]).update(
         status=Vote.Status.INVALIDATED,
         invalidated_reason=reason,
@@ -133,7 +148,7 @@ def invalidate_votes(*, votes, reason: str, invalidated_by, at: datetime | None 
             audit(
                 invalidated_by,
                 [PrizeRound.objects.get(pk=round_id)],
-                f"{in_round} stemmer ugyldiggjort. Grunn: {reason}",
+                f"Stemmer ugyldiggjort: {in_round}. Grunn: {reason}",
             )
     return len(changing)
 
@@ -143,6 +158,7 @@ def count_votes(*, prize_round: PrizeRound, counted_by=None, at: datetime | None
     """Freeze a count of a closed round: totals, ranks, finalists and a digest
     over the counted receipts (see voting.counting: counts and digest come from
     one snapshot, so they always describe the same set of votes)."""
+    take_turns_with_counting({prize_round.pk})
     at = at or timezone.now()
     if not prize_round.voting_has_closed(at):
         raise CountRefused(_("Stemmene kan telles først når avstemningen er avsluttet."))
@@ -276,9 +292,38 @@ def settled_tally(prize_round: PrizeRound) -> Tally | None:
     return latest if latest is not None and latest.is_settled else None
 
 
-def allowed_winners(prize_round: PrizeRound):
+def decision_waits_for(prize_round: PrizeRound, *, at: datetime | None = None) -> str:
+    """Why the jury cannot record this round's winner yet, or "" if nothing
+    stands in the way. A round with a vote waits, whatever its rule, until voting
+    has closed and its votes are counted with no open tie. An archive round
+    whose vote was not held here (no voting window, or not one vote in this
+    app) needs no count."""
+    if prize_round.voting_opens_at is None:
+        return ""
+    if not prize_round.voting_has_closed(at or timezone.now()):
+        return _(
+            "Avstemningen er ikke avsluttet ennå. Vinneren kan registreres når stemmene "
+            "er talt opp."
+        )
+    latest = prize_round.tallies.first()
+    if latest is None:
+        if not Vote.objects.filter(round=prize_round).exists():
+            return ""
+        return _("Stemmene er ikke talt opp ennå. Vinneren kan registreres etter opptellingen.")
+    if settled_tally(prize_round) is None:
+        return _(
+            "Opptellingen har likt resultat ved grensen som ikke er avgjort ennå. Vinneren "
+            "kan registreres når det er avgjort hvem som går videre."
+        )
+    return ""
+
+
+def allowed_winners(prize_round: PrizeRound, *, at: datetime | None = None):
     """The nominations the jury may choose: the finalists of the latest tally, or
-    every nominee where the round's rule allows it."""
+    every nominee where the round's rule allows it; nobody while the decision
+    waits for the vote (decision_waits_for)."""
+    if decision_waits_for(prize_round, at=at):
+        return prize_round.nominations.none()
     if prize_round.winner_rule == WinnerRule.ALL_NOMINEES:
         return prize_round.nominations.all()
     settled = settled_tally(prize_round)
@@ -299,7 +344,10 @@ def check_decision(
     at = at or timezone.now()
     if not justification.strip():
         raise DecisionRefused(_("Juryen må begrunne valget av vinner."))
-    if not allowed_winners(prize_round).filter(pk=winner.pk).exists():
+    waits_for = decision_waits_for(prize_round, at=at)
+    if waits_for:
+        raise DecisionRefused(waits_for)
+    if not allowed_winners(prize_round, at=at).filter(pk=winner.pk).exists():
         if prize_round.winner_rule == WinnerRule.FINALISTS:
             raise DecisionRefused(_("Vinneren må være en av finalistene i denne runden."))
         raise DecisionRefused(_("Vinneren må være nominert i denne runden."))

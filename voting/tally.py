@@ -1,7 +1,10 @@
-"""Pure ranking of a round's valid votes: no ORM, no clock, no I/O.
+"""Pure counting and ranking of a round's votes: no ORM, no clock, no I/O.
 
 The rule, as published with every result:
 
+0. Only valid votes are counted. Invalidated votes stay in the database but
+   are in no nomination's count and not in the digest over the counted
+   receipts; they are only reported as a total (``count``).
 1. Nominations are ranked by their number of valid votes, most first.
    Nominations with the same number share a rank, and the next rank skips
    as many places as were shared (1, 2, 2, 4): standard competition ranking.
@@ -19,8 +22,33 @@ Within one rank, rows are listed by nomination id only so the order is
 stable; that order decides nothing.
 """
 
+import hashlib
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Counted:
+    per_nomination: Counter
+    invalidated: int
+    digest: str
+
+
+def count(votes: Iterable[tuple[str, int, bool]]) -> Counted:
+    """Fold a round's votes, given as (receipt, nomination id, valid) in receipt
+    order, into valid votes per nomination, the number invalidated and the
+    SHA-256 over the lines "receipt:nomination id\\n" of the valid ones."""
+    digest = hashlib.sha256()
+    per_nomination: Counter[int] = Counter()
+    invalidated = 0
+    for receipt, nomination_id, valid in votes:
+        if not valid:
+            invalidated += 1
+            continue
+        digest.update(f"{receipt}:{nomination_id}\n".encode())
+        per_nomination[nomination_id] += 1
+    return Counted(per_nomination, invalidated, digest.hexdigest())
 
 
 @dataclass(frozen=True)
