@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 from nominees.models import Phase
 from tests.factories import make_nomination, make_round
@@ -18,6 +20,7 @@ pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parent.parent
 VENDORED_AXE = ROOT / "tests" / "browser" / "vendor" / "axe.min.js"
+README = ROOT / "README.md"
 
 
 def test_the_statement_names_the_standard_the_tests_and_where_to_complain(client, settings):
@@ -71,6 +74,19 @@ def test_every_kind_of_public_page_links_to_the_statement_in_its_footer(client):
         footer = html[html.index("<footer") :]
         assert link in footer, path
         assert ">Tilgjengelighet</a>" in footer, path
+
+
+# The statement, and the two other pages the README names by address.
+@pytest.mark.parametrize("name", ["voting:accessibility", "voting:privacy", "voting:receipt"])
+def test_the_readme_gives_the_real_address_in_each_language(name):
+    readme = README.read_text(encoding="utf-8")
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            path = reverse(name)
+        assert path.startswith(f"/{language}/")
+        assert f"`{path}`" in readme, path
+        # The address without its language only redirects; the README gives the page's own.
+        assert f"`{path.removeprefix(f'/{language}')}`" not in readme, path
 
 
 def test_the_contact_address_comes_from_the_environment():
