@@ -1,6 +1,7 @@
 """The accessibility statement (tilgjengelighetserklæring): the standard, how
 it is tested, how to report a problem, and a link to it in every footer."""
 
+import hashlib
 import os
 import re
 import subprocess
@@ -45,6 +46,16 @@ def test_the_statement_names_the_axe_core_version_the_browser_tests_run():
     header = VENDORED_AXE.read_text(encoding="utf-8")[:200]
 
     assert re.match(r"/\*! axe v(\S+)", header).group(1) == AXE_CORE_VERSION
+
+
+def test_the_vendored_axe_core_is_the_file_its_readme_vouches_for():
+    readme = (VENDORED_AXE.parent / "README.md").read_text(encoding="utf-8")
+    written = re.findall(r"\b[0-9a-f]{64}\b", readme)
+    version = re.search(r"axe-core \*\*(\S+)\*\*", readme).group(1)
+
+    assert len(written) == 1, written
+    assert hashlib.sha256(VENDORED_AXE.read_bytes()).hexdigest() == written[0]
+    assert version == AXE_CORE_VERSION
 
 
 def test_the_statement_refuses_a_post(client):
