@@ -12,7 +12,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import translation
 
-from tests import urls as failing_urls
+from tests import failing
 
 HEADINGS_500 = {"nb": "Noe gikk galt", "nn": "Noko gjekk gale", "en": "Something went wrong"}
 HEADINGS_503 = {
@@ -54,7 +54,7 @@ def assert_looks_like_the_site(html: str, language: str) -> None:
 def test_a_bug_answers_500_with_the_sites_page_in_the_language_of_the_address(
     failing_site, language
 ):
-    response = failing_site.get(f"/{language}/{failing_urls.BUG}")
+    response = failing_site.get(f"/{language}/{failing.BUG}")
 
     assert response.status_code == 500
     assert f"<h1>{HEADINGS_500[language]}</h1>" in response.text
@@ -79,7 +79,7 @@ def test_the_500_page_needs_no_request_context_processors_or_database(language):
 def test_a_database_outage_answers_503_with_the_sites_page_in_the_language_of_the_address(
     failing_site, language
 ):
-    response = failing_site.get(f"/{language}/{failing_urls.DATABASE_DOWN}")
+    response = failing_site.get(f"/{language}/{failing.DATABASE_DOWN}")
 
     assert response.status_code == 503
     assert response["Retry-After"] == "30"

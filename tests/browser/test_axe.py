@@ -14,7 +14,7 @@ from django.utils import translation
 from PIL import Image
 
 from nominees.models import Nomination, Phase
-from tests import urls as failing_urls
+from tests import failing
 from voting import confirmation, services
 
 from .helpers import (
@@ -177,8 +177,8 @@ def test_the_vote_its_refusals_and_the_error_pages_pass_axe(
     # 500 (a bug; Django renders the page with no request context) and 503 (the
     # database cannot be reached), at addresses only the tests have.
     settings.ROOT_URLCONF = "tests.urls"
-    visit(f"/{language}/{failing_urls.BUG}", "server error", 500)
-    visit(f"/{language}/{failing_urls.DATABASE_DOWN}", "database unavailable", 503)
+    visit(f"/{language}/{failing.BUG}", "server error", 500)
+    visit(f"/{language}/{failing.DATABASE_DOWN}", "database unavailable", 503)
     settings.ROOT_URLCONF = "config.urls"
 
     # The receipt check: a malformed code (400, tied to the field), unknown, not counted yet.
