@@ -1,6 +1,7 @@
 """The accessibility statement (tilgjengelighetserklæring): the standard, how
 it is tested, how to report a problem, and a link to it in every footer."""
 
+import hashlib
 import os
 import re
 import subprocess
@@ -8,7 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 from nominees.models import Phase
 from tests.factories import make_nomination, make_round
@@ -18,6 +21,7 @@ pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parent.parent
 VENDORED_AXE = ROOT / "tests" / "browser" / "vendor" / "axe.min.js"
+README = ROOT / "README.md"
 
 
 def test_the_statement_names_the_standard_the_tests_and_where_to_complain(client, settings):
@@ -42,6 +46,16 @@ def test_the_statement_names_the_axe_core_version_the_browser_tests_run():
     header = VENDORED_AXE.read_text(encoding="utf-8")[:200]
 
     assert re.match(r"/\*! axe v(\S+)", header).group(1) == AXE_CORE_VERSION
+
+
+def test_the_vendored_axe_core_is_the_file_its_readme_vouches_for():
+    readme = (VENDORED_AXE.parent / "README.md").read_text(encoding="utf-8")
+    written = re.findall(r"\b[0-9a-f]{64}\b", readme)
+    version = re.search(r"axe-core \*\*(\S+)\*\*", readme).group(1)
+
+    assert len(written) == 1, written
+    assert hashlib.sha256(VENDORED_AXE.read_bytes()).hexdigest() == written[0]
+    assert version == AXE_CORE_VERSION
 
 
 def test_the_statement_refuses_a_post(client):
@@ -71,6 +85,19 @@ def test_every_kind_of_public_page_links_to_the_statement_in_its_footer(client):
         footer = html[html.index("<footer") :]
         assert link in footer, path
         assert ">Tilgjengelighet</a>" in footer, path
+
+
+# The statement, and the two other pages the README names by address.
+@pytest.mark.parametrize("name", ["voting:accessibility", "voting:privacy", "voting:receipt"])
+def test_the_readme_gives_the_real_address_in_each_language(name):
+    readme = README.read_text(encoding="utf-8")
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            path = reverse(name)
+        assert path.startswith(f"/{language}/")
+        assert f"`{path}`" in readme, path
+        # The address without its language only redirects; the README gives the page's own.
+        assert f"`{path.removeprefix(f'/{language}')}`" not in readme, path
 
 
 def test_the_contact_address_comes_from_the_environment():

@@ -149,6 +149,86 @@ def test_vote_counts_and_shares_are_shown_only_when_the_round_publishes_them(cli
     assert "1 stemme (" not in shown.text
 
 
+# Numbers in each language's format: a decimal comma in bokmål and nynorsk, a
+# point in English; thousands grouped by a non-breaking space in bokmål and
+# nynorsk (Django's nb and nn formats), by a comma in English. The space before
+# "%" is non-breaking, so the sign never starts a line of its own.
+NBSP = "\u00a0"
+
+
+@pytest.mark.parametrize(
+    "language, shares",
+    [
+        (
+            "nb",
+            [
+                f"5 stemmer (33,3{NBSP}% av de gyldige)",
+                f"4 stemmer (26,7{NBSP}% av de gyldige)",
+                f"3 stemmer (20,0{NBSP}% av de gyldige)",
+            ],
+        ),
+        (
+            "nn",
+            [
+                f"5 stemmer (33,3{NBSP}% av dei gyldige)",
+                f"4 stemmer (26,7{NBSP}% av dei gyldige)",
+                f"3 stemmer (20,0{NBSP}% av dei gyldige)",
+            ],
+        ),
+        (
+            "en",
+            [
+                f"5 votes (33.3{NBSP}% of the valid votes)",
+                f"4 votes (26.7{NBSP}% of the valid votes)",
+                f"3 votes (20.0{NBSP}% of the valid votes)",
+            ],
+        ),
+    ],
+)
+def test_shares_are_written_in_each_languages_format(client, language, shares):
+    prize_round, _, _ = decided_round(publish_vote_counts=True)
+
+    with frozen_at(prize_round.winner_announced_at + SECOND):
+        page = client.get(f"/{language}/2030/")
+
+    assert page.status_code == 200
+    for share in shares:
+        assert share in page.text
+
+
+def test_counts_of_a_thousand_or_more_are_grouped_in_each_languages_format(client):
+    prize_round, nominations, _ = round_with_votes(
+        {"Asker": 1000, "Randaberg": 2, "Gjøvik": 1}, publish_vote_counts=True
+    )
+    count(prize_round)
+    decide(prize_round, nominations["Asker"])
+    expected = {
+        "nb": [
+            f"1{NBSP}000 stemmer (99,7{NBSP}% av de gyldige)",
+            f"1{NBSP}003 stemmer ble bekreftet.",
+            f"talte 1{NBSP}003 gyldige stemmer og holdt 0 ugyldiggjorte utenfor.",
+        ],
+        "nn": [
+            f"1{NBSP}000 stemmer (99,7{NBSP}% av dei gyldige)",
+            f"1{NBSP}003 stemmer vart stadfesta.",
+            f"talde 1{NBSP}003 gyldige stemmer og heldt 0 ugyldiggjorde utanfor.",
+        ],
+        "en": [
+            f"1,000 votes (99.7{NBSP}% of the valid votes)",
+            "1,003 votes were confirmed.",
+            "counted 1,003 valid votes and left out 0 invalidated ones.",
+        ],
+    }
+
+    with frozen_at(prize_round.winner_announced_at + SECOND):
+        pages = {language: client.get(f"/{language}/2030/") for language in expected}
+
+    for language, numbers in expected.items():
+        assert pages[language].status_code == 200
+        for number in numbers:
+            assert number in pages[language].text, (language, number)
+
+
 @pytest.mark.parametrize("path", ROUND_PAGES)
 def test_winner_and_justification_appear_one_second_after_the_announcement_not_before(client, path):
     prize_round, _, _ = decided_round()

@@ -6,7 +6,9 @@ from html.parser import HTMLParser
 
 import pytest
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.core.files.base import ContentFile
+from django.templatetags.static import static
 from django.utils import translation
 from PIL import Image
 
@@ -17,6 +19,14 @@ pytestmark = pytest.mark.django_db
 
 SUMMARY = 'Asker bosatte flere enn de ble bedt om, og «alle» fikk et "hjem" & en jobb.'
 OG_LOCALES = {"nb": "nb_NO", "nn": "nn_NO", "en": "en_GB"}
+DEFAULT_IMAGE_ALT = {
+    "nb": "Navnet på prisen, Bosettings- og integreringsprisen, og IMDi i hvit skrift på grønn "
+    "bakgrunn.",
+    "nn": "Namnet på prisen, Bosettings- og integreringsprisen, og IMDi i kvit skrift på grøn "
+    "bakgrunn.",
+    "en": "The name of the prize, Bosettings- og integreringsprisen, and IMDi in white letters "
+    "on a green background.",
+}
 
 
 class MetaTags(HTMLParser):
@@ -61,9 +71,6 @@ def test_while_voting_is_open_the_shared_title_asks_for_a_vote(client):
     assert one(tags, "twitter:description") == SUMMARY
     assert one(tags, "og:url") == "http://testserver" + nomination.get_absolute_url()
     assert one(tags, "og:type") == "website"
-    assert one(tags, "twitter:card") == "summary"
-    assert "og:image" not in tags
-    assert "twitter:image" not in tags
 
 
 @pytest.mark.parametrize(
@@ -77,6 +84,51 @@ def test_outside_voting_the_shared_title_names_the_municipality_and_round(client
     expected = "Asker – Bosettings- og integreringsprisen 2030"
     assert one(tags, "og:title") == expected
     assert one(tags, "twitter:title") == expected
+
+
+@pytest.mark.parametrize("language", [code for code, _name in settings.LANGUAGES])
+def test_a_nomination_without_an_image_shares_the_prizes_own_picture(client, settings, language):
+    settings.ALLOWED_HOSTS = ["stem.example.no"]
+    nomination = nominee(Phase.VOTING_OPEN)
+    with translation.override(language):
+        path = nomination.get_absolute_url()
+
+    tags = meta_of(client.get(path, HTTP_HOST="stem.example.no"))
+
+    image_url = one(tags, "og:image")
+    assert image_url == "http://stem.example.no" + static("img/share.png")
+    assert one(tags, "twitter:image") == image_url
+    assert one(tags, "og:image:alt") == DEFAULT_IMAGE_ALT[language]
+    assert one(tags, "twitter:image:alt") == DEFAULT_IMAGE_ALT[language]
+    assert one(tags, "twitter:card") == "summary_large_image"
+    assert one(tags, "og:image:type") == "image/png"
+    assert (one(tags, "og:image:width"), one(tags, "og:image:height")) == ("1200", "630")
+
+
+def relative_luminance(rgb: tuple[int, int, int]) -> float:
+    def linear(channel: int) -> float:
+        c = channel / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(channel) for channel in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_the_prizes_own_picture_is_a_1200_by_630_png_with_readable_text():
+    found = finders.find("img/share.png")
+    assert found, "static/img/share.png is missing"
+
+    with Image.open(found) as image:
+        assert image.format == "PNG"
+        assert image.size == (1200, 630)
+        colours = sorted(image.convert("RGB").getcolors(maxcolors=1200 * 630), reverse=True)
+    # The two commonest colours are the background and the letters (the rest
+    # are their anti-aliased edges).
+    (background_pixels, background), (text_pixels, text) = colours[:2]
+    lighter, darker = sorted(map(relative_luminance, (background, text)), reverse=True)
+    assert background_pixels > 0.7 * 1200 * 630  # a solid colour
+    assert text_pixels > 10_000  # and real text on it
+    assert (lighter + 0.05) / (darker + 0.05) >= 4.5  # WCAG AA contrast
 
 
 def test_a_nomination_with_an_image_shares_it_as_a_large_card(client, settings, tmp_path):
@@ -98,6 +150,7 @@ def test_a_nomination_with_an_image_shares_it_as_a_large_card(client, settings, 
     assert one(tags, "og:image:alt") == nomination.image_alt
     assert one(tags, "twitter:image:alt") == nomination.image_alt
     assert one(tags, "twitter:card") == "summary_large_image"
+    assert "og:image:width" not in tags  # the default picture's size is not this one's
     assert one(tags, "og:url") == "http://stem.example.no" + nomination.get_absolute_url()
 
 

@@ -79,6 +79,22 @@ def test_nynorsk_and_english_differ_from_bokmal_where_they_should():
     assert [msgid for msgid in sentences if en[msgid] == msgid] == []
 
 
+@pytest.mark.parametrize("language", ["nn", "en"])
+def test_translations_keep_the_non_breaking_spaces_of_the_bokmal_text(language):
+    # As in "33,3 %": the sign stays on the line of its number.
+    dropped = [
+        entry.msgid
+        for entry in catalogue(language)
+        if "\u00a0" in entry.msgid
+        and not all(
+            "\u00a0" in text
+            for text in (entry.msgstr_plural.values() if entry.msgid_plural else [entry.msgstr])
+        )
+    ]
+
+    assert dropped == []
+
+
 @pytest.mark.skipif(
     shutil.which("xgettext") is None, reason="needs gettext (apt-get install gettext)"
 )

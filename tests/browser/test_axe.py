@@ -1,8 +1,9 @@
 """axe-core (tests/browser/vendor, pinned) finds no WCAG 2.1 A or AA violation
 on any public page, in every phase of a round and in every language of
-settings.LANGUAGES, error pages and the 429 page included. A few things axe
-cannot judge alone are asserted directly: one h1 and no skipped heading level,
-the landmarks, errors tied to their field, and alt text on images."""
+settings.LANGUAGES, the error pages (500 and 503 included) and the 429 page
+too. A few things axe cannot judge alone are asserted directly: one h1 and no
+skipped heading level, the landmarks, errors tied to their field, and alt text
+on images."""
 
 import io
 
@@ -13,6 +14,7 @@ from django.utils import translation
 from PIL import Image
 
 from nominees.models import Nomination, Phase
+from tests import failing
 from voting import confirmation, services
 
 from .helpers import (
@@ -171,6 +173,13 @@ def test_the_vote_its_refusals_and_the_error_pages_pass_axe(
     # 404 and 405.
     visit(path("nominees:home", language=language) + "finnes-ikke/", "not found", 404)
     visit(request_path, "GET on the vote form's address", 405)
+
+    # 500 (a bug; Django renders the page with no request context) and 503 (the
+    # database cannot be reached), at addresses only the tests have.
+    settings.ROOT_URLCONF = "tests.urls"
+    visit(f"/{language}/{failing.BUG}", "server error", 500)
+    visit(f"/{language}/{failing.DATABASE_DOWN}", "database unavailable", 503)
+    settings.ROOT_URLCONF = "config.urls"
 
     # The receipt check: a malformed code (400, tied to the field), unknown, not counted yet.
     receipt_path = path("voting:receipt", language=language)

@@ -1,8 +1,9 @@
-"""Screenshots of the main pages on a phone (375 px) and a desktop (1280 px),
-written to tests/browser/screenshots/ (git-ignored) for a person to look at.
-The tests check what a look would: nothing wider than the window, no text cut
-off by its box, and on the phone every link, button and field at least 44 px
-each way (links inside running text are exempt, as in WCAG 2.5.8)."""
+"""Screenshots of the main pages on a phone (375 px) and a desktop (1280 px), in
+bokmål and in English (the longest labels), written to tests/browser/screenshots/
+(git-ignored) for a person to look at. The tests check what a look would:
+nothing wider than the window, no text cut off by its box, and on the phone
+every link, button and field at least 44 px each way (links inside running
+text are exempt, as in WCAG 2.5.8)."""
 
 import pytest
 from django.urls import reverse
@@ -29,14 +30,20 @@ CLIPPED = """() => {
   return found;
 }"""
 
+# How many lines the header's language links take.
+SWITCHER_LINES = """() => new Set([...document.querySelectorAll('.language-switcher a')]
+  .map(a => Math.round(a.getBoundingClientRect().top))).size"""
 
+
+# Bokmål, the default, and English, the language with the longest labels.
 @pytest.mark.parametrize("width", [375, 1280])
-def test_the_main_pages_fit_phones_and_desktops(live_server, open_page, width):
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_the_main_pages_fit_phones_and_desktops(live_server, open_page, language, width):
     results_round = round_in_phase(Phase.WINNER_ANNOUNCED, year=2029)
     voting_round = round_in_phase(Phase.VOTING_OPEN, year=2030)
     asker = voting_round.nominations.get(municipality__name="Asker")
     token = confirmation.make_token(nomination=asker, address="kari@example.no")
-    with translation.override("nb"):
+    with translation.override(language):
         pages = {
             "nominee-list": voting_round.get_absolute_url(),
             "nominee": asker.get_absolute_url(),
@@ -50,10 +57,13 @@ def test_the_main_pages_fit_phones_and_desktops(live_server, open_page, width):
     for name, path in pages.items():
         response = page.goto(live_server.url + path)
         assert response.status == 200, name
-        where = f"{name} at {width} px"
+        assert page.evaluate("document.documentElement.lang") == language, name
+        where = f"{name} in {language} at {width} px"
         assert_fits_and_tappable(page, where, check_targets=width == 375)
         assert page.evaluate(CLIPPED) == [], where
-        shot = SCREENSHOTS / f"{name}-{width}.png"
+        # Not one language left alone on a second line.
+        assert page.evaluate(SWITCHER_LINES) == 1, where
+        shot = SCREENSHOTS / f"{name}-{language}-{width}.png"
         page.screenshot(path=str(shot), full_page=True)
         assert shot.stat().st_size > 10_000
         written.append(shot)
@@ -62,4 +72,4 @@ def test_the_main_pages_fit_phones_and_desktops(live_server, open_page, width):
     page.goto(live_server.url + pages["results"])
     assert page.locator("main .winner__name").inner_text() == "Asker"
     assert page.locator("main .finalist").count() == 3
-    print(f"\nScreenshots at {width} px: " + ", ".join(str(shot) for shot in written))
+    print(f"\nScreenshots in {language} at {width} px: " + ", ".join(map(str, written)))
