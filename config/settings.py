@@ -304,6 +304,10 @@ X_FRAME_OPTIONS = "DENY"
 # most; content changes and schedule moments make it stale earlier. 0 = off.
 PAGE_CACHE_SECONDS = int(env("PAGE_CACHE_SECONDS", "60"))
 
+# Memory PostgreSQL may use to sort a round's receipts for the tally's digest
+# (work_mem of that one transaction; about 60 bytes a vote).
+COUNT_WORK_MEM = env("COUNT_WORK_MEM", "512MB")
+
 # Where the accessibility statement tells visitors to report a problem.
 ACCESSIBILITY_CONTACT_EMAIL = env("ACCESSIBILITY_CONTACT_EMAIL", "post@imdi.no")
 

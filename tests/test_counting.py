@@ -366,3 +366,21 @@ def test_an_empty_round_counts_to_the_digest_of_nothing():
 
     assert tally.valid_votes == 0
     assert tally.digest == hashlib.sha256(b"").hexdigest()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
+def test_the_database_count_sorts_the_receipts_in_the_memory_the_setting_gives(settings):
+    settings.COUNT_WORK_MEM = "7MB"
+    prize_round, _nominations = closed_round_with_votes(SIX)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW work_mem")
+        before = cursor.fetchone()[0]
+
+    with connection.cursor() as cursor:
+        # In the test's transaction, the count's SET LOCAL is still in force after it.
+        services.count_votes(prize_round=prize_round)
+        cursor.execute("SHOW work_mem")
+        during = cursor.fetchone()[0]
+
+    assert before != "7MB"
+    assert during == "7MB"
