@@ -159,12 +159,18 @@ def page(request: HttpRequest, html: str, content_type: str) -> HttpResponse:
 
 
 def personalised(
-    shared: Shared, key: str, render: Callable[[], HttpResponse], *, personal: dict[str, str]
+    request: HttpRequest,
+    shared: Shared,
+    key: str,
+    render: Callable[[], HttpResponse],
+    *,
+    personal: dict[str, str],
 ) -> HttpResponse:
     """A page that differs from one visitor to the next only by the strings in
     ``personal`` (name: value; each value long and random, such as a receipt
-    or a link's token, so it is found nowhere else on the page). Rendered once
-    per version with those values cut out, then filled in for each visitor."""
+    or a link's token, so it is found nowhere else on the page) and its CSRF
+    token (rendered as CSRF_PLACEHOLDER). Rendered once per version with
+    those values cut out, then filled in for each visitor."""
     stored = shared.values.get(key)
     if stored is None:
         response = render()
@@ -173,12 +179,12 @@ def personalised(
         html = response.content.decode(response.charset)
         for name, value in personal.items():
             html = html.replace(value, placeholder(name))
-        shared.put(key, (html, response["Content-Type"]))
-        return response
+        stored = (html, response["Content-Type"])
+        shared.put(key, stored)
     html, content_type = stored
     for name, value in personal.items():
         html = html.replace(placeholder(name), value)
-    return HttpResponse(html, content_type=content_type)
+    return page(request, html, content_type)
 
 
 def placeholder(name: str) -> str:

@@ -189,3 +189,39 @@ def test_with_the_cache_down_pages_are_served_and_votes_counted_and_it_is_logged
         "Page cache version not bumped, cache down: ConnectionError",
     }
     assert "kari" not in caplog.text
+
+
+def test_each_voter_opening_a_link_gets_a_ballot_for_their_own_link_without_a_query(
+    mailoutbox, django_assert_num_queries
+):
+    nomination = make_nomination(prize_round=make_round(), name="Asker")
+    kari = confirmation.make_token(nomination=nomination, address="kari@example.no")
+    ola = confirmation.make_token(nomination=nomination, address="ola@example.no")
+    Client().get(reverse("voting:confirm", args=[kari]))  # fills the cache
+    voter = Client(enforce_csrf_checks=True)
+
+    with django_assert_num_queries(0):
+        ballot = voter.get(reverse("voting:confirm", args=[ola]))
+    counted = voter.post(
+        reverse("voting:confirm", args=[ola]), {"csrfmiddlewaretoken": csrf_token_in(ballot.text)}
+    )
+
+    assert ballot.status_code == 200
+    assert f"/nn/stem/bekreft/{ola}/" in ballot.text  # the language switcher
+    assert kari not in ballot.text
+    assert "PLACEHOLDER" not in ballot.text
+    assert counted.status_code == 200
+    assert Vote.objects.get().voter_key == identity.voter_key("ola@example.no")
+
+
+def test_the_check_your_e_mail_page_is_served_from_the_cache(client, django_assert_num_queries):
+    nomination = make_nomination(prize_round=make_round(), name="Asker")
+    url = reverse("voting:requested", args=[nomination.round.year, nomination.municipality.slug])
+    first = client.get(url)
+
+    with django_assert_num_queries(0):
+        again = client.get(url)
+
+    assert again.status_code == 200
+    assert again.text == first.text
+    assert "Sjekk e-posten din" in again.text

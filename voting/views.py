@@ -67,6 +67,7 @@ def request_vote(request: HttpRequest, year: int, slug: str) -> HttpResponse:
 
 
 @require_GET
+@pagecache.cached_page
 def vote_requested(request: HttpRequest, year: int, slug: str) -> HttpResponse:
     context = {
         "nomination": published_nomination(year, slug),
@@ -94,11 +95,14 @@ def confirm_vote(request: HttpRequest, token: str) -> HttpResponse:
     except confirmation.LinkInvalid:
         integrity.record(integrity.Event.LINK_INVALID, round_id=integrity.current_round_id())
         return outcome(request, "invalid", status=400)
-    # One cache round trip for the nomination and the thanks page.
-    thanks_key = (
-        f"voting:counted:{translation.get_language()}:{request.get_host()}:{ballot.nomination_id}"
+    # One cache round trip for the nomination and the page this request shows.
+    page_key = "voting:{}:{}:{}:{}".format(
+        "counted" if request.method == "POST" else "ballot",
+        translation.get_language(),
+        request.get_host(),
+        ballot.nomination_id,
     )
-    shared = pagecache.Shared(pk_key(ballot.nomination_id), thanks_key)
+    shared = pagecache.Shared(pk_key(ballot.nomination_id), page_key)
     nomination = published_nomination_by_pk(ballot.nomination_id, shared=shared)
     if nomination is None:
         integrity.record(integrity.Event.LINK_INVALID, round_id=integrity.current_round_id())
@@ -107,8 +111,20 @@ def confirm_vote(request: HttpRequest, token: str) -> HttpResponse:
         if not nomination.round.voting_is_open():
             message = nomination.round.phase_in_words()
             return outcome(request, "not_open", nomination=nomination, message=message, status=403)
-        context = {"nomination": nomination, "round": nomination.round}
-        return render(request, "voting/confirm.html", context)
+        context = {
+            "nomination": nomination,
+            "round": nomination.round,
+            "csrf_token": pagecache.CSRF_PLACEHOLDER,
+        }
+        # The same page for every voter of this nominee but for the link's
+        # token (in the form and the language switcher) and the CSRF token.
+        return pagecache.personalised(
+            request,
+            shared,
+            page_key,
+            lambda: render(request, "voting/confirm.html", context),
+            personal={"token": token},
+        )
     try:
         vote = services.cast_vote(
             nomination=nomination,
@@ -123,8 +139,9 @@ def confirm_vote(request: HttpRequest, token: str) -> HttpResponse:
     # The same page for every voter of this nominee but for the receipt and
     # the link's token (in the language switcher's links).
     return pagecache.personalised(
+        request,
         shared,
-        thanks_key,
+        page_key,
         lambda: outcome(request, "counted", nomination=nomination, receipt=vote.receipt),
         personal={"receipt": vote.receipt, "token": token},
     )
