@@ -509,6 +509,30 @@ def report(results: list[Result], counting: list[dict], command: str) -> None:
 # Main ------------------------------------------------------------------------
 
 
+def app_env(cluster: "Postgres", password: str, redis_url: str, tmp: Path) -> dict:
+    """The environment of the app under test: the production settings on the
+    run's PostgreSQL and Redis."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DJANGO_ENV": "production",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "VOTE_HASH_SECRET": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": HOST,
+        "DATABASE_URL": f"postgres://bench:{password}@{HOST}:{cluster.port}/prizevote_bench",
+        "DB_CONN_MAX_AGE": "600",
+        "REDIS_URL": redis_url,
+        "EMAIL_HOST": HOST,  # required by production; bench.settings sends nothing
+        "SECURE_SSL_REDIRECT": "0",
+        # Checked on every POST, but high enough that one client IP is never limited.
+        "RATELIMIT_VOTE_REQUEST": "100000000/m",
+        "RATELIMIT_VOTE_CONFIRM": "100000000/m",
+        "LOG_LEVEL": "WARNING",
+        "BENCH_STATIC_ROOT": str(tmp / "static"),
+        "PYTHONPATH": str(ROOT),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="3 s per case, count 1M votes only")
@@ -551,25 +575,7 @@ def main() -> None:
         redis_url = f"redis://{HOST}:6379/{options.redis_db}"
         flush_redis(redis_url)
         stack.callback(flush_redis, redis_url)
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "bench.settings",
-            "DJANGO_ENV": "production",
-            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-            "VOTE_HASH_SECRET": secrets.token_urlsafe(50),
-            "DJANGO_ALLOWED_HOSTS": HOST,
-            "DATABASE_URL": f"postgres://bench:{password}@{HOST}:{cluster.port}/prizevote_bench",
-            "DB_CONN_MAX_AGE": "600",
-            "REDIS_URL": redis_url,
-            "EMAIL_HOST": HOST,  # required by production; bench.settings sends nothing
-            "SECURE_SSL_REDIRECT": "0",
-            # Checked on every POST, but high enough that one client IP is never limited.
-            "RATELIMIT_VOTE_REQUEST": "100000000/m",
-            "RATELIMIT_VOTE_CONFIRM": "100000000/m",
-            "LOG_LEVEL": "WARNING",
-            "BENCH_STATIC_ROOT": str(tmp / "static"),
-            "PYTHONPATH": str(ROOT),
-        }
+        env = app_env(cluster, password, redis_url, tmp)
         python = [sys.executable]
         log("migrate, collectstatic, load")
         run([*python, "manage.py", "migrate", "--noinput"], env=env)
