@@ -22,8 +22,6 @@ import cProfile
 import io
 import os
 import pstats
-import secrets
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -157,21 +155,10 @@ def main() -> None:
         measure(cases, options.requests, options.rounds, options.profile)
         return
 
-    from bench.run import HOST, app_env, flush_redis, log, run, start_postgres
+    from bench.run import loaded_app, log
 
     with contextlib.ExitStack() as stack:
-        tmp = Path(tempfile.mkdtemp(prefix="prizevote-cpu-"))
-        stack.callback(shutil.rmtree, tmp, ignore_errors=True)
-        password = secrets.token_urlsafe(24)
-        cluster = start_postgres(tmp, stack, password)
-        redis_url = f"redis://{HOST}:6379/{options.redis_db}"
-        flush_redis(redis_url)
-        stack.callback(flush_redis, redis_url)
-        env = app_env(cluster, password, redis_url, tmp)
-        log("migrate, collectstatic, load")
-        run([sys.executable, "manage.py", "migrate", "--noinput"], env=env)
-        run([sys.executable, "manage.py", "collectstatic", "--noinput"], env=env)
-        run([sys.executable, "-m", "bench.prepare", "load", tmp / "loaded.json"], env=env)
+        env = loaded_app(stack, Path(tempfile.mkdtemp(prefix="prizevote-cpu-")), options.redis_db)
         log(f"{options.requests} requests per case: {', '.join(cases)}")
         command = [sys.executable, __file__, "--inside", "--cases", ",".join(cases)]
         command += ["--requests", str(options.requests), "--rounds", str(options.rounds)]

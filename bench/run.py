@@ -533,6 +533,24 @@ def app_env(cluster: "Postgres", password: str, redis_url: str, tmp: Path) -> di
     }
 
 
+def loaded_app(stack: contextlib.ExitStack, tmp: Path, redis_db: int) -> dict:
+    """Start the run's PostgreSQL, flush its Redis database, migrate and load
+    the round (tmp/loaded.json); everything is undone when ``stack`` closes.
+    Returns the app's environment."""
+    stack.callback(shutil.rmtree, tmp, ignore_errors=True)
+    password = secrets.token_urlsafe(24)
+    cluster = start_postgres(tmp, stack, password)
+    redis_url = f"redis://{HOST}:6379/{redis_db}"
+    flush_redis(redis_url)
+    stack.callback(flush_redis, redis_url)
+    env = app_env(cluster, password, redis_url, tmp)
+    log("migrate, collectstatic, load")
+    run([sys.executable, "manage.py", "migrate", "--noinput"], env=env)
+    run([sys.executable, "manage.py", "collectstatic", "--noinput"], env=env)
+    run([sys.executable, "-m", "bench.prepare", "load", tmp / "loaded.json"], env=env)
+    return env
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="3 s per case, count 1M votes only")
@@ -569,20 +587,9 @@ def main() -> None:
 
     with contextlib.ExitStack() as stack:
         tmp = Path(tempfile.mkdtemp(prefix="prizevote-bench-"))
-        stack.callback(shutil.rmtree, tmp, ignore_errors=True)
-        password = secrets.token_urlsafe(24)
-        cluster = start_postgres(tmp, stack, password)
-        redis_url = f"redis://{HOST}:6379/{options.redis_db}"
-        flush_redis(redis_url)
-        stack.callback(flush_redis, redis_url)
-        env = app_env(cluster, password, redis_url, tmp)
+        env = loaded_app(stack, tmp, options.redis_db)
         python = [sys.executable]
-        log("migrate, collectstatic, load")
-        run([*python, "manage.py", "migrate", "--noinput"], env=env)
-        run([*python, "manage.py", "collectstatic", "--noinput"], env=env)
-        loaded_file = tmp / "loaded.json"
-        run([*python, "-m", "bench.prepare", "load", loaded_file], env=env)
-        paths = json.loads(loaded_file.read_text())["paths"]
+        paths = json.loads((tmp / "loaded.json").read_text())["paths"]
         token_count = CONFIRM_RATE_CEILING * seconds * len(servers) * len(CONNECTIONS)
         log(f"making {token_count} fresh confirmation links")
         token_file = tmp / "tokens.txt"

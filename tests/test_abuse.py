@@ -227,10 +227,9 @@ def dead_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_vote_is_counted_with_the_cache_down_and_the_failure_is_logged(
-    client, settings, mailoutbox, confirm_path, caplog, nomination
-):
-    settings.CACHES = {
+def dead_redis() -> dict:
+    """CACHES pointing at a Redis that is not there."""
+    return {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": f"redis://127.0.0.1:{dead_port()}/0",
@@ -241,6 +240,12 @@ def test_vote_is_counted_with_the_cache_down_and_the_failure_is_logged(
             },
         }
     }
+
+
+def test_vote_is_counted_with_the_cache_down_and_the_failure_is_logged(
+    client, settings, mailoutbox, confirm_path, caplog, nomination
+):
+    settings.CACHES = dead_redis()
     settings.RATELIMIT_VOTE_REQUEST = "0/m"
     settings.RATELIMIT_VOTE_CONFIRM = "0/m"
     caplog.set_level(logging.WARNING, logger="voting.ratelimits")

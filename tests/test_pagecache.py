@@ -15,23 +15,11 @@ from django.utils import timezone
 
 from nominees.models import Phase
 from tests.factories import make_nomination, make_round
-from tests.test_abuse import dead_port
+from tests.test_abuse import dead_redis
 from voting import confirmation, identity
 from voting.models import Vote
 
 pytestmark = pytest.mark.django_db
-
-DEAD_REDIS = {
-    "default": {
-        "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": f"redis://127.0.0.1:{dead_port()}/0",
-        "OPTIONS": {
-            "CLIENT_CLASS": "django_redis.client.DefaultClient",
-            "SOCKET_CONNECT_TIMEOUT": 0.5,
-            "SOCKET_TIMEOUT": 0.5,
-        },
-    }
-}
 
 
 def csrf_token_in(html: str) -> str:
@@ -169,7 +157,7 @@ def test_a_renamed_nominee_shows_at_once_on_the_thanks_page(client):
 def test_with_the_cache_down_pages_are_served_and_votes_counted_and_it_is_logged(
     client, settings, caplog, mailoutbox
 ):
-    settings.CACHES = DEAD_REDIS
+    settings.CACHES = dead_redis()
     settings.RATELIMIT_VOTE_CONFIRM = "0/m"
     nomination = make_nomination(prize_round=make_round(), name="Asker")
     caplog.set_level(logging.ERROR, logger="nominees.pagecache")
