@@ -1,0 +1,142 @@
+"""The jury's decision."""
+
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from nominees.models import Nomination, PrizeRound
+
+from .. import services
+from ..models import JuryDecision, Tally
+from .base import AuditedByService
+
+
+class JuryDecisionForm(forms.ModelForm):
+    """Offers only the nominations the jury may choose; the service decides."""
+
+    justification = forms.CharField(label=_("Juryens begrunnelse"), widget=forms.Textarea)
+
+    class Meta:
+        model = JuryDecision
+        fields = ["round", "winner", "justification"]
+
+    user = None  # set per request by JuryDecisionAdmin.get_form
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "round" in self.fields:
+            rounds = PrizeRound.objects.filter(decision__isnull=True)
+        else:
+            rounds = PrizeRound.objects.filter(pk=self.instance.round_id)
+        allowed = Nomination.objects.none()
+        for prize_round in rounds:
+            allowed = allowed | services.allowed_winners(prize_round)
+        if "round" in self.fields:
+            self.fields["round"].queryset = rounds.filter(pk__in=allowed.values("round")).order_by(
+                "-year"
+            )
+        self.fields["winner"].queryset = allowed.select_related("round", "municipality")
+
+    def clean(self):
+        data = super().clean()
+        prize_round = data.get("round") if "round" in self.fields else self.instance.round
+        winner = data.get("winner")
+        # Fields that failed their own validation already carry a message.
+        if prize_round is not None and winner is not None and data.get("justification"):
+            try:
+                services.check_decision(
+                    prize_round=prize_round,
+                    winner=winner,
+                    justification=data["justification"],
+                    recorded_by=self.user,
+                )
+            except services.DecisionRefused as refusal:
+                raise forms.ValidationError(str(refusal)) from None
+        return data
+
+
+@dataclass(frozen=True)
+class CountedPlace:
+    name: str
+    votes: int
+    rank: int
+    finalist: bool
+
+
+@dataclass(frozen=True)
+class RoundBeforeTheJury:
+    """A round as the jury sees it beside the decision form: why it must wait,
+    or the votes per nomination of its latest settled tally."""
+
+    round: PrizeRound
+    waits_for: str
+    tally: Tally | None
+    places: list[CountedPlace]
+
+
+def before_the_jury(prize_round: PrizeRound) -> RoundBeforeTheJury:
+    waits_for = services.decision_waits_for(prize_round)
+    tally = None if waits_for else services.settled_tally(prize_round)
+    places = []
+    if tally is not None:
+        finalists = tally.finalist_ids()
+        places = [
+            CountedPlace(
+                name=entry.nomination.municipality.name,
+                votes=entry.votes,
+                rank=entry.rank,
+                finalist=entry.nomination_id in finalists,
+            )
+            for entry in tally.entries.select_related("nomination__municipality")
+        ]
+    return RoundBeforeTheJury(round=prize_round, waits_for=waits_for, tally=tally, places=places)
+
+
+@admin.register(JuryDecision)
+class JuryDecisionAdmin(AuditedByService):
+    form = JuryDecisionForm
+    list_display = ["round", "winner", "recorded_at", "recorded_by"]
+    ordering = ["-round__year"]
+    list_select_related = ["round", "winner__municipality", "recorded_by"]
+    readonly_fields = ["recorded_by", "recorded_at"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        return [*self.readonly_fields, "round"] if obj else self.readonly_fields
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # Beside the form, the counts the jury decides with (DESIGN.md: "with the
+        # counts before it"), and why a round cannot be decided yet.
+        if object_id is None:
+            rounds = PrizeRound.objects.filter(decision__isnull=True, nominations__isnull=False)
+        else:
+            rounds = PrizeRound.objects.filter(decision__pk=object_id)
+        rounds = rounds.distinct().order_by("-year")
+        extra_context = {
+            **(extra_context or {}),
+            "before_the_jury": [before_the_jury(prize_round) for prize_round in rounds],
+        }
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.user = request.user  # a new form class each request, so this stays per request
+        return form
+
+    def save_model(self, request: HttpRequest, obj: JuryDecision, form, change: bool) -> None:
+        # The service writes the row and its audit entry (and refuses what the
+        # form let through, if the round changed in between).
+        decision = services.record_winner(
+            prize_round=obj.round,
+            winner=form.cleaned_data["winner"],
+            justification=form.cleaned_data["justification"],
+            recorded_by=request.user,
+        )
+        obj.pk = decision.pk
+        obj.recorded_by = decision.recorded_by
+        obj.recorded_at = decision.recorded_at
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

@@ -1,0 +1,159 @@
+"""The round's page, with its tallies, integrity report, review and count action."""
+
+from datetime import date
+
+from django.contrib import admin, messages
+from django.contrib.admin.models import LogEntry
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from nominees.admin import PrizeRoundAdmin
+from nominees.models import PrizeRound
+
+from .. import audit, integrity, review, services
+from ..models import Tally
+from .base import ReadOnlyInline
+
+
+class TallyInline(ReadOnlyInline):
+    model = Tally
+    fields = ["counted_at", "counted_by", "valid_votes", "invalidated_votes", "tie", "digest"]
+    readonly_fields = fields
+    show_change_link = True
+
+    @admin.display(description=_("likt ved grensen"))
+    def tie(self, tally: Tally) -> str:
+        return tie_state(tally)
+
+
+def tie_state(tally: Tally) -> str:
+    if not tally.has_tie_at_cut:
+        return gettext("Nei")
+    if tally.resolution is None:
+        return gettext("Ja, ikke avgjort: finalistene kan ikke publiseres")
+    return gettext("Ja, avgjort")
+
+
+admin.site.unregister(PrizeRound)
+
+
+@admin.register(PrizeRound)
+class RoundAdmin(PrizeRoundAdmin):
+    inlines = [*PrizeRoundAdmin.inlines, TallyInline]
+    actions = ["close_and_count"]
+
+    @admin.action(
+        description=_("Tell opp stemmene (etter at avstemningen er avsluttet)"),
+        permissions=["count"],
+    )
+    def close_and_count(self, request: HttpRequest, queryset) -> None:
+        for prize_round in queryset:
+            try:
+                tally = services.count_votes(prize_round=prize_round, counted_by=request.user)
+            except services.CountRefused as refusal:
+                self.message_user(request, f"{prize_round}: {refusal}", messages.ERROR)
+                continue
+            if tally.has_tie_at_cut:
+                self.message_user(
+                    request,
+                    _(
+                        "%(round)s: likt antall stemmer ved grensen. Finalistene publiseres "
+                        "ikke før dere har registrert hvem som går videre, og hvorfor."
+                    )
+                    % {"round": prize_round},
+                    messages.WARNING,
+                )
+            self.message_user(
+                request,
+                _("%(round)s er talt opp: %(valid)s gyldige stemmer, kontrollsum %(digest)s.")
+                % {"round": prize_round, "valid": tally.valid_votes, "digest": tally.digest},
+                messages.SUCCESS,
+            )
+            if tally.shortfall:
+                self.message_user(
+                    request, f"{prize_round}: {tally.shortfall_in_words()}", messages.WARNING
+                )
+
+    def has_count_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("voting.count_votes")
+
+    def get_paginator(self, request: HttpRequest, queryset, per_page, **kwargs):
+        # The history view pages through the round's admin log here. Its lines
+        # about the result (totals, digest, invalidations, who went through a
+        # tie) are for those who may see tallies; the edit history is for all.
+        if queryset.model is LogEntry and not request.user.has_perm("voting.view_tally"):
+            queryset = queryset.exclude(audit.about_the_result())
+        return super().get_paginator(request, queryset, per_page, **kwargs)
+
+    def get_urls(self):
+        review_view = self.admin_site.admin_view(self.review_view)
+        return [
+            path("<int:pk>/review/", review_view, name="nominees_prizeround_review"),
+            *super().get_urls(),
+        ]
+
+    def review_view(self, request: HttpRequest, pk: int) -> TemplateResponse:
+        """Votes over time, per nominee, and the largest clusters, each cluster
+        linking to its votes in the vote list, where staff invalidate with a reason.
+        ?dag=YYYY-MM-DD narrows it all to that day, per hour."""
+        if not request.user.has_perm("voting.view_vote"):
+            raise PermissionDenied
+        prize_round = get_object_or_404(PrizeRound, pk=pk)
+        try:
+            day = date.fromisoformat(request.GET["dag"]) if "dag" in request.GET else None
+        except ValueError:
+            raise Http404(gettext("Ukjent dag.")) from None
+        round_votes_url = (
+            f"{reverse('admin:voting_vote_changelist')}?round__id__exact={prize_round.pk}"
+        )
+        title = _("Gjennomgang av stemmene: %(round)s") % {"round": prize_round}
+        if day is not None:
+            title = _("Gjennomgang av stemmene: %(round)s, %(day)s") % {
+                "round": prize_round,
+                "day": date_format(day),
+            }
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.model._meta,
+            "original": prize_round,
+            "round": prize_round,
+            "review": review.review(prize_round, day=day),
+            "round_votes_url": round_votes_url,
+            # The vote list's date filter, in Norwegian time like the review.
+            "votes_url": round_votes_url
+            + (
+                f"&cast_at__year={day.year}&cast_at__month={day.month}&cast_at__day={day.day}"
+                if day
+                else ""
+            ),
+        }
+        return TemplateResponse(request, "admin/voting/review.html", context)
+
+    @admin.display(description=_("gjennomgang"))
+    def review_link(self, obj: PrizeRound) -> str:
+        url = reverse("admin:nominees_prizeround_review", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, gettext("Stemmer over tid og klynger"))
+
+    def get_fieldsets(self, request: HttpRequest, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and request.user.has_perm("voting.view_vote"):
+            fieldsets = [*fieldsets, (_("Stemmene"), {"fields": ["review_link"]})]
+        if obj is not None and request.user.has_perm("voting.view_integritycounts"):
+            fieldsets = [*fieldsets, (_("Integritetsrapport"), {"fields": ["integrity_report"]})]
+        return fieldsets
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        return [*super().get_readonly_fields(request, obj), "integrity_report", "review_link"]
+
+    @admin.display(description=_("rapport"))
+    def integrity_report(self, obj: PrizeRound) -> str:
+        return render_to_string("voting/_integrity_report.html", {"report": integrity.report(obj)})

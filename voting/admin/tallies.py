@@ -1,0 +1,220 @@
+"""Tallies, their CSV export, and the tie resolutions staff record."""
+
+import csv
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from nominees.models import Nomination
+
+from .. import services
+from ..models import Tally, TallyEntry, TieResolution
+from .base import AuditedByService, ReadOnlyAdmin, ReadOnlyInline
+from .rounds import tie_state
+
+
+class TallyEntryInline(ReadOnlyInline):
+    model = TallyEntry
+    fields = ["rank", "nomination", "votes", "finalist", "tied_at_cut"]
+    readonly_fields = fields
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        # The rows are part of the tally: whoever may see a tally sees its result.
+        return request.user.has_perm("voting.view_tally")
+
+
+@admin.register(Tally)
+class TallyAdmin(ReadOnlyAdmin):
+    list_display = [
+        "round",
+        "counted_at",
+        "counted_by",
+        "valid_votes",
+        "invalidated_votes",
+        "tie",
+        "digest",
+    ]
+    list_filter = ["round"]
+    list_select_related = ["round", "counted_by", "tie_resolution"]
+    fields = [
+        "round",
+        "counted_at",
+        "counted_by",
+        "seats",
+        "valid_votes",
+        "invalidated_votes",
+        "digest",
+        "shortfall",
+        "tie",
+        "resolution_summary",
+        "resolve",
+        "export",
+    ]
+    readonly_fields = fields
+    inlines = [TallyEntryInline]
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        # Links only for those who may follow them.
+        hidden = set()
+        if obj is None or not obj.shortfall:
+            hidden.add("shortfall")
+        if not request.user.has_perm("voting.add_tieresolution"):
+            hidden.add("resolve")
+        if not request.user.has_perm("voting.export_tally"):
+            hidden.add("export")
+        return [field for field in self.fields if field not in hidden]
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).prefetch_related("entries")
+
+    @admin.display(description=_("likt ved grensen"))
+    def tie(self, tally: Tally) -> str:
+        return tie_state(tally)
+
+    @admin.display(description=_("ufylte finalistplasser"))
+    def shortfall(self, tally: Tally) -> str:
+        return tally.shortfall_in_words() or "–"
+
+    @admin.display(description=_("avgjørelse av likt resultat"))
+    def resolution_summary(self, tally: Tally) -> str:
+        resolution = tally.resolution
+        if resolution is not None:
+            names = ", ".join(n.municipality.name for n in resolution.nominations.all())
+            return format_html(
+                "{}<br>{}", gettext("Går videre: %(names)s") % {"names": names}, resolution.reason
+            )
+        return "–"
+
+    @admin.display(description=_("avgjør likt resultat"))
+    def resolve(self, tally: Tally) -> str:
+        if not tally.has_tie_at_cut or tally.resolution is not None:
+            return "–"
+        url = reverse("admin:voting_tieresolution_add") + f"?tally={tally.pk}"
+        return format_html('<a href="{}">{}</a>', url, gettext("Registrer hvem som går videre"))
+
+    @admin.display(description=_("eksport"))
+    def export(self, tally: Tally) -> str:
+        url = reverse("admin:voting_tally_csv", args=[tally.pk])
+        return format_html('<a href="{}">{}</a>', url, gettext("Last ned som CSV"))
+
+    def get_urls(self):
+        csv_view = self.admin_site.admin_view(self.export_csv)
+        return [path("<int:pk>/csv/", csv_view, name="voting_tally_csv"), *super().get_urls()]
+
+    def export_csv(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if not request.user.has_perm("voting.export_tally"):
+            raise PermissionDenied
+        tally = get_object_or_404(Tally.objects.select_related("round"), pk=pk)
+        finalists = tally.finalist_ids()
+        filename = f"opptelling-{tally.round.year}-{tally.pk}.csv"
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response.write("\ufeff")  # so spreadsheet programs read the file as UTF-8
+        writer = csv.writer(response)
+        writer.writerow(
+            [
+                gettext("runde"),
+                gettext("nominasjon"),
+                gettext("kommunenummer"),
+                gettext("stemmer"),
+                gettext("plass"),
+                gettext("finalist"),
+                gettext("likt ved grensen"),
+                gettext("telt"),
+                gettext("kontrollsum (SHA-256)"),
+            ]
+        )
+        entries = tally.entries.select_related("nomination__municipality")
+        for entry in entries:
+            writer.writerow(
+                [
+                    tally.round.year,
+                    entry.nomination.municipality.name,
+                    entry.nomination.municipality.number,
+                    entry.votes,
+                    entry.rank,
+                    gettext("ja") if entry.nomination_id in finalists else gettext("nei"),
+                    gettext("ja") if entry.tied_at_cut else gettext("nei"),
+                    tally.counted_at.isoformat(),
+                    tally.digest,
+                ]
+            )
+        return response
+
+
+class TieResolutionForm(forms.ModelForm):
+    """Offers the tallies with an open tie and the nominations tied in them."""
+
+    class Meta:
+        model = TieResolution
+        fields = ["tally", "nominations", "reason"]
+        widgets = {"nominations": forms.CheckboxSelectMultiple}
+
+    user = None  # set per request by TieResolutionAdmin.get_form
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        open_ties = Tally.objects.filter(
+            entries__tied_at_cut=True, tie_resolution__isnull=True
+        ).distinct()
+        self.fields["tally"].queryset = open_ties.select_related("round")
+        chosen = self.data.get("tally") or self.initial.get("tally")
+        tied = TallyEntry.objects.filter(tally__in=open_ties, tied_at_cut=True)
+        if chosen and str(chosen).isdigit():
+            tied = tied.filter(tally_id=chosen)
+        self.fields["nominations"].queryset = Nomination.objects.filter(
+            pk__in=tied.values("nomination")
+        ).select_related("municipality")
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            services.check_tie_resolution(
+                tally=data["tally"], nominations=data["nominations"], reason=data["reason"]
+            )
+        except services.TieRefused as refusal:
+            raise forms.ValidationError(str(refusal)) from None
+        return data
+
+
+@admin.register(TieResolution)
+class TieResolutionAdmin(AuditedByService):
+    form = TieResolutionForm
+    list_display = ["tally", "resolved_at", "resolved_by"]
+    list_select_related = ["tally__round", "resolved_by"]
+    readonly_fields = ["resolved_by", "resolved_at"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        # A recorded resolution is final; a recount makes a new tally to resolve.
+        if obj is not None:
+            return ["tally", "nominations", "reason", *self.readonly_fields]
+        return self.readonly_fields
+
+    def save_model(self, request: HttpRequest, obj: TieResolution, form, change: bool) -> None:
+        resolution = services.resolve_tie(
+            tally=form.cleaned_data["tally"],
+            nominations=form.cleaned_data["nominations"],
+            reason=form.cleaned_data["reason"],
+            resolved_by=request.user,
+        )
+        obj.pk = resolution.pk
+        obj.resolved_by = resolution.resolved_by
+        obj.resolved_at = resolution.resolved_at
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        pass  # the service set the nominations
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
