@@ -24,11 +24,11 @@ def round_context(prize_round: PrizeRound | None, *, at: datetime) -> dict[str, 
     }
 
 
-def published_nomination(year: int, slug: str, *, shared: Shared | None = None) -> Nomination:
+def published_nomination(year: int, slug: str) -> Nomination:
     """The nomination with its round and municipality, or 404 if its round is
     not public. From the shared cache when it holds this version of it; the
     round's phase is worked out from the time of each request."""
-    nomination = (shared or Shared(slug_key(year, slug))).get(
+    nomination = Shared(slug_key(year, slug)).get(
         slug_key(year, slug),
         lambda: (
             Nomination.objects.with_round()

@@ -112,6 +112,16 @@ def test_the_privacy_page_says_what_is_stored_and_when_it_is_deleted(client, set
     assert reverse("voting:privacy") in home.text
 
 
+def announce_the_winner(prize_round):
+    """Close an open round and announce its winner, an hour ago."""
+    now = timezone.now()
+    prize_round.voting_closes_at = now - timedelta(hours=3)
+    prize_round.finalists_announced_at = now - timedelta(hours=2)
+    prize_round.winner_announced_at = now - timedelta(hours=1)
+    prize_round.save()
+    return prize_round
+
+
 def test_the_voter_key_of_a_real_address_is_what_the_purge_removes(client, confirm_path):
     nomination = make_nomination(prize_round=make_round(), name="Asker")
     client.post(
@@ -124,12 +134,7 @@ def test_the_voter_key_of_a_real_address_is_what_the_purge_removes(client, confi
     client.post(confirm_path())
     key = identity.voter_key("kari@example.no")
     assert Vote.objects.filter(voter_key=key).exists()
-    prize_round = nomination.round
-    now = timezone.now()
-    prize_round.voting_closes_at = now - timedelta(hours=3)
-    prize_round.finalists_announced_at = now - timedelta(hours=2)
-    prize_round.winner_announced_at = now - timedelta(hours=1)
-    prize_round.save()
+    prize_round = announce_the_winner(nomination.round)
 
     services.purge_vote_metadata(prize_round=prize_round)
 
@@ -150,12 +155,7 @@ def test_purge_deletes_the_rounds_finished_mail_tasks_and_keeps_other_rounds(
     request_vote(client, nomination, address="per@example.no")
     run_worker()  # one failed, its retry waiting
     assert DBTaskResult.objects.count() == 4
-    prize_round = nomination.round
-    now = timezone.now()
-    prize_round.voting_closes_at = now - timedelta(hours=3)
-    prize_round.finalists_announced_at = now - timedelta(hours=2)
-    prize_round.winner_announced_at = now - timedelta(hours=1)
-    prize_round.save()
+    announce_the_winner(nomination.round)
 
     call_command("purge_vote_metadata", "2030", stdout=StringIO())
 

@@ -139,15 +139,14 @@ class Tally(models.Model):
 
     @property
     def seats_in_tie(self) -> int:
+        """The seats no finalist took: the tie's to fill, or, without a tie, empty."""
         return self.seats - sum(1 for entry in self.entries.all() if entry.finalist)
 
     @property
     def shortfall(self) -> int:
         """Finalist seats left empty because too few nominations had votes
         (rule 4 of voting.tally). A tie leaves none empty: it fills them."""
-        if self.has_tie_at_cut:
-            return 0
-        return self.seats - sum(1 for entry in self.entries.all() if entry.finalist)
+        return 0 if self.has_tie_at_cut else self.seats_in_tie
 
     def shortfall_in_words(self) -> str:
         """What staff are told when seats are left empty, or "" if none are."""

@@ -310,7 +310,7 @@ def decision_waits_for(prize_round: PrizeRound, *, at: datetime | None = None) -
         if not Vote.objects.filter(round=prize_round).exists():
             return ""
         return _("Stemmene er ikke talt opp ennå. Vinneren kan registreres etter opptellingen.")
-    if settled_tally(prize_round) is None:
+    if not latest.is_settled:
         return _(
             "Opptellingen har likt resultat ved grensen som ikke er avgjort ennå. Vinneren "
             "kan registreres når det er avgjort hvem som går videre."
@@ -324,6 +324,11 @@ def allowed_winners(prize_round: PrizeRound, *, at: datetime | None = None):
     waits for the vote (decision_waits_for)."""
     if decision_waits_for(prize_round, at=at):
         return prize_round.nominations.none()
+    return winners_by_rule(prize_round)
+
+
+def winners_by_rule(prize_round: PrizeRound):
+    """allowed_winners once nothing holds the decision back."""
     if prize_round.winner_rule == WinnerRule.ALL_NOMINEES:
         return prize_round.nominations.all()
     settled = settled_tally(prize_round)
@@ -347,7 +352,7 @@ def check_decision(
     waits_for = decision_waits_for(prize_round, at=at)
     if waits_for:
         raise DecisionRefused(waits_for)
-    if not allowed_winners(prize_round, at=at).filter(pk=winner.pk).exists():
+    if not winners_by_rule(prize_round).filter(pk=winner.pk).exists():
         if prize_round.winner_rule == WinnerRule.FINALISTS:
             raise DecisionRefused(_("Vinneren må være en av finalistene i denne runden."))
         raise DecisionRefused(_("Vinneren må være nominert i denne runden."))

@@ -108,23 +108,7 @@ def confirm_vote(request: HttpRequest, token: str) -> HttpResponse:
         integrity.record(integrity.Event.LINK_INVALID, round_id=integrity.current_round_id())
         return outcome(request, "invalid", status=400)
     if request.method != "POST":
-        if not nomination.round.voting_is_open():
-            message = nomination.round.phase_in_words()
-            return outcome(request, "not_open", nomination=nomination, message=message, status=403)
-        context = {
-            "nomination": nomination,
-            "round": nomination.round,
-            "csrf_token": pagecache.CSRF_PLACEHOLDER,
-        }
-        # The same page for every voter of this nominee but for the link's
-        # token (in the form and the language switcher) and the CSRF token.
-        return pagecache.personalised(
-            request,
-            shared,
-            page_key,
-            lambda: render(request, "voting/confirm.html", context),
-            personal={"token": token},
-        )
+        return ballot_page(request, nomination, token=token, shared=shared, key=page_key)
     try:
         vote = services.cast_vote(
             nomination=nomination,
@@ -144,6 +128,29 @@ def confirm_vote(request: HttpRequest, token: str) -> HttpResponse:
         page_key,
         lambda: outcome(request, "counted", nomination=nomination, receipt=vote.receipt),
         personal={"receipt": vote.receipt, "token": token},
+    )
+
+
+def ballot_page(
+    request: HttpRequest, nomination: Nomination, *, token: str, shared: pagecache.Shared, key: str
+) -> HttpResponse:
+    """The page the link opens: the nominee and the button that votes."""
+    if not nomination.round.voting_is_open():
+        message = nomination.round.phase_in_words()
+        return outcome(request, "not_open", nomination=nomination, message=message, status=403)
+    context = {
+        "nomination": nomination,
+        "round": nomination.round,
+        "csrf_token": pagecache.CSRF_PLACEHOLDER,
+    }
+    # The same page for every voter of this nominee but for the link's token
+    # (in the language switcher's links) and the CSRF token.
+    return pagecache.personalised(
+        request,
+        shared,
+        key,
+        lambda: render(request, "voting/confirm.html", context),
+        personal={"token": token},
     )
 
 

@@ -77,10 +77,8 @@ class RoundAdmin(PrizeRoundAdmin):
                 % {"round": prize_round, "valid": tally.valid_votes, "digest": tally.digest},
                 messages.SUCCESS,
             )
-            if tally.shortfall:
-                self.message_user(
-                    request, f"{prize_round}: {tally.shortfall_in_words()}", messages.WARNING
-                )
+            if shortfall := tally.shortfall_in_words():
+                self.message_user(request, f"{prize_round}: {shortfall}", messages.WARNING)
 
     def has_count_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("voting.count_votes")

@@ -25,8 +25,8 @@ class Command(BaseCommand):
             f"{prize_round.title}: {tally.valid_votes} valid, "
             f"{tally.invalidated_votes} invalidated, digest {tally.digest}"
         )
-        if tally.shortfall:
-            self.stdout.write(tally.shortfall_in_words())
+        if shortfall := tally.shortfall_in_words():
+            self.stdout.write(shortfall)
         for entry in tally.entries.select_related("nomination__municipality"):
             mark = "finalist" if entry.finalist else "tied at the cut" if entry.tied_at_cut else ""
             self.stdout.write(
