@@ -13,17 +13,22 @@ from django.db.models import Q
 
 logger = logging.getLogger("voting.audit")
 
-# How the lines on a round that tell something of its result begin: a count's
-# totals and digest, invalidations and their reasons, who went through a tie.
-# The round's history shows them only to those who may see tallies.
-ABOUT_THE_RESULT = ("Talt opp:", "Stemmer ugyldiggjort:", "Likt resultat avgjort:")
+# The lines on a round that tell something of its result: a count's totals
+# and digest, invalidations and their reasons, who went through a tie. The
+# round's history shows them only to those who may see tallies, and finds them
+# by the text before each message's first field, so rewording a message here
+# keeps it hidden.
+COUNTED = "Talt opp: {valid} gyldige, {invalidated} ugyldiggjorte, kontrollsum {digest}"
+VOTES_INVALIDATED = "Stemmer ugyldiggjort: {count}. Grunn: {reason}"
+TIE_RESOLVED = "Likt resultat avgjort: {names} går videre. Begrunnelse: {reason}"
+ABOUT_THE_RESULT = (COUNTED, VOTES_INVALIDATED, TIE_RESOLVED)
 
 
 def about_the_result() -> Q:
     """LogEntry rows whose message tells something of a round's result."""
     condition = Q()
-    for start in ABOUT_THE_RESULT:
-        condition |= Q(change_message__startswith=start)
+    for message in ABOUT_THE_RESULT:
+        condition |= Q(change_message__startswith=message.split("{", 1)[0])
     return condition
 
 

@@ -12,7 +12,7 @@ from nominees import pagecache
 from nominees.models import Nomination, PrizeRound, WinnerRule
 
 from . import counting, integrity, mail
-from .audit import audit
+from .audit import COUNTED, TIE_RESOLVED, VOTES_INVALIDATED, audit
 from .models import JuryDecision, Tally, TallyEntry, TieResolution, Vote
 from .tally import rank
 
@@ -148,7 +148,7 @@ def invalidate_votes(*, votes, reason: str, invalidated_by, at: datetime | None 
             audit(
                 invalidated_by,
                 [PrizeRound.objects.get(pk=round_id)],
-                f"Stemmer ugyldiggjort: {in_round}. Grunn: {reason}",
+                VOTES_INVALIDATED.format(count=in_round, reason=reason),
             )
     return len(changing)
 
@@ -193,8 +193,9 @@ def count_votes(*, prize_round: PrizeRound, counted_by=None, at: datetime | None
     audit(
         counted_by,
         [prize_round],
-        f"Talt opp: {frozen.valid_votes} gyldige, {frozen.invalidated_votes} ugyldiggjorte, "
-        f"kontrollsum {frozen.digest}",
+        COUNTED.format(
+            valid=frozen.valid_votes, invalidated=frozen.invalidated_votes, digest=frozen.digest
+        ),
     )
     return frozen
 
@@ -244,7 +245,7 @@ def resolve_tie(
     audit(
         resolved_by,
         [frozen.round, frozen],
-        f"Likt resultat avgjort: {names} går videre. Begrunnelse: {reason}",
+        TIE_RESOLVED.format(names=names, reason=reason),
     )
     return resolution
 
