@@ -314,7 +314,7 @@ ACCESSIBILITY_CONTACT_EMAIL = env("ACCESSIBILITY_CONTACT_EMAIL", "post@imdi.no")
 # The vote.
 # Days after a round's winner is announced until `purge_vote_metadata --due`
 # removes its voter keys, network hashes and e-mail domains. The privacy page
-# states this number; run the command daily.
+# states this number; run the command hourly.
 VOTE_METADATA_RETENTION_DAYS = int(env("VOTE_METADATA_RETENTION_DAYS", "30"))
 # How long a confirmation link is valid, in seconds.
 VOTE_CONFIRMATION_MAX_AGE = int(env("VOTE_CONFIRMATION_MAX_AGE", str(24 * 60 * 60)))

@@ -172,7 +172,7 @@ def compose_service(name: str) -> str:
     return text.split(f"\n  {name}:\n", 1)[1].split("\n\n", 1)[0]
 
 
-def test_docker_compose_runs_the_due_purge_every_day_like_web():
+def test_docker_compose_runs_the_due_purge_every_hour_like_web():
     purge = compose_service("purge")
     web = compose_service("web")
     command = purge.split("command: >\n", 1)[1].split("\n    depends_on:", 1)[0]
@@ -180,7 +180,7 @@ def test_docker_compose_runs_the_due_purge_every_day_like_web():
     assert "build: ." in purge and "build: ." in web
     assert "environment: *app-env" in purge and "environment: *app-env" in web
     assert "python manage.py purge_vote_metadata --due" in command
-    assert "sleep 86400" in command
+    assert "sleep 3600" in command
     assert "restart: unless-stopped" in purge
     # The shell loop is valid sh.
     syntax = subprocess.run(["sh", "-n", "-c", command.strip().removeprefix("sh -c ").strip('"')])

@@ -14,7 +14,7 @@ class Command(BaseCommand):
         "Remove the voter keys, network hashes and e-mail domains of a decided round's votes, "
         "so nobody can tell who voted. Votes, receipts and tally digests are kept. Give a year, "
         "or --due for every round whose winner was announced VOTE_METADATA_RETENTION_DAYS ago "
-        "or earlier (run that daily)."
+        "or earlier (run that hourly)."
     )
 
     def add_arguments(self, parser):
