@@ -18,7 +18,8 @@ def test_a_database_outage_during_a_vote_answers_503_with_a_page(client, caplog)
     token = confirmation.make_token(nomination=nomination, address="kari@example.no")
 
     with mock.patch(
-        "voting.services.Vote.save", side_effect=OperationalError("server closed the connection")
+        "voting.services.votes.Vote.save",
+        side_effect=OperationalError("server closed the connection"),
     ):
         response = client.post(reverse("voting:confirm", args=[token]))
 

@@ -194,7 +194,7 @@ def test_code_of_the_wrong_shape_is_a_field_error_with_status_400(client, typed)
 
 def test_code_is_read_in_any_case_without_hyphen_and_with_look_alike_letters(client):
     prize_round, nominations, _ = round_with_votes({"Hemmelignes": 1})
-    with mock.patch("voting.services.new_receipt", return_value="10ABC-DEF01"):
+    with mock.patch("voting.services.votes.new_receipt", return_value="10ABC-DEF01"):
         services.cast_vote(
             nomination=nominations["Hemmelignes"],
             voter_key="f" * 64,

@@ -93,7 +93,7 @@ def check_receipt(receipt: str, *, at: datetime | None = None) -> ReceiptCheck:
     if tally is None:
         return ReceiptCheck(status=Status.NOT_COUNTED_YET, receipt=receipt, round=prize_round)
     if vote["status"] == Vote.Status.INVALIDATED:
-        # Counting and invalidating take turns on the round (voting.services),
+        # Counting and invalidating take turns on the round (voting.services.counts),
         # so a vote invalidated after counted_at was valid in that count.
         after_the_count = vote["invalidated_at"] > tally.counted_at
         return ReceiptCheck(

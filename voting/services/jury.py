@@ -1,0 +1,133 @@
+"""The jury's decision: whether it must wait for the vote, whom the jury may
+choose under the round's rule, and recording or changing the winner, locked
+once the winner is announced."""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from nominees.models import Nomination, PrizeRound, WinnerRule
+
+from ..audit import audit
+from ..models import JuryDecision, Vote
+from .ties import settled_tally
+
+
+class DecisionRefused(Exception):
+    pass
+
+
+def decision_waits_for(prize_round: PrizeRound, *, at: datetime | None = None) -> str:
+    """Why the jury cannot record this round's winner yet, or "" if nothing
+    stands in the way. A round with a vote waits, whatever its rule, until voting
+    has closed and its votes are counted with no open tie. An archive round
+    whose vote was not held here (no voting window, or not one vote in this
+    app) needs no count."""
+    if prize_round.voting_opens_at is None:
+        return ""
+    if not prize_round.voting_has_closed(at or timezone.now()):
+        return _(
+            "Avstemningen er ikke avsluttet ennå. Vinneren kan registreres når stemmene "
+            "er talt opp."
+        )
+    latest = prize_round.tallies.first()
+    if latest is None:
+        if not Vote.objects.filter(round=prize_round).exists():
+            return ""
+        return _("Stemmene er ikke talt opp ennå. Vinneren kan registreres etter opptellingen.")
+    if not latest.is_settled:
+        return _(
+            "Opptellingen har likt resultat ved grensen som ikke er avgjort ennå. Vinneren "
+            "kan registreres når det er avgjort hvem som går videre."
+        )
+    return ""
+
+
+def allowed_winners(prize_round: PrizeRound, *, at: datetime | None = None):
+    """The nominations the jury may choose: the finalists of the latest tally, or
+    every nominee where the round's rule allows it; nobody while the decision
+    waits for the vote (decision_waits_for)."""
+    if decision_waits_for(prize_round, at=at):
+        return prize_round.nominations.none()
+    return winners_by_rule(prize_round)
+
+
+def winners_by_rule(prize_round: PrizeRound):
+    """allowed_winners once nothing holds the decision back."""
+    if prize_round.winner_rule == WinnerRule.ALL_NOMINEES:
+        return prize_round.nominations.all()
+    settled = settled_tally(prize_round)
+    if settled is None:
+        return prize_round.nominations.none()
+    return prize_round.nominations.filter(pk__in=settled.finalist_ids())
+
+
+def check_decision(
+    *,
+    prize_round: PrizeRound,
+    winner: Nomination,
+    justification: str,
+    recorded_by=None,
+    at: datetime | None = None,
+) -> None:
+    """Raise DecisionRefused unless this decision may be recorded now."""
+    at = at or timezone.now()
+    if not justification.strip():
+        raise DecisionRefused(_("Juryen må begrunne valget av vinner."))
+    waits_for = decision_waits_for(prize_round, at=at)
+    if waits_for:
+        raise DecisionRefused(waits_for)
+    if not winners_by_rule(prize_round).filter(pk=winner.pk).exists():
+        if prize_round.winner_rule == WinnerRule.FINALISTS:
+            raise DecisionRefused(_("Vinneren må være en av finalistene i denne runden."))
+        raise DecisionRefused(_("Vinneren må være nominert i denne runden."))
+    announced = (
+        prize_round.winner_announced_at is not None and prize_round.winner_announced_at <= at
+    )
+    is_superuser = recorded_by is not None and recorded_by.is_superuser
+    exists = JuryDecision.objects.filter(round=prize_round).exists()
+    if exists and announced and not is_superuser:
+        raise DecisionRefused(
+            _("Vinneren er kunngjort, og avgjørelsen er låst. Bare en superbruker kan endre den.")
+        )
+
+
+@transaction.atomic
+def record_winner(
+    *,
+    prize_round: PrizeRound,
+    winner: Nomination,
+    justification: str,
+    recorded_by=None,
+    at: datetime | None = None,
+) -> JuryDecision:
+    """Record or change the jury's decision. Once the winner is announced the
+    decision is locked; only a superuser can change it then, and the admin log
+    keeps the trace."""
+    at = at or timezone.now()
+    decision = JuryDecision.objects.select_for_update().filter(round=prize_round).first()
+    check_decision(
+        prize_round=prize_round,
+        winner=winner,
+        justification=justification,
+        recorded_by=recorded_by,
+        at=at,
+    )
+    existing = decision is not None
+    decision = decision or JuryDecision(round=prize_round)
+    decision.winner = winner
+    decision.justification = justification.strip()
+    decision.recorded_by = recorded_by
+    decision.recorded_at = at
+    decision.full_clean()
+    decision.save()
+    announced = (
+        prize_round.winner_announced_at is not None and prize_round.winner_announced_at <= at
+    )
+    message = f"Vinner: {winner.municipality.name}. Begrunnelse: {decision.justification}"
+    if existing and announced:
+        message = f"Endret etter at vinneren var kunngjort (låst avgjørelse). {message}"
+    audit(recorded_by, [decision], message)
+    return decision
