@@ -17,7 +17,9 @@ fresh confirmation links, then runs wrk (fixed duration, --timeout 2s, 2
 threads, 16 and 64 connections) against the bare ceilings in bench/urls.py
 (hello, one-row ORM insert, six-row template), the home page, a nominee page,
 the confirm POST (each link used once) and the e-mail request POST (a new
-address each time). Last it times count_votes beside a plain GROUP BY on 1M
+address each time). The cases take turns in rounds (3 of 4 s each), and each
+case's figures are those of its median round, so a slow spell of the machine
+does not land on one case alone and skew its ratio. Last it times count_votes beside a plain GROUP BY on 1M
 and 5M generated votes, and prints the figures and the ratios of the targets.
 
 With --profile CASE (e.g. confirm) py-spy (not a dependency: pip install
@@ -27,6 +29,7 @@ py-spy into the venv) samples the first server's workers during that case at
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import re
@@ -387,6 +390,7 @@ def bench_server(
     paths: dict,
     tokens: Tokens,
     seconds: int,
+    rounds: int,
     warmup: int,
     profile: Profile | None,
 ) -> list[Result]:
@@ -406,28 +410,48 @@ def bench_server(
     cookie, form_token = csrf_pair(urls["nominee"])
     results = []
     for connections in CONNECTIONS:
-        for case in cases:
-            if case == "confirm":
-                part = tokens.take(CONFIRM_RATE_CEILING * seconds)
-                script, args = "confirm.lua", [cookie, form_token, str(part), str(WRK_THREADS)]
-            elif case == "email":
-                tag = f"{server}{connections}{secrets.token_hex(3)}"
-                script, args = "email.lua", [cookie, form_token, tag]
-            else:
-                script, args = "get.lua", []
-            sampled = profile and profile.case == case and connections == CONNECTIONS[0]
-            with sampling(profile, seconds) if sampled else contextlib.nullcontext():
-                figures = wrk(
-                    urls[case], connections=connections, seconds=seconds, script=script, args=args
+        # Cases take turns, round after round, so a slow spell of this machine
+        # (its speed drifts) hits every case, not only the one it falls on.
+        slices: dict[str, list[Result]] = {case: [] for case in cases}
+        for turn in range(1, rounds + 1):
+            for case in cases:
+                if case == "confirm":
+                    part = tokens.take(CONFIRM_RATE_CEILING * seconds)
+                    script = "confirm.lua"
+                    args = [cookie, form_token, str(part), str(WRK_THREADS)]
+                elif case == "email":
+                    tag = f"{server}{connections}{turn}{secrets.token_hex(3)}"
+                    script, args = "email.lua", [cookie, form_token, tag]
+                else:
+                    script, args = "get.lua", []
+                sampled = (
+                    profile and profile.case == case and connections == CONNECTIONS[0] and turn == 1
                 )
-            result = measure(server, case, connections, figures)
-            log(
-                f"{server:8} {case:8} c={connections:<3} {result.rate:8.0f} req/s"
-                f"  p50 {result.p50_ms:6.1f} ms  p99 {result.p99_ms:6.1f} ms"
-                f"  errors {result.errors}"
-            )
-            results.append(result)
+                with sampling(profile, seconds) if sampled else contextlib.nullcontext():
+                    figures = wrk(
+                        urls[case],
+                        connections=connections,
+                        seconds=seconds,
+                        script=script,
+                        args=args,
+                    )
+                result = measure(server, case, connections, figures)
+                log(
+                    f"{server:8} {case:8} c={connections:<3} round {turn}"
+                    f" {result.rate:8.0f} req/s  p50 {result.p50_ms:6.1f} ms"
+                    f"  p99 {result.p99_ms:6.1f} ms  errors {result.errors}"
+                )
+                slices[case].append(result)
+        results += [median_round(slices[case]) for case in cases]
     return results
+
+
+def median_round(rounds: list[Result]) -> Result:
+    """The round with the median req/s, with the errors of all rounds."""
+    middle = sorted(rounds, key=lambda result: result.rate)[(len(rounds) - 1) // 2]
+    errors = sum(result.errors for result in rounds)
+    detail = "; ".join(result.error_detail for result in rounds if result.error_detail)
+    return dataclasses.replace(middle, errors=errors, error_detail=detail)
 
 
 # Report ----------------------------------------------------------------------
@@ -437,10 +461,13 @@ def mark(met: bool) -> str:
     return "met" if met else "NOT MET"
 
 
-def report(results: list[Result], counting: list[dict], command: str) -> None:
+def report(results: list[Result], counting: list[dict], command: str, rounds: int) -> None:
     print()
     print(f"Command: {command}")
     print(f"Machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the end")
+    if rounds > 1:
+        print(f"Each row: of {rounds} rounds in which the cases took turns, the one with the")
+        print("median req/s; errors of all rounds.")
     print()
     header = f"{'server':9} {'case':8} {'conns':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}"
     header += "  errors"
@@ -553,7 +580,9 @@ def loaded_app(stack: contextlib.ExitStack, tmp: Path, redis_db: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="3 s per case, count 1M votes only")
+    parser.add_argument(
+        "--quick", action="store_true", help="one round of 3 s per case, count 1M votes only"
+    )
     parser.add_argument("--servers", default="gunicorn,granian")
     # cores + 1 measured best here: the views are CPU-bound in Python, and with
     # wrk and PostgreSQL on the same cores, 2 x cores + 1 workers only add
@@ -561,13 +590,17 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, default=(os.cpu_count() or 1) + 1, help="default cores + 1"
     )
-    parser.add_argument("--seconds", type=int, help="per case (default 10, 3 with --quick)")
+    parser.add_argument(
+        "--seconds", type=int, help="per case and round (default 4, 3 with --quick)"
+    )
+    parser.add_argument("--rounds", type=int, help="rounds the cases take turns in (default 3)")
     parser.add_argument("--counts", help="votes to count, default 1000000,5000000")
     parser.add_argument("--cases", default=",".join(CASES), help="default: all")
     parser.add_argument("--redis-db", type=int, default=13)
     parser.add_argument("--profile", choices=CASES, help="sample this case with py-spy")
     options = parser.parse_args()
-    seconds = options.seconds or (3 if options.quick else 10)
+    seconds = options.seconds or (3 if options.quick else 4)
+    rounds = options.rounds or (1 if options.quick else 3)
     warmup = 1 if options.quick else 2
     sizes = options.counts or ("1000000" if options.quick else "1000000,5000000")
     servers = [name for name in options.servers.split(",") if name]
@@ -590,7 +623,7 @@ def main() -> None:
         env = loaded_app(stack, tmp, options.redis_db)
         python = [sys.executable]
         paths = json.loads((tmp / "loaded.json").read_text())["paths"]
-        token_count = CONFIRM_RATE_CEILING * seconds * len(servers) * len(CONNECTIONS)
+        token_count = CONFIRM_RATE_CEILING * seconds * rounds * len(servers) * len(CONNECTIONS)
         log(f"making {token_count} fresh confirmation links")
         token_file = tmp / "tokens.txt"
         run([*python, "-m", "bench.prepare", "tokens", token_count, token_file], env=env)
@@ -605,7 +638,7 @@ def main() -> None:
                 if profile:
                     profile.server_pid = pid
                 results += bench_server(
-                    cases, server, base, paths, tokens, seconds, warmup, profile
+                    cases, server, base, paths, tokens, seconds, rounds, warmup, profile
                 )
             profile = None  # the first server only
 
@@ -621,7 +654,7 @@ def main() -> None:
                 f"{row['votes']} votes generated in {row['generate_s']:.0f} s,"
                 f" digest {row['digest'][:12]}"
             )
-        report(results, counting, command)
+        report(results, counting, command, rounds)
         if options.profile:
             print_profile(tmp / "profile.txt", options.profile)
 
