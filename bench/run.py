@@ -19,8 +19,9 @@ threads, 16 and 64 connections) against the bare ceilings in bench/urls.py
 the confirm POST (each link used once) and the e-mail request POST (a new
 address each time). The cases take turns in rounds (3 of 4 s each), and each
 case's figures are those of its median round, so a slow spell of the machine
-does not land on one case alone and skew its ratio. Last it times count_votes beside a plain GROUP BY on 1M
-and 5M generated votes, and prints the figures and the ratios of the targets.
+does not land on one case alone and skew its ratio. Last it times count_votes
+beside a plain GROUP BY on 1M and 5M generated votes, and prints the figures
+and the ratios of the targets.
 
 With --profile CASE (e.g. confirm) py-spy (not a dependency: pip install
 py-spy into the venv) samples the first server's workers during that case at

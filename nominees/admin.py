@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
@@ -78,6 +79,8 @@ class NominationAdmin(TranslationAdmin):
     search_fields = ["municipality__name", "municipality__number"]
     autocomplete_fields = ["municipality"]
     inlines = [KeyFigureInline]
+    # A "read more" address typed without its scheme (imdi.no/...) is https.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fields = [
         "round",
         "municipality",

@@ -311,6 +311,33 @@ def test_staff_give_nynorsk_and_english_texts_in_the_admin(client):
         assert saved.key_figures.get().label == "busette i 2019"
 
 
+
+def test_a_read_more_address_typed_without_its_scheme_is_saved_as_https(client):
+    user = get_user_model().objects.create_superuser("staff", password="pw-for-tests-only")
+    client.force_login(user)
+    nomination = make_nomination(prize_round=make_round(year=2030), name="Asker")
+    url = reverse("admin:nominees_nomination_change", args=[nomination.pk])
+    data = {
+        "round": nomination.round_id,
+        "municipality": nomination.municipality_id,
+        "display_order": "0",
+        "summary_nb": "Sammendrag.",
+        "justification_nb": "Begrunnelse.",
+        "image_alt": "",
+        "read_more_url": "www.imdi.no/prisen",
+        "key_figures-TOTAL_FORMS": "0",
+        "key_figures-INITIAL_FORMS": "0",
+        "key_figures-MIN_NUM_FORMS": "0",
+        "key_figures-MAX_NUM_FORMS": "1000",
+    }
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302
+    nomination.refresh_from_db()
+    assert nomination.read_more_url == "https://www.imdi.no/prisen"
+
+
 def test_round_without_a_bokmal_title_is_refused_in_the_admin(client):
     user = get_user_model().objects.create_superuser("staff", password="pw-for-tests-only")
     client.force_login(user)
