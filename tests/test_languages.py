@@ -311,7 +311,6 @@ def test_staff_give_nynorsk_and_english_texts_in_the_admin(client):
         assert saved.key_figures.get().label == "busette i 2019"
 
 
-
 def test_a_read_more_address_typed_without_its_scheme_is_saved_as_https(client):
     user = get_user_model().objects.create_superuser("staff", password="pw-for-tests-only")
     client.force_login(user)
