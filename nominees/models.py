@@ -168,6 +168,9 @@ class PrizeRound(models.Model):
         """In Python what ``PrizeRound.objects.published()`` asks the database."""
         return self.phase(at) != Phase.DRAFT
 
+    def winner_is_announced(self, at: datetime | None = None) -> bool:
+        return self.phase(at) == Phase.WINNER_ANNOUNCED
+
     def voting_is_open(self, at: datetime | None = None) -> bool:
         return self.phase(at) == Phase.VOTING_OPEN
 

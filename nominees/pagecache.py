@@ -93,10 +93,11 @@ class Shared:
         self.put(key, value)
         return value
 
-    def put(self, key: str, value) -> None:
+    def put(self, key: str, value, *, timeout: int | None = None) -> None:
+        """Store ``value`` under this version, for PAGE_CACHE_SECONDS or ``timeout``."""
         self.values[key] = value
         if self.available and value is not None:
-            write(key, (self.version, value), timeout=settings.PAGE_CACHE_SECONDS)
+            write(key, (self.version, value), timeout=timeout or settings.PAGE_CACHE_SECONDS)
 
 
 def content_changed(**_signal) -> None:
@@ -124,18 +125,15 @@ def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not settings.PAGE_CACHE_SECONDS:
+        key = f"page:{translation.get_language()}:{request.get_host()}:{request.path}"
+        shared = Shared(key)
+        if not shared.available:  # off (PAGE_CACHE_SECONDS = 0), or the cache is down
             return view(request, *args, **kwargs)
-        key = f"pagecache:{translation.get_language()}:{request.get_host()}:{request.path}"
-        found = read([VERSION_KEY, key])
-        if found is None:
-            return view(request, *args, **kwargs)
-        version = found.get(VERSION_KEY, 0)
         now = timezone.now()
-        entry = found.get(key)
+        entry = shared.values.get(key)
         if entry is not None:
-            entry_version, stale_at, html, content_type = entry
-            if entry_version == version and (stale_at is None or now < stale_at):
+            stale_at, html, content_type = entry
+            if stale_at is None or now < stale_at:
                 return page(request, html, content_type)
         request.rendering_for_cache = True
         response = view(request, *args, **kwargs)
@@ -146,7 +144,7 @@ def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         timeout = settings.PAGE_CACHE_SECONDS
         if stale_at is not None:
             timeout = max(1, min(timeout, int((stale_at - now).total_seconds()) + 1))
-        write(key, (version, stale_at, html, response["Content-Type"]), timeout=timeout)
+        shared.put(key, (stale_at, html, response["Content-Type"]), timeout=timeout)
         return page(request, html, response["Content-Type"])
 
     return wrapped

@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -28,23 +29,29 @@ def published_nomination(year: int, slug: str) -> Nomination:
     """The nomination with its round and municipality, or 404 if its round is
     not public. From the shared cache when it holds this version of it; the
     round's phase is worked out from the time of each request."""
-    nomination = Shared(slug_key(year, slug)).get(
-        slug_key(year, slug),
+    key = slug_key(year, slug)
+    nomination = published(
+        Shared(key),
+        key,
         lambda: (
             Nomination.objects.with_round()
             .filter(round__year=year, municipality__slug=slug)
             .first()
         ),
     )
-    if nomination is None or not nomination.round.is_published():
+    if nomination is None:
         raise Http404
     return nomination
 
 
 def published_nomination_by_pk(pk: int, *, shared: Shared) -> Nomination | None:
-    nomination = shared.get(
-        pk_key(pk), lambda: Nomination.objects.with_round().filter(pk=pk).first()
+    return published(
+        shared, pk_key(pk), lambda: Nomination.objects.with_round().filter(pk=pk).first()
     )
+
+
+def published(shared: Shared, key: str, find: Callable[[], Nomination | None]):
+    nomination = shared.get(key, find)
     if nomination is None or not nomination.round.is_published():
         return None
     return nomination

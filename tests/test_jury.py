@@ -87,8 +87,7 @@ def test_decision_without_a_justification_is_refused(client, counted_round):
 
 def test_with_the_all_nominees_rule_the_jury_may_choose_any_nominee(counted_round):
     prize_round, nominations = counted_round
-    prize_round.winner_rule = WinnerRule.ALL_NOMINEES
-    prize_round.save()
+    all_nominees_rule(prize_round)
 
     decision = services.record_winner(
         prize_round=prize_round, winner=nominations["Voss"], justification="Helheten."
@@ -170,9 +169,7 @@ def test_decision_without_a_round_is_refused_with_a_message_not_an_error(client,
 
 def test_finalist_of_another_round_cannot_win_this_round(client, counted_round):
     prize_round, _ = counted_round
-    other = make_round(year=2031, phase=Phase.VOTING_CLOSED)
-    other.winner_rule = WinnerRule.ALL_NOMINEES
-    other.save()
+    other = all_nominees_rule(make_round(year=2031, phase=Phase.VOTING_CLOSED))
     stranger = make_nomination(prize_round=other, name="Molde")
     client.force_login(member_of("Jury", "juror"))
 
@@ -185,9 +182,7 @@ def test_finalist_of_another_round_cannot_win_this_round(client, counted_round):
 
 def test_decisions_are_listed_newest_round_first(client, counted_round):
     prize_round, nominations = counted_round
-    older = make_round(year=2018, phase=Phase.WINNER_ANNOUNCED)
-    older.winner_rule = WinnerRule.ALL_NOMINEES
-    older.save()
+    older = all_nominees_rule(make_round(year=2018, phase=Phase.WINNER_ANNOUNCED))
     # Recorded in the other order, so the list cannot simply follow creation.
     services.record_winner(
         prize_round=prize_round, winner=nominations["Asker"], justification="Best."

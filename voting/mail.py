@@ -116,13 +116,15 @@ def erase_address(sender, task_result, **kwargs) -> None:
     row = DBTaskResult.objects.filter(pk=task_result.id).first()
     if row is None:
         return
-    arguments = dict(row.args_kwargs.get("kwargs", {}))
+    arguments = row.args_kwargs.get("kwargs", {})
     # "confirm_url" is the link in the clear, in rows queued before it was sealed.
-    erased = [
-        arguments.pop(name) for name in (*SEALED_ARGUMENTS, "confirm_url") if name in arguments
-    ]
-    if erased:
-        row.args_kwargs = {**row.args_kwargs, "kwargs": arguments}
+    kept = {
+        name: value
+        for name, value in arguments.items()
+        if name not in (*SEALED_ARGUMENTS, "confirm_url")
+    }
+    if kept != arguments:
+        row.args_kwargs = {**row.args_kwargs, "kwargs": kept}
         row.save(update_fields=["args_kwargs"])
 
 

@@ -157,8 +157,6 @@ class TieResolutionForm(forms.ModelForm):
         fields = ["tally", "nominations", "reason"]
         widgets = {"nominations": forms.CheckboxSelectMultiple}
 
-    user = None  # set per request by TieResolutionAdmin.get_form
-
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         open_ties = Tally.objects.filter(

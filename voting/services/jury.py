@@ -83,12 +83,9 @@ def check_decision(
         if prize_round.winner_rule == WinnerRule.FINALISTS:
             raise DecisionRefused(_("Vinneren må være en av finalistene i denne runden."))
         raise DecisionRefused(_("Vinneren må være nominert i denne runden."))
-    announced = (
-        prize_round.winner_announced_at is not None and prize_round.winner_announced_at <= at
-    )
     is_superuser = recorded_by is not None and recorded_by.is_superuser
     exists = JuryDecision.objects.filter(round=prize_round).exists()
-    if exists and announced and not is_superuser:
+    if exists and prize_round.winner_is_announced(at) and not is_superuser:
         raise DecisionRefused(
             _("Vinneren er kunngjort, og avgjørelsen er låst. Bare en superbruker kan endre den.")
         )
@@ -123,11 +120,8 @@ def record_winner(
     decision.recorded_at = at
     decision.full_clean()
     decision.save()
-    announced = (
-        prize_round.winner_announced_at is not None and prize_round.winner_announced_at <= at
-    )
     message = f"Vinner: {winner.municipality.name}. Begrunnelse: {decision.justification}"
-    if existing and announced:
+    if existing and prize_round.winner_is_announced(at):
         message = f"Endret etter at vinneren var kunngjort (låst avgjørelse). {message}"
     audit(recorded_by, [decision], message)
     return decision

@@ -27,10 +27,7 @@ def purge_vote_metadata(*, prize_round: PrizeRound, purged_by=None, at: datetime
     digest stay as they were. The round's finished confirmation-send rows go
     from the mail queue too. Returns how many votes were purged."""
     at = at or timezone.now()
-    announced = (
-        prize_round.winner_announced_at is not None and prize_round.winner_announced_at <= at
-    )
-    if not announced:
+    if not prize_round.winner_is_announced(at):
         raise PurgeRefused(_("Opplysningene kan slettes først når vinneren er kunngjort."))
     purged = (
         Vote.objects.filter(round=prize_round)
