@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -67,6 +68,9 @@ class KeyFigureInline(TranslationTabularInline):
     model = KeyFigure
     fields = ["position", "label", "value"]
     extra = 1
+    # A label in three languages and a value side by side: the admin's wide
+    # text inputs would run the table past a 1280 px window.
+    formfield_overrides = {models.CharField: {"widget": forms.TextInput(attrs={"size": 16})}}
 
 
 @admin.register(Nomination)
