@@ -1,5 +1,8 @@
 import re
+import time
+from types import SimpleNamespace
 
+import django_ratelimit.core
 import pytest
 from django.conf import settings
 from django.core.cache import cache
@@ -12,6 +15,16 @@ def clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def rate_limit_clock_stands_still(monkeypatch):
+    # django-ratelimit counts in fixed windows. Requests that straddle a
+    # window's end would start a fresh count, and a test expecting its 429 would
+    # fail now and then. Within one test (and its live server thread) the
+    # window stays put; the seconds until it ends are still real.
+    now = time.time()
+    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: now))
 
 
 @pytest.fixture(autouse=True)

@@ -134,7 +134,7 @@ def test_an_address_gets_at_most_three_confirmation_emails_an_hour_then_a_clear_
     assert "Denne e-postadressen har allerede fått" in refused.text
     seconds = int(refused["Retry-After"])
     assert 1 <= seconds <= 3600
-    # The window is the clock hour: minutes, unless it ends within a minute.
+    # The window ends within the hour: minutes, unless it ends within a minute.
     expected = f"{math.ceil(seconds / 60)} minutt" if seconds >= 60 else f"{seconds} sekund"
     assert f"prøve igjen om {expected}" in refused.text
     assert len(mailoutbox) == 3

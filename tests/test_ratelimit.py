@@ -53,7 +53,7 @@ def test_too_many_confirmations_get_a_429_and_record_nothing(client, settings):
     assert statuses == [200, 200, 429]
     assert Vote.objects.count() == 2
     again = client.post(reverse("voting:confirm", args=[tokens[2]]))
-    # The window is the clock hour: minutes, unless it ends within a minute.
+    # The window ends within the hour: minutes, unless it ends within a minute.
     seconds = int(again["Retry-After"])
     expected = f"{math.ceil(seconds / 60)} minutt" if seconds >= 60 else f"{seconds} sekund"
     assert f"Prøv igjen om {expected}" in again.text
