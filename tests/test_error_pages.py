@@ -33,6 +33,7 @@ def failing_site(settings, client):
 def assert_looks_like_the_site(html: str, language: str) -> None:
     assert re.search(rf'<html lang="{language}">', html)
     assert f'<link rel="stylesheet" href="{static("css/site.css")}">' in html
+    assert f'<link rel="icon" href="{static("img/favicon.svg")}" type="image/svg+xml">' in html
     assert '<a class="skip-link" href="#main">' in html
     assert '<header class="site-header">' in html
     assert '<main id="main"' in html

@@ -175,3 +175,23 @@ def test_pages_other_than_nominee_pages_carry_no_sharing_tags(client):
     tags = meta_of(client.get(nomination.round.get_absolute_url()))
 
     assert not [key for key in tags if key.startswith(("og:", "twitter:"))]
+
+
+def test_public_pages_error_pages_and_the_admin_show_the_sites_own_icon(client, admin_client):
+    # Without one, every new browser session asks for /favicon.ico and gets a 404.
+    icon = f'<link rel="icon" href="{static("img/favicon.svg")}" type="image/svg+xml">'
+    nomination = make_nomination(prize_round=make_round(year=2030), name="Asker")
+    pages = {
+        "home": client.get("/nb/"),
+        "nominee": client.get(f"/en/2030/{nomination.municipality.slug}/"),
+        "not found": client.get("/nn/2030/atlantis/"),
+        "admin login": client.get("/admin/login/"),
+        "admin index": admin_client.get("/admin/"),
+        "admin change list": admin_client.get("/admin/nominees/nomination/"),
+    }
+
+    assert {name: icon in page.text for name, page in pages.items()} == dict.fromkeys(pages, True)
+    with open(finders.find("img/favicon.svg"), encoding="utf-8") as svg:
+        drawing = svg.read()
+    assert drawing.startswith('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">')
+    assert 'fill="#00504b"' in drawing  # the site's green, --brand in site.css
