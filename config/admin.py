@@ -55,6 +55,10 @@ class StaffAdminSite(OTPAdminSite):
     """Django's admin, which lets in only staff verified by a one-time code when
     ``ADMIN_REQUIRE_2FA`` is on, and behaves as the plain admin when it is off."""
 
+    site_header = _("Bosettings- og integreringsprisen")
+    site_title = _("Prisavstemning")
+    index_title = _("Administrasjon")
+
     def __init__(self, name: str = "admin") -> None:
         super().__init__(name)
 

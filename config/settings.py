@@ -74,12 +74,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_ratelimit",
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
-    "axes",
+    "config.apps.AuthenticatorAppsConfig",  # django_otp.plugins.otp_totp
+    "config.apps.BackupCodesConfig",  # django_otp.plugins.otp_static
+    "config.apps.LoginAttemptsConfig",  # axes
     "csp",
     "django_tasks",
-    "django_tasks_db",
+    "config.apps.BackgroundTasksConfig",  # django_tasks_db
     "nominees",
     "voting",
 ]

@@ -6,10 +6,6 @@ from django.urls import include, path
 
 from . import languages
 
-admin.site.site_header = "Bosettings- og integreringsprisen"
-admin.site.site_title = "Prisavstemning"
-admin.site.index_title = "Administrasjon"
-
 # The admin and the language switch keep one address; every public page has
 # one per language (/nb/, /nn/, /en/), and "/" redirects to the visitor's
 # language (the cookie, else Accept-Language, else bokmål).

@@ -226,6 +226,62 @@ def test_admin_form_error_line_is_in_bokmal(client):
     assert "Please correct" not in response.text
 
 
+@pytest.mark.parametrize(
+    ("language", "names"),
+    [
+        (
+            "nb",
+            [
+                "Bosettings- og integreringsprisen",
+                "Administrasjon",
+                "Autentiseringsapper",
+                "Reservekoder",
+                "Innloggingsforsøk",
+                "Bakgrunnsoppgaver",
+            ],
+        ),
+        (
+            "nn",
+            [
+                "Busetjings- og integreringsprisen",
+                "Administrasjon",
+                "Autentiseringsappar",
+                "Reservekodar",
+                "Innloggingsforsøk",
+                "Bakgrunnsoppgåver",
+            ],
+        ),
+        (
+            "en",
+            [
+                "The Settlement and Integration Prize",
+                "Administration",
+                "Authenticator apps",
+                "Backup codes",
+                "Login attempts",
+                "Background tasks",
+            ],
+        ),
+    ],
+)
+def test_admin_index_names_the_site_and_the_package_apps_in_the_staffs_language(
+    client, language, names
+):
+    user = get_user_model().objects.create_superuser("staff", password="pw-for-tests-only")
+    client.force_login(user)
+    client.cookies[COOKIE] = language
+
+    response = client.get(reverse("admin:index"))
+
+    assert response.status_code == 200
+    assert [name for name in names if name not in response.text] == []
+    title = {"nb": "Prisavstemning", "nn": "Prisrøysting", "en": "Prize vote"}[language]
+    assert f"<title>{names[1]} | {title}</title>" in response.text
+    # The packages' raw app names are gone.
+    for raw in ["Otp_Totp", "Otp_Static", ">Axes<", "Tasks Database Backend"]:
+        assert raw not in response.text
+
+
 # Translated nominee texts
 
 
