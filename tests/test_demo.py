@@ -1,3 +1,5 @@
+import logging
+import re
 from io import StringIO
 
 import pytest
@@ -55,6 +57,24 @@ def test_load_demo_opens_a_round_with_the_2020_nominees_for_voting_now():
     front = Client().get("/nb/")
     assert "Avstemningen er åpen til" in front.text
     assert "Stem på Gjøvik" in front.text
+
+
+def test_load_demo_prints_its_counts_and_the_audit_lines_only_when_asked(caplog):
+    caplog.set_level(logging.INFO, logger="voting.audit")
+    quiet = StringIO()
+    call_command("load_demo", stdout=quiet)
+    quiet_records = [r for r in caplog.records if r.name == "voting.audit"]
+    JuryDecision.objects.all().delete()
+    caplog.clear()
+
+    call_command("load_demo", stdout=StringIO(), verbosity=2)
+    shown = [r.getMessage() for r in caplog.records if r.name == "voting.audit"]
+
+    assert quiet_records == []
+    assert "Decisions: 10 created, 0 already present." in quiet.getvalue()
+    assert len(shown) == JuryDecision.objects.count() == 10
+    assert all(re.fullmatch(r"Vinner: .+ by nobody on JuryDecision \d+", m) for m in shown)
+    assert logging.getLogger("voting.audit").level == logging.INFO  # caplog's level, put back
 
 
 def test_load_demo_twice_changes_nothing():

@@ -1,4 +1,6 @@
+import contextlib
 import hashlib
+import logging
 from collections import Counter
 from datetime import datetime, timedelta
 
@@ -15,7 +17,8 @@ from nominees.models import KeyFigure, Municipality, Nomination, PrizeRound, Win
 class Command(BaseCommand):
     help = (
         "Load the demo: municipalities, the 2018 and 2020 rounds, the earlier winners and a "
-        "demo round of the current year with voting open. Running it again changes nothing."
+        "demo round of the current year with voting open. Running it again changes nothing. "
+        "With -v 2 it also prints the audit line of each decision it records."
     )
 
     def handle(self, *args, **options) -> None:
@@ -25,7 +28,7 @@ class Command(BaseCommand):
         from voting.services import record_winner
 
         counts: Counter[str] = Counter()
-        with transaction.atomic():
+        with transaction.atomic(), audit_lines(shown=options["verbosity"] >= 2):
             municipalities = self.load_municipalities(counts=counts)
             for spec in demo_data.ROUNDS:
                 prize_round = self.get_or_create_round(spec, counts=counts)
@@ -208,3 +211,18 @@ def demo_round(*, now: datetime) -> RoundSpec:
         "nominees": demo_data.NOMINEES_2020,
         "winner": None,
     }
+
+
+@contextlib.contextmanager
+def audit_lines(*, shown: bool):
+    """The voting.audit logger's lines (one per demo decision, "by nobody")
+    only when asked for: a newcomer's make run shows the counts, not ten lines
+    of seeded history."""
+    logger = logging.getLogger("voting.audit")
+    level = logger.level
+    if not shown:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
