@@ -13,8 +13,10 @@ What keeps a cached page right:
   each response fills with the visitor's own.
 Nothing a single visitor did (a vote, a form error) is on these pages.
 
-The vote's own requests read what they need (the nomination, and the page that
-thanks the voter) through ``Shared``, under the same version, in one round trip.
+The vote's own pages (the ballot a link opens, and the page that thanks the
+voter) read what they need, the nomination and the page, through ``Shared``,
+under the same version, in one round trip; ``personalised`` fills in each
+voter's link token and receipt.
 
 If the cache cannot be reached, pages are rendered as if nothing were cached
 and the failure is logged: a cache outage slows the site, never stops it."""

@@ -50,7 +50,9 @@ def published_nomination_by_pk(pk: int, *, shared: Shared) -> Nomination | None:
     )
 
 
-def published(shared: Shared, key: str, find: Callable[[], Nomination | None]):
+def published(shared: Shared, key: str, find: Callable[[], Nomination | None]) -> Nomination | None:
+    """The nomination under ``key`` (found by ``find`` if not shared yet), or None
+    if there is none or its round is not public."""
     nomination = shared.get(key, find)
     if nomination is None or not nomination.round.is_published():
         return None

@@ -2,9 +2,10 @@
 votes (casting), invalidation, counts (tallies), ties (the cut's tie
 resolutions), purge (vote metadata) and jury (the winner). Callers use the
 names here, `from voting import services`; a test that replaces a name one
-service calls patches it in that service's module."""
+service calls patches it in that service's module. The modules' own helpers
+stay theirs."""
 
-from .counts import CountRefused, count_votes, take_turns_with_counting
+from .counts import CountRefused, count_votes
 from .invalidation import InvalidationRefused, invalidate_votes
 from .jury import (
     DecisionRefused,
@@ -12,19 +13,10 @@ from .jury import (
     check_decision,
     decision_waits_for,
     record_winner,
-    winners_by_rule,
 )
 from .purge import PurgeRefused, purge_vote_metadata
 from .ties import TieRefused, check_tie_resolution, resolve_tie, settled_tally
-from .votes import (
-    RECEIPT_ALPHABET,
-    AlreadyVoted,
-    VoteRefused,
-    VotingNotOpen,
-    cast_vote,
-    insert_alone,
-    new_receipt,
-)
+from .votes import RECEIPT_ALPHABET, AlreadyVoted, VoteRefused, VotingNotOpen, cast_vote
 
 __all__ = [
     "RECEIPT_ALPHABET",
@@ -42,13 +34,9 @@ __all__ = [
     "check_tie_resolution",
     "count_votes",
     "decision_waits_for",
-    "insert_alone",
     "invalidate_votes",
-    "new_receipt",
     "purge_vote_metadata",
     "record_winner",
     "resolve_tie",
     "settled_tally",
-    "take_turns_with_counting",
-    "winners_by_rule",
 ]
