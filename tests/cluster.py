@@ -300,7 +300,12 @@ def answers(port: int) -> bool:
 
 @contextlib.contextmanager
 def app_servers(
-    env: dict[str, str], folder: Path, *, count: int = 2, workers: int = 2
+    env: dict[str, str],
+    folder: Path,
+    *,
+    count: int = 2,
+    workers: int = 2,
+    extra_args: tuple[str, ...] = (),
 ) -> Iterator[AppServers]:
     """``count`` gunicorn servers with ``workers`` sync workers each, their
     stderr in files under ``folder``; stopped on leaving."""
@@ -315,6 +320,7 @@ def app_servers(
                         *(VENV_BIN / "gunicorn", "config.wsgi:application"),
                         *("--bind", f"{HOST}:{port}", "--workers", str(workers)),
                         *("--worker-class", "sync", "--backlog", "2048", "--timeout", "20"),
+                        *extra_args,
                     ],
                     cwd=ROOT,
                     env=env,

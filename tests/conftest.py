@@ -1,5 +1,6 @@
 import re
 import time
+from collections.abc import Iterator
 from types import SimpleNamespace
 
 import django_ratelimit.core
@@ -7,6 +8,9 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import translation
+
+from tests import cluster
+from tests import production as production_stack
 
 
 @pytest.fixture(autouse=True)
@@ -46,3 +50,13 @@ def confirm_path(mailoutbox):
         return match.group(1)
 
     return read
+
+
+@pytest.fixture(scope="session")
+def production() -> Iterator[production_stack.Production]:
+    """gunicorn with the production settings on a private PostgreSQL, Redis and
+    SMTP server (tests/production.py): one stack for the whole session."""
+    if cluster.missing_binaries():
+        pytest.skip(cluster.missing_binaries())
+    with production_stack.production_stack() as stack:
+        yield stack

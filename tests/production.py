@@ -1,0 +1,188 @@
+"""The production profile as an attacker meets it: gunicorn with the
+production settings on a private PostgreSQL and Redis (tests/cluster.py), and a
+real SMTP server (aiosmtpd) that keeps every message it receives.
+
+One stack per test session, started by the first test that asks for the
+``production`` fixture (tests/conftest.py) and removed at the end of the
+session. Tests that use it attack the running servers over HTTP and check the
+database, the e-mails and the logs they leave behind."""
+
+import contextlib
+import email
+import email.policy
+import http.client
+import json
+import re
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+from urllib.parse import urlencode
+
+import psycopg
+from aiosmtpd.controller import Controller
+
+from tests import cluster
+
+# The one public address links in e-mails must be built from.
+PUBLIC_BASE_URL = "https://stem.example.no"
+# As the Dockerfile runs it: with the access log.
+GUNICORN_ARGS = ("--access-logfile", "-")
+CSRF_COOKIE = re.compile(r"csrftoken=([^;]+)")
+CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+class Inbox:
+    """aiosmtpd handler: keeps each delivered message, parsed."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+        with self.lock:
+            self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def clear(self) -> None:
+        with self.lock:
+            self.messages.clear()
+
+
+@dataclass
+class Response:
+    status: int
+    headers: http.client.HTTPMessage
+    body: str
+
+
+@dataclass
+class Production:
+    postgres: cluster.Postgres
+    redis: cluster.Redis
+    folder: Path
+    env: dict[str, str]
+    servers: cluster.AppServers
+    inbox: Inbox
+    round_id: int
+    nomination_ids: list[int] = field(default_factory=list)
+
+    @property
+    def port(self) -> int:
+        return self.servers.ports[0]
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: bytes | str = b"",
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        connection = http.client.HTTPConnection(cluster.HOST, self.port, timeout=20)
+        try:
+            payload = body.encode() if isinstance(body, str) else body
+            connection.request(method, path, body=payload or None, headers=headers or {})
+            answer = connection.getresponse()
+            return Response(answer.status, answer.headers, answer.read().decode(errors="replace"))
+        finally:
+            connection.close()
+
+    def form(self, path: str) -> tuple[str, str]:
+        """GET a page with a form: its CSRF cookie and the form's token."""
+        page = self.request("GET", path)
+        assert page.status == 200, (page.status, page.body[:500])
+        cookie = CSRF_COOKIE.search(page.headers.get("Set-Cookie", "")).group(1)
+        return cookie, CSRF_FIELD.search(page.body).group(1)
+
+    def post_form(
+        self, path: str, fields: dict[str, str], *, form_path: str | None = None, **headers: str
+    ) -> Response:
+        """POST ``fields`` to ``path`` as a browser would, with the CSRF cookie
+        and token of the form at ``form_path`` (default: ``path``)."""
+        cookie, token = self.form(form_path or path)
+        body = urlencode({"csrfmiddlewaretoken": token, **fields})
+        return self.request(
+            "POST",
+            path,
+            body=body,
+            headers={
+                "Cookie": f"csrftoken={cookie}",
+                "Content-Type": "application/x-www-form-urlencoded",
+                **{name.replace("_", "-"): value for name, value in headers.items()},
+            },
+        )
+
+    def sql(self, query: str, params: tuple = ()) -> list[tuple]:
+        with psycopg.connect(self.postgres.url.replace("postgres://", "postgresql://")) as db:
+            rows = db.execute(query, params)
+            return rows.fetchall() if rows.description else []
+
+    def manage(self, *args: str) -> str:
+        """Run a management command with the servers' settings; its output."""
+        return cluster.run([sys.executable, "manage.py", *args], env=self.env, timeout=120)
+
+    def python(self, script: str) -> str:
+        """Run ``script`` in ``manage.py shell`` with the servers' settings; the
+        last line it prints."""
+        return self.manage("shell", "-c", script).strip().splitlines()[-1]
+
+    def log(self) -> str:
+        """Everything the app servers wrote: gunicorn's own log, its access
+        log and the app's log lines."""
+        return self.servers.stderr()
+
+
+@contextlib.contextmanager
+def production_stack() -> Iterator[Production]:
+    with contextlib.ExitStack() as exits:
+        folder = exits.enter_context(cluster.temporary_folder())
+        postgres = cluster.start_postgres(folder, exits)
+        redis_server = cluster.start_redis(folder, exits)
+        inbox = Inbox()
+        smtp = Controller(inbox, hostname=cluster.HOST, port=cluster.free_port())
+        smtp.start()
+        exits.callback(smtp.stop)
+        env = cluster.server_env(
+            postgres,
+            redis_server,
+            DJANGO_SETTINGS_MODULE="tests.smtp_server_settings",
+            EMAIL_HOST=cluster.HOST,
+            EMAIL_PORT=str(smtp.port),
+            EMAIL_USE_TLS="0",
+            PUBLIC_BASE_URL=PUBLIC_BASE_URL,
+            # Limits no attack here reaches by accident; the tests that prove a
+            # limit count against these.
+            RATELIMIT_VOTE_REQUEST="1000/h",
+            RATELIMIT_VOTE_CONFIRM="1000/h",
+            RATELIMIT_EMAILS_PER_ADDRESS="3/h",
+        )
+        ids = cluster.prepare_database(env)
+        servers = exits.enter_context(
+            cluster.app_servers(env, folder, count=1, workers=2, extra_args=GUNICORN_ARGS)
+        )
+        yield Production(
+            postgres=postgres,
+            redis=redis_server,
+            folder=folder,
+            env=env,
+            servers=servers,
+            inbox=inbox,
+            round_id=ids["round"],
+            nomination_ids=ids["nominations"],
+        )
+
+
+def nomination_paths(production: Production) -> list[str]:
+    """The public paths of the stack's six nominees, in bokmål."""
+    script = f"""
+import json
+from nominees.models import Nomination
+rows = Nomination.objects.filter(round_id={production.round_id}).order_by("pk")
+print(json.dumps([n.get_absolute_url() for n in rows]))
+"""
+    return json.loads(production.python(script))
