@@ -16,12 +16,28 @@ class VoteRequestForm(forms.Form):
             "required": _("Skriv inn e-postadressen din."),
             "invalid": _("Skriv inn en gyldig e-postadresse, for eksempel navn@eksempel.no."),
             "max_length": _("E-postadressen er for lang."),
+            # Why identity.canonical_address finds an address undeliverable.
+            "local_part_too_long": _(
+                "Delen før @ er for lang. En e-postadresse kan ha høyst 64 tegn før @."
+            ),
+            "domain": _(
+                "Vi kan ikke sende e-post til domenet etter @. Sjekk at det er skrevet riktig."
+            ),
         },
     )
     website = forms.CharField(required=False, strip=False)
 
     def clean_email(self) -> str:
-        address = self.cleaned_data["email"]
+        """The address the confirmation goes to: the canonical form of the
+        mailbox, as the mail is delivered, so the voter key, the per-address
+        limit and the disposable check all see the mailbox that gets the link."""
+        try:
+            address = identity.canonical_address(self.cleaned_data["email"])
+        except identity.Undeliverable as undeliverable:
+            raise forms.ValidationError(
+                self.fields["email"].error_messages[undeliverable.reason],
+                code=undeliverable.reason,
+            ) from None
         if identity.is_disposable_domain(identity.email_domain(address)):
             raise forms.ValidationError(
                 _(

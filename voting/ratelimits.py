@@ -69,8 +69,9 @@ def limit_per_ip(group: str, rate_setting: str) -> Callable:
 def emails_to_address_limited(request: HttpRequest, address: str, *, round_id: int) -> int | None:
     """Count a confirmation e-mail to ``address``; if the address has had its
     RATELIMIT_EMAILS_PER_ADDRESS, the seconds until it may get another, else None.
-    The key is the voter key, so the cache never holds the address, and aliases
-    of one mailbox (``+tag``, Gmail dots) share one count."""
+    The key is the voter key, so the cache never holds the address, and the
+    spellings of one mailbox (a quoted local part, the domain in other
+    characters, ``+tag``, Gmail dots) share one count."""
     voter_key = identity.voter_key(address)
     counted = usage(
         request,
