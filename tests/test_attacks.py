@@ -6,20 +6,17 @@ broken stack's."""
 
 import re
 
-import pytest
-
 from tests.production import nomination_paths
 
 LINK = re.compile(r"https?://\S+/stem/bekreft/\S+/")
 
 
-@pytest.mark.django_db
 def test_a_vote_on_the_production_profile_is_mailed_over_smtp_and_counted_once(production):
     path = nomination_paths(production)[0]
     production.inbox.clear()
 
     requested = production.post_form(
-        path + "stem/", {"email": "stack.check@example.no"}, form_path=path
+        path + "stem/", {"email": "stack.check@stack-check.example"}, form_path=path
     )
     [message] = production.inbox.messages
     link = LINK.search(message.get_content()).group(0)
@@ -27,10 +24,10 @@ def test_a_vote_on_the_production_profile_is_mailed_over_smtp_and_counted_once(p
     confirmed = production.post_form(link_path, {})
 
     assert requested.status == 302
-    assert message["X-Envelope-To"] == "stack.check@example.no"
+    assert message["X-Envelope-To"] == "stack.check@stack-check.example"
     assert confirmed.status == 200
     assert "Stemmen din er registrert" in confirmed.body
     assert production.sql(
-        "SELECT count(*) FROM voting_vote WHERE round_id = %s AND email_domain = 'example.no'",
-        (production.round_id,),
+        "SELECT count(*) FROM voting_vote WHERE round_id = %s AND email_domain = %s",
+        (production.round_id, "stack-check.example"),
     ) == [(1,)]
