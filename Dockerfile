@@ -15,4 +15,5 @@ RUN DJANGO_ENV=production DJANGO_SECRET_KEY=build-only VOTE_HASH_SECRET=build-on
 RUN useradd --system --uid 1000 app && mkdir -p /app/media && chown app /app/media
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]
+# The access log and its format (no token, no query string): config/gunicorn.py.
+CMD ["gunicorn", "config.wsgi", "-c", "config/gunicorn.py", "--bind", "0.0.0.0:8000", "--workers", "4"]

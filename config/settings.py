@@ -376,9 +376,34 @@ RATELIMIT_FAIL_OPEN = True
 # Checking a receipt: a guessed receipt must take many tries, a real one only one.
 RATELIMIT_RECEIPT_CHECK = env("RATELIMIT_RECEIPT_CHECK", "30/m")
 
+# Every handler redacts confirmation tokens and receipt codes (config.logs):
+# Django logs the path of each 4xx and 5xx answer, and a confirmation link's
+# path casts a vote. Django's own handlers for the "django" logger (an
+# unfiltered console one while DEBUG is on) are replaced: its records go to
+# the root's handler, and runserver's request lines to a filtered one.
+LOG_LEVEL = env("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "filters": {"redact": {"()": "config.logs.RedactSecrets"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": [], "level": LOG_LEVEL},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
 }
