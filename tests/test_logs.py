@@ -120,20 +120,23 @@ def test_runserver_logs_a_confirmation_request_without_its_token(tmp_path):
         if not name.startswith(("DJANGO", "DATABASE", "REDIS", "RATELIMIT"))
     }
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'db.sqlite3'}"
-    server = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", f"{cluster.HOST}:{port}", "--noreload"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    log = tmp_path / "runserver.log"
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", f"{cluster.HOST}:{port}", "--noreload"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         refused = post_when_up(port, f"/nb/stem/bekreft/{token}/")
+        # runserver writes the request line once the answer is sent.
+        wait_for(log, '" 403 ')
     finally:
         cluster.stop_process(server, sig=signal.SIGINT)
-    output = server.stdout.read()
+    output = log.read_text()
 
     assert refused == 403
     assert re.search(rf'"POST {re.escape(REDACTED_PATH)} HTTP/1.1" 403', output), output
@@ -159,9 +162,7 @@ def test_gunicorn_logs_a_timed_out_request_without_its_token(tmp_path):
         )
     try:
         answered = post_when_up(port, f"/nb/stem/bekreft/{token}/")
-        deadline = time.monotonic() + 10
-        while "Worker exiting" not in log.read_text() and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_for(log, "Worker exiting")
     finally:
         cluster.stop_process(server)
     output = log.read_text()
@@ -171,6 +172,12 @@ def test_gunicorn_logs_a_timed_out_request_without_its_token(tmp_path):
     assert f"Error handling request {REDACTED_PATH}" in output
     assert f'"POST {REDACTED_PATH}" 500' in output  # the access log
     assert token not in output
+
+
+def wait_for(log: Path, text: str) -> None:
+    deadline = time.monotonic() + 10
+    while text not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
 
 
 def post_when_up(port: int, path: str) -> int:
