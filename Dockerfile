@@ -11,8 +11,9 @@ COPY . .
 # module refuses to load in production without them, and none is used here.
 RUN DJANGO_ENV=production DJANGO_SECRET_KEY=build-only VOTE_HASH_SECRET=build-only-2 \
     DJANGO_ALLOWED_HOSTS=build DATABASE_URL=postgres://build/build REDIS_URL=redis://build \
-    EMAIL_HOST=build python manage.py collectstatic --noinput
+    EMAIL_HOST=build PUBLIC_BASE_URL=http://build python manage.py collectstatic --noinput
 RUN useradd --system --uid 1000 app && mkdir -p /app/media && chown app /app/media
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]
+# The access log and its format (no token, no query string): config/gunicorn.py.
+CMD ["gunicorn", "config.wsgi", "-c", "config/gunicorn.py", "--bind", "0.0.0.0:8000", "--workers", "4"]

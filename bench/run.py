@@ -551,6 +551,7 @@ def app_env(cluster: "Postgres", password: str, redis_url: str, tmp: Path) -> di
         "DB_CONN_MAX_AGE": "600",
         "REDIS_URL": redis_url,
         "EMAIL_HOST": HOST,  # required by production; bench.settings sends nothing
+        "PUBLIC_BASE_URL": f"http://{HOST}",
         "SECURE_SSL_REDIRECT": "0",
         # Checked on every POST, but high enough that one client IP is never limited.
         "RATELIMIT_VOTE_REQUEST": "100000000/m",

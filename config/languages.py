@@ -21,6 +21,8 @@ from django.utils.translation import get_language, get_language_info
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from config.links import public_url
+
 NEXT = "neste"
 
 
@@ -44,7 +46,8 @@ def switcher(request: HttpRequest) -> dict[str, Any]:
                 "code": code,
                 "name": get_language_info(code)["name_local"],
                 "target": target,
-                "absolute_target": request.build_absolute_uri(target),
+                # <link rel="alternate">: on the public address, as search engines index it.
+                "absolute_target": public_url(target),
                 "current": code == current,
             }
         )

@@ -9,6 +9,7 @@ start without its secrets. ``.env.example`` lists every variable.
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -33,6 +34,30 @@ def required(name: str) -> str:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+def base_url(name: str, value: str) -> str:
+    """``value`` as scheme, host and port, without a trailing slash; anything
+    else (another scheme, a user, a path, a query) stops the app."""
+    parts = urlsplit(value.strip())
+    try:
+        port_ok = parts.port != 0
+    except ValueError:  # a port that is not a number or out of range
+        port_ok = False
+    if not (
+        port_ok
+        and parts.scheme in ("http", "https")
+        and parts.hostname
+        and "@" not in parts.netloc
+        and parts.path in ("", "/")
+        and not parts.query
+        and not parts.fragment
+    ):
+        raise ImproperlyConfigured(
+            f"{name} must be the site's address, http or https with no path, "
+            f"like https://stem.imdi.no (got {value!r})."
+        )
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 if PRODUCTION:
@@ -60,6 +85,15 @@ if PRODUCTION and not ADMIN_REQUIRE_2FA:
     raise ImproperlyConfigured("ADMIN_REQUIRE_2FA cannot be turned off in production.")
 
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+# The site's public address. Every absolute link is built on it (config.links):
+# the confirmation link in the e-mail, shared links and the alternate-language
+# links. Never on the request's Host header, which the client chooses (a port
+# is not checked against ALLOWED_HOSTS at all).
+PUBLIC_BASE_URL = base_url(
+    "PUBLIC_BASE_URL",
+    required("PUBLIC_BASE_URL") if PRODUCTION else env("PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
+)
 
 INSTALLED_APPS = [
     # Before the admin, as django-modeltranslation requires: translated
@@ -342,9 +376,34 @@ RATELIMIT_FAIL_OPEN = True
 # Checking a receipt: a guessed receipt must take many tries, a real one only one.
 RATELIMIT_RECEIPT_CHECK = env("RATELIMIT_RECEIPT_CHECK", "30/m")
 
+# Every handler redacts confirmation tokens and receipt codes (config.logs):
+# Django logs the path of each 4xx and 5xx answer, and a confirmation link's
+# path casts a vote. Django's own handlers for the "django" logger (an
+# unfiltered console one while DEBUG is on) are replaced: its records go to
+# the root's handler, and runserver's request lines to a filtered one.
+LOG_LEVEL = env("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "filters": {"redact": {"()": "config.logs.RedactSecrets"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": [], "level": LOG_LEVEL},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
 }

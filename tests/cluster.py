@@ -234,6 +234,7 @@ def server_env(postgres: Postgres, redis_server: Redis, **overrides: str) -> dic
         "DATABASE_URL": postgres.url,
         "REDIS_URL": redis_server.url,
         "EMAIL_HOST": "mail.invalid",
+        "PUBLIC_BASE_URL": "https://stem.example.no",
         # No worker runs here: tasks (confirmation e-mails) run in the request,
         # to the e-mail backend of server_settings that sends nothing.
         "TASKS_BACKEND": "django_tasks.backends.immediate.ImmediateBackend",

@@ -28,8 +28,8 @@ from tests import cluster
 
 # The one public address links in e-mails must be built from.
 PUBLIC_BASE_URL = "https://stem.example.no"
-# As the Dockerfile runs it: with the access log.
-GUNICORN_ARGS = ("--access-logfile", "-")
+# As the Dockerfile runs it: the project's gunicorn settings, access log included.
+GUNICORN_ARGS = ("-c", "config/gunicorn.py")
 CSRF_COOKIE = re.compile(r"csrftoken=([^;]+)")
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 

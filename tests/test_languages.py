@@ -100,8 +100,10 @@ def test_admin_keeps_its_one_address():
 # The switcher
 
 
-def test_switcher_links_to_the_same_page_in_each_language(client, asker):
-    response = client.get(f"/en/2030/{asker.municipality.slug}/")
+def test_switcher_links_to_the_same_page_in_each_language(client, settings, asker):
+    settings.PUBLIC_BASE_URL = "https://stem.example.no"
+    # The alternates are on the public address, not on the Host asked for.
+    response = client.get(f"/en/2030/{asker.municipality.slug}/", HTTP_HOST="testserver:9999")
 
     links = switcher_links(response)
     assert set(links) == {"nb", "nn", "en"}
@@ -112,7 +114,7 @@ def test_switcher_links_to_the_same_page_in_each_language(client, asker):
     assert "aria-current" not in links["nb"] + links["nn"]
     assert (
         f'<link rel="alternate" hreflang="nn" '
-        f'href="http://testserver/nn/2030/{asker.municipality.slug}/">' in response.text
+        f'href="https://stem.example.no/nn/2030/{asker.municipality.slug}/">' in response.text
     )
 
 

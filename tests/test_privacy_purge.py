@@ -195,12 +195,17 @@ COMPOSE = shutil.which("docker-compose")
 
 @pytest.mark.skipif(COMPOSE is None, reason="needs docker-compose (apt-get install docker-compose)")
 def test_docker_compose_file_is_valid():
-    secrets = {"DJANGO_SECRET_KEY": "a", "VOTE_HASH_SECRET": "b", "POSTGRES_PASSWORD": "c"}
+    required = {
+        "DJANGO_SECRET_KEY": "a",
+        "VOTE_HASH_SECRET": "b",
+        "POSTGRES_PASSWORD": "c",
+        "PUBLIC_BASE_URL": "https://stem.example.no",
+    }
 
     result = subprocess.run(
         [COMPOSE, "-f", "docker-compose.yml", "config", "--services"],
         cwd=ROOT,
-        env={**os.environ, **secrets},
+        env={**os.environ, **required},
         capture_output=True,
         text=True,
         timeout=60,

@@ -20,6 +20,7 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "postgres://prizevote@db.example/prizevote",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "EMAIL_HOST": "smtp.example",
+    "PUBLIC_BASE_URL": "https://stem.imdi.no",
 }
 
 # check --deploy wants a key that looks random (W009), unlike "x" * 60.
@@ -70,7 +71,14 @@ def test_production_with_redis_passes_the_ratelimit_checks_unsilenced():
 
 @pytest.mark.parametrize(
     "missing",
-    ["DJANGO_SECRET_KEY", "VOTE_HASH_SECRET", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"],
+    [
+        "DJANGO_SECRET_KEY",
+        "VOTE_HASH_SECRET",
+        "DJANGO_ALLOWED_HOSTS",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "PUBLIC_BASE_URL",
+    ],
 )
 def test_production_refuses_to_start_without_its_settings(missing):
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
@@ -79,6 +87,43 @@ def test_production_refuses_to_start_without_its_settings(missing):
 
     assert result.returncode != 0
     assert f"{missing} must be set in production" in result.stderr
+
+
+PRINT_PUBLIC_BASE_URL = "from django.conf import settings; print(settings.PUBLIC_BASE_URL)"
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "stem.imdi.no",
+        "ftp://stem.imdi.no",
+        "https://stem.imdi.no/stem/",
+        "https://stem.imdi.no/?neste=/",
+        "https://kari@stem.imdi.no",
+        "https://stem.imdi.no:port",
+    ],
+)
+def test_production_refuses_a_public_address_that_is_not_just_scheme_and_host(address):
+    result = manage("check", env={**PRODUCTION_ENV, "PUBLIC_BASE_URL": address})
+
+    assert result.returncode != 0
+    assert "PUBLIC_BASE_URL must be the site's address" in result.stderr
+
+
+def test_the_public_address_is_kept_without_its_trailing_slash():
+    env = {**PRODUCTION_ENV, "PUBLIC_BASE_URL": "https://stem.imdi.no:8443/"}
+
+    result = manage("shell", "-c", PRINT_PUBLIC_BASE_URL, env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "https://stem.imdi.no:8443"
+
+
+def test_the_local_run_links_to_its_own_server_by_default():
+    result = manage("shell", "-c", PRINT_PUBLIC_BASE_URL, env={})
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "http://127.0.0.1:8000"
 
 
 def test_check_deploy_is_clean_with_the_documented_production_variables():

@@ -70,6 +70,7 @@ def server_env() -> dict[str, str]:
         "DB_CONN_MAX_AGE": "0",
         "REDIS_URL": REDIS_URL,
         "EMAIL_HOST": "mail.invalid",
+        "PUBLIC_BASE_URL": "https://stem.example.no",
         # Sent during the request (to the dummy backend of server_settings), so
         # the servers' counters show each e-mail without a worker running.
         "TASKS_BACKEND": "django_tasks.backends.immediate.ImmediateBackend",

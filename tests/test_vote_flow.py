@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -63,6 +65,26 @@ def test_citizen_votes_from_the_front_page_to_a_counted_vote(client, mailoutbox,
     assert vote.status == Vote.Status.VALID
     assert vote.email_domain == "example.no"
     assert vote.receipt in counted.text
+
+
+def test_the_emailed_link_is_on_the_public_address_whatever_host_the_request_named(
+    client, settings, mailoutbox, confirm_path
+):
+    # Django checks the host name against ALLOWED_HOSTS, never the port, so
+    # a link built from the request would point wherever the sender chose.
+    settings.PUBLIC_BASE_URL = "https://stem.example.no"
+    asker = make_nomination(prize_round=make_round(year=2030), name="Asker")
+    url = reverse("voting:request", kwargs={"year": 2030, "slug": asker.municipality.slug})
+
+    sent = client.post(url, {"email": "kari@example.no"}, HTTP_HOST="testserver:9999")
+
+    assert sent.status_code == 302
+    [message] = mailoutbox
+    links = re.findall(r"\S+/stem/bekreft/\S+", message.body)
+    assert links == ["https://stem.example.no" + confirm_path()]
+    assert "9999" not in message.body
+    assert client.post(confirm_path()).status_code == 200
+    assert Vote.objects.get().nomination == asker
 
 
 def test_opening_the_link_without_pressing_the_button_records_nothing(

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.links import public_url
 from nominees import pagecache
 from nominees.models import Nomination
 from nominees.views import (
@@ -61,7 +62,7 @@ def request_vote(request: HttpRequest, year: int, slug: str) -> HttpResponse:
     mail.queue_confirmation(
         nomination=nomination,
         address=address,
-        confirm_url=request.build_absolute_uri(reverse("voting:confirm", args=[token])),
+        confirm_url=public_url(reverse("voting:confirm", args=[token])),
     )
     return redirect("voting:requested", year=year, slug=slug)
 

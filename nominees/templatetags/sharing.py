@@ -4,6 +4,8 @@ from django import template
 from django.conf import settings
 from django.utils.translation import get_language
 
+from config.links import public_url
+
 register = template.Library()
 
 # Open Graph wants language_TERRITORY.
@@ -14,11 +16,12 @@ def og_locale_of(language: str) -> str:
     return OG_LOCALES.get(language, language.replace("-", "_"))
 
 
-@register.simple_tag(takes_context=True)
-def absolute_url(context, path: str) -> str:
-    """``path`` as an absolute URL on the host the page was requested from:
-    crawlers of social media need the scheme and host."""
-    return context["request"].build_absolute_uri(path)
+@register.simple_tag
+def absolute_url(path: str) -> str:
+    """``path`` as an absolute URL on the site's public address: crawlers of
+    social media need the scheme and host, and a shared card must not point
+    at whatever Host the page was requested with."""
+    return public_url(path)
 
 
 @register.simple_tag

@@ -1,0 +1,195 @@
+"""No log line carries a confirmation link's token (whoever reads it could
+cast that vote) or a receipt code: not Django's request log, not runserver's,
+not gunicorn's error log as config/gunicorn.py sets it up (config.logs)."""
+
+import http.client
+import io
+import logging
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from nominees.models import Nomination
+from tests import cluster
+from tests.factories import make_nomination, make_round
+from voting import confirmation, identity, services
+from voting.models import Vote
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parent.parent
+REDACTED_PATH = "/nb/stem/bekreft/[redacted]/"
+
+
+@pytest.fixture
+def written():
+    """What the handlers settings.LOGGING configured write (the root's console
+    and runserver's), so far."""
+    handlers = [
+        handler
+        for name in ("", "django.server")
+        for handler in logging.getLogger(name).handlers
+        if handler.get_name() in ("console", "django.server")
+    ]
+    assert len(handlers) == 2
+    output = io.StringIO()
+    streams = [handler.setStream(output) for handler in handlers]
+    yield output.getvalue
+    for handler, stream in zip(handlers, streams, strict=True):
+        if stream is not None:
+            handler.setStream(stream)
+
+
+@pytest.fixture
+def link(mailoutbox, confirm_path) -> str:
+    """The path of a fresh, unused confirmation link for Asker."""
+    asker = make_nomination(prize_round=make_round(year=2030), name="Asker")
+    url = reverse("voting:request", kwargs={"year": 2030, "slug": asker.municipality.slug})
+    assert Client().post(url, {"email": "kari@example.no"}).status_code == 302
+    return confirm_path()
+
+
+def token_of(path: str) -> str:
+    return path.rstrip("/").rsplit("/", 1)[1]
+
+
+def test_a_confirmation_refused_by_the_csrf_check_is_logged_without_its_token(
+    link, written, caplog
+):
+    refused = Client(enforce_csrf_checks=True).post(link)
+
+    assert refused.status_code == 403
+    assert Vote.objects.count() == 0
+    assert f"Forbidden (CSRF cookie not set.): {REDACTED_PATH}" in written()
+    assert token_of(link) not in written() + caplog.text
+    assert Client().post(link).status_code == 200  # the link itself still works
+
+
+def test_a_rate_limited_confirmation_is_logged_without_its_token(
+    link, written, caplog, client, settings
+):
+    settings.RATELIMIT_VOTE_CONFIRM = "1/m"
+    assert client.post("/nb/stem/bekreft/not-a-link/").status_code == 400
+
+    limited = client.post(link)
+
+    assert limited.status_code == 429
+    assert Vote.objects.count() == 0
+    assert f"Too Many Requests: {REDACTED_PATH}" in written()
+    assert token_of(link) not in written() + caplog.text
+
+
+def test_a_failed_confirmation_logs_neither_its_token_nor_the_receipt_it_collided_with(
+    link, written, caplog, monkeypatch
+):
+    # PostgreSQL says which receipt already exists: "Key (receipt)=(…)".
+    other = services.cast_vote(
+        nomination=Nomination.objects.get(),
+        voter_key=identity.voter_key("ola@example.no"),
+        email_domain="example.no",
+        network_hash=identity.network_hash("192.0.2.1"),
+    )
+    monkeypatch.setattr(services.votes, "new_receipt", lambda: other.receipt)
+
+    failed = Client(raise_request_exception=False).post(link)
+
+    assert failed.status_code == 500
+    assert list(Vote.objects.values_list("receipt", flat=True)) == [other.receipt]
+    assert f"Internal Server Error: {REDACTED_PATH}" in written()
+    assert "IntegrityError" in written()  # the traceback is there, redacted
+    for secret in (token_of(link), other.receipt):
+        assert secret not in written() + caplog.text
+
+
+def test_runserver_logs_a_confirmation_request_without_its_token(tmp_path):
+    token = confirmation.make_token(nomination=SimpleNamespace(pk=1), address="kari@example.no")
+    port = cluster.free_port()
+    # The local run: the embedded default on a database of its own.
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("DJANGO", "DATABASE", "REDIS", "RATELIMIT"))
+    }
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    log = tmp_path / "runserver.log"
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", f"{cluster.HOST}:{port}", "--noreload"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        refused = post_when_up(port, f"/nb/stem/bekreft/{token}/")
+        # runserver writes the request line once the answer is sent.
+        wait_for(log, '" 403 ')
+    finally:
+        cluster.stop_process(server, sig=signal.SIGINT)
+    output = log.read_text()
+
+    assert refused == 403
+    assert re.search(rf'"POST {re.escape(REDACTED_PATH)} HTTP/1.1" 403', output), output
+    assert f"Forbidden (CSRF cookie not set.): {REDACTED_PATH}" in output
+    assert token not in output
+
+
+def test_gunicorn_logs_a_timed_out_request_without_its_token(tmp_path):
+    token = confirmation.make_token(nomination=SimpleNamespace(pk=1), address="kari@example.no")
+    port = cluster.free_port()
+    log = tmp_path / "gunicorn.log"
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [
+                *(cluster.VENV_BIN / "gunicorn", "-c", "config/gunicorn.py"),
+                *("tests.stalling_wsgi:application", "--bind", f"{cluster.HOST}:{port}"),
+                *("--workers", "1", "--timeout", "1"),
+            ],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        answered = post_when_up(port, f"/nb/stem/bekreft/{token}/")
+        wait_for(log, "Worker exiting")
+    finally:
+        cluster.stop_process(server)
+    output = log.read_text()
+
+    assert answered == 500
+    assert "WORKER TIMEOUT" in output
+    assert f"Error handling request {REDACTED_PATH}" in output
+    assert f'"POST {REDACTED_PATH}" 500' in output  # the access log
+    assert token not in output
+
+
+def wait_for(log: Path, text: str) -> None:
+    deadline = time.monotonic() + 10
+    while text not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+def post_when_up(port: int, path: str) -> int:
+    """POST ``path`` (no CSRF cookie) once the server answers; the status."""
+    deadline = time.monotonic() + 30
+    while True:
+        connection = http.client.HTTPConnection(cluster.HOST, port, timeout=15)
+        try:
+            connection.request("POST", path, body=b"", headers={"Content-Length": "0"})
+            return connection.getresponse().status
+        except ConnectionRefusedError:
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.2)
+        finally:
+            connection.close()
