@@ -14,10 +14,13 @@ language of the next visit to "/".
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import translate_url
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, get_language_info
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -36,6 +39,7 @@ def translated_path(path: str, language: str) -> str:
 def switcher(request: HttpRequest) -> dict[str, Any]:
     """Context processor: ``language_links`` for the header and ``<link rel=alternate>``."""
     current = get_language()
+    on_this_site = host_is_allowed(request)
     links = []
     for code, _name in settings.LANGUAGES:
         target = translated_path(request.path, code)
@@ -44,11 +48,23 @@ def switcher(request: HttpRequest) -> dict[str, Any]:
                 "code": code,
                 "name": get_language_info(code)["name_local"],
                 "target": target,
-                "absolute_target": request.build_absolute_uri(target),
+                "absolute_target": request.build_absolute_uri(target) if on_this_site else "",
                 "current": code == current,
             }
         )
     return {"language_links": links, "language_next": NEXT}
+
+
+def host_is_allowed(request: HttpRequest) -> bool:
+    """False for a Host header not in ALLOWED_HOSTS: the 400 page that refuses
+    it is rendered with this processor too, and must neither ask for the host
+    again (which raises once more, and turns the 400 into a 500) nor print it.
+    That page then has no alternate links; the switcher's links are relative."""
+    try:
+        request.get_host()
+    except DisallowedHost:
+        return False
+    return True
 
 
 @never_cache
@@ -72,3 +88,15 @@ def choose_language(request: HttpRequest, language: str) -> HttpResponse:
         samesite=settings.LANGUAGE_COOKIE_SAMESITE,
     )
     return response
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 400 page (``handler400``), in the language of the address also
+    when the request is refused before LocaleMiddleware has read it: with the
+    HTTPS redirect on, SecurityMiddleware asks for the host first, so a foreign
+    Host header is refused there. The page would otherwise be in whatever
+    language the previous request in this thread left active."""
+    if hasattr(request, "LANGUAGE_CODE"):  # set by LocaleMiddleware
+        return defaults.bad_request(request, exception)
+    with translation.override(translation.get_language_from_request(request, check_path=True)):
+        return defaults.bad_request(request, exception)

@@ -1,0 +1,114 @@
+"""Requests no browser of ours sends: a foreign Host header, a form in another
+charset than UTF-8, HEAD, and methods no public view takes. Each gets the right
+status and a readable page in the language of the address (HEAD: the GET's
+answer without its body), and nothing is written or sent."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+
+from tests.factories import make_nomination, make_round
+from voting import confirmation
+from voting.models import Vote
+
+pytestmark = pytest.mark.django_db
+
+BAD_REQUEST = {"nb": "Ugyldig forespørsel", "nn": "Ugyldig førespurnad", "en": "Bad request"}
+NOT_ALLOWED = {
+    "nb": "Denne handlingen er ikke tillatt her",
+    "nn": "Denne handlinga er ikkje tillaten her",
+    "en": "This action is not allowed here",
+}
+CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+@pytest.fixture
+def asker():
+    return make_nomination(prize_round=make_round(year=2030), name="Asker")
+
+
+def in_language(language: str, name: str, *args) -> str:
+    with translation.override(language):
+        return reverse(name, args=args)
+
+
+def public_post_paths(nomination, language: str = "nb") -> dict[str, str]:
+    """Each public POST endpoint, with the page whose form posts to it."""
+    token = confirmation.make_token(nomination=nomination, address="kari@example.no")
+    with translation.override(language):
+        nominee = nomination.get_absolute_url()
+        confirm = reverse("voting:confirm", args=[token])
+        receipt = reverse("voting:receipt")
+    return {
+        "vote request": (nominee + "stem/", nominee),
+        "confirmation": (confirm, confirm),
+        "receipt check": (receipt, receipt),
+    }
+
+
+def csrf_client(form_path: str) -> tuple[Client, str]:
+    """A client that enforces CSRF, as a browser holding the form at ``form_path``."""
+    client = Client(enforce_csrf_checks=True)
+    page = client.get(form_path)
+    assert page.status_code == 200
+    return client, CSRF_FIELD.search(page.text).group(1)
+
+
+# A foreign Host header
+
+
+@pytest.mark.parametrize("host", ["evil.example", "127.0.0.1.evil.example", ""])
+@pytest.mark.parametrize("language", ["nb", "nn", "en"])
+def test_a_foreign_host_header_gets_the_400_page_in_the_language_of_the_address(
+    client, asker, host, language
+):
+    response = client.get(f"/{language}/", headers={"host": host})
+
+    assert response.status_code == 400
+    assert f"<h1>{BAD_REQUEST[language]}</h1>" in response.text
+    assert f'<html lang="{language}">' in response.text
+    # The switcher is still there, with links on the site, not on the foreign host.
+    assert f'hreflang="{language}" aria-current="true"' in response.text
+    assert "evil.example" not in response.text
+    assert "http" not in re.search(r"<head>.*</head>", response.text, re.S).group(0)
+
+
+def test_a_vote_request_with_a_foreign_host_header_sends_nothing(client, asker, mailoutbox):
+    response = client.post(
+        asker.get_absolute_url() + "stem/",
+        {"email": "kari@example.no"},
+        headers={"host": "evil.example"},
+    )
+
+    assert response.status_code == 400
+    assert BAD_REQUEST["nb"] in response.text
+    assert mailoutbox == []
+    assert Vote.objects.count() == 0
+
+
+def test_a_foreign_host_refused_before_the_language_is_read_still_gets_the_addresss_language(
+    settings, asker
+):
+    # With the HTTPS redirect on, SecurityMiddleware asks for the host first,
+    # before LocaleMiddleware has read the language from the address; a
+    # request in nynorsk just before, in the same thread, must not decide it.
+    settings.SECURE_SSL_REDIRECT = True
+    client = Client()
+    assert client.get("/nn/", secure=True).status_code == 200
+
+    response = client.get("/en/", headers={"host": "evil.example"})
+
+    assert response.status_code == 400
+    assert f"<h1>{BAD_REQUEST['en']}</h1>" in response.text
+    assert '<html lang="en">' in response.text
+
+
+def test_pages_on_the_sites_own_host_keep_absolute_alternate_links(client, asker):
+    response = client.get("/nb/2030/")
+
+    assert '<link rel="alternate" hreflang="nn" href="http://testserver/nn/2030/">' in (
+        response.text
+    )
