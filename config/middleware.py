@@ -1,11 +1,43 @@
+import codecs
 import logging
 from collections.abc import Callable
 
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template.loader import render_to_string
 
 logger = logging.getLogger(__name__)
+
+FORM_CONTENT_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+
+
+def refuse_forms_not_in_utf_8(
+    get_response: Callable[[HttpRequest], HttpResponse],
+) -> Callable[[HttpRequest], HttpResponse]:
+    """Answer a form posted in another charset than UTF-8 (utf-16, latin-1, one
+    Python does not know) with the 400 page, before CsrfViewMiddleware reads it.
+    Our pages are UTF-8 and browsers send their forms in the page's charset, so
+    only a script sends another. Django refuses to read such a form (BadRequest),
+    and its 400 page, which checks the CSRF token too, reads it again and ends in
+    a bare 500. Decoding latin-1 instead would take a form no page of ours sent.
+    UTF-8 declared in another spelling ("UTF8") is read as UTF-8."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        charset = request.content_params.get("charset")
+        if request.method == "POST" and request.content_type in FORM_CONTENT_TYPES and charset:
+            if not is_utf_8(charset):
+                return HttpResponseBadRequest(render_to_string("400.html", request=request))
+            request.encoding = "utf-8"
+        return get_response(request)
+
+    return middleware
+
+
+def is_utf_8(charset: str) -> bool:
+    try:
+        return codecs.lookup(charset).name == "utf-8"
+    except LookupError:
+        return False
 
 
 def explain_method_not_allowed(

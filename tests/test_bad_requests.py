@@ -112,3 +112,74 @@ def test_pages_on_the_sites_own_host_keep_absolute_alternate_links(client, asker
     assert '<link rel="alternate" hreflang="nn" href="http://testserver/nn/2030/">' in (
         response.text
     )
+
+
+# A form in another charset than UTF-8
+
+
+@pytest.mark.parametrize("charset", ["utf-16", "latin-1", "iso-8859-1", "x-no-such-charset"])
+@pytest.mark.parametrize("endpoint", ["vote request", "confirmation", "receipt check"])
+def test_a_form_posted_in_another_charset_than_utf_8_gets_the_400_page(
+    asker, mailoutbox, charset, endpoint
+):
+    path, form_path = public_post_paths(asker)[endpoint]
+    client, token = csrf_client(form_path)
+    body = f"csrfmiddlewaretoken={token}&email=kari%40example.no&receipt=ABCD-EFGH"
+
+    response = client.generic(
+        "POST",
+        path,
+        body.encode(),
+        content_type=f"application/x-www-form-urlencoded; charset={charset}",
+    )
+
+    assert response.status_code == 400
+    assert f"<h1>{BAD_REQUEST['nb']}</h1>" in response.text
+    assert mailoutbox == []
+    assert Vote.objects.count() == 0
+
+
+def test_the_400_page_for_a_form_in_another_charset_is_in_the_language_of_the_address(asker):
+    path, form_path = public_post_paths(asker, "en")["vote request"]
+    client, token = csrf_client(form_path)
+
+    response = client.generic(
+        "POST",
+        path,
+        f"csrfmiddlewaretoken={token}&email=kari%40example.no".encode("utf-16"),
+        content_type="application/x-www-form-urlencoded; charset=utf-16",
+    )
+
+    assert response.status_code == 400
+    assert f"<h1>{BAD_REQUEST['en']}</h1>" in response.text
+
+
+def test_a_multipart_form_in_another_charset_than_utf_8_gets_the_400_page(asker, mailoutbox):
+    path, form_path = public_post_paths(asker)["vote request"]
+    client, _token = csrf_client(form_path)
+
+    response = client.generic(
+        "POST",
+        path,
+        b'--x\r\nContent-Disposition: form-data; name="email"\r\n\r\nkari@example.no\r\n--x--\r\n',
+        content_type="multipart/form-data; boundary=x; charset=utf-16",
+    )
+
+    assert response.status_code == 400
+    assert mailoutbox == []
+
+
+@pytest.mark.parametrize("charset", ["utf-8", "UTF-8", "utf8"])
+def test_a_form_posted_in_utf_8_declared_in_any_spelling_is_taken(asker, mailoutbox, charset):
+    path, form_path = public_post_paths(asker)["vote request"]
+    client, token = csrf_client(form_path)
+
+    response = client.generic(
+        "POST",
+        path,
+        f"csrfmiddlewaretoken={token}&email=kari.utf8%40example.no".encode(),
+        content_type=f"application/x-www-form-urlencoded; charset={charset}",
+    )
+
+    assert response.status_code == 302
+    assert [message.to for message in mailoutbox] == [["kari.utf8@example.no"]]
