@@ -27,6 +27,9 @@ class JuryDecisionForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "winner" not in self.fields:
+            # Shown read-only (staff may look, not change): nothing to offer.
+            return
         if "round" in self.fields:
             rounds = PrizeRound.objects.filter(decision__isnull=True)
         else:
