@@ -22,7 +22,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, get_language_info
 from django.views import defaults
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+
+from .http import require_safe
 
 NEXT = "neste"
 
@@ -68,7 +69,7 @@ def host_is_allowed(request: HttpRequest) -> bool:
 
 
 @never_cache
-@require_GET
+@require_safe
 def choose_language(request: HttpRequest, language: str) -> HttpResponse:
     if language not in dict(settings.LANGUAGES):
         raise Http404

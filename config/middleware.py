@@ -3,7 +3,7 @@ import logging
 from collections.abc import Callable
 
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotAllowed
 from django.template.loader import render_to_string
 
 logger = logging.getLogger(__name__)
@@ -54,6 +54,25 @@ def explain_method_not_allowed(
         return response
 
     return middleware
+
+
+class MethodNotAllowedFirst:
+    """A method the view does not take gets 405 with its Allow header (and the
+    readable page, from explain_method_not_allowed), before CsrfViewMiddleware
+    checks the CSRF token and would answer 403. The view says its methods with
+    config.http's decorators; a view without them is left to the CSRF check."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view, view_args, view_kwargs):
+        allowed = getattr(view, "allowed_methods", None)
+        if allowed is not None and request.method not in allowed:
+            return HttpResponseNotAllowed(allowed)
+        return None
 
 
 class DatabaseUnavailable:

@@ -92,6 +92,8 @@ MIDDLEWARE = [
     # Before the CSRF check reads the form: a form in another charset than
     # UTF-8 gets the 400 page, not a 500.
     "config.middleware.refuse_forms_not_in_utf_8",
+    # Before the CSRF check too: a method the view does not take is 405, not 403.
+    "config.middleware.MethodNotAllowedFirst",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",

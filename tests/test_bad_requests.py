@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from tests.factories import make_nomination, make_round
-from voting import confirmation
+from voting import confirmation, services
 from voting.models import Vote
 
 pytestmark = pytest.mark.django_db
@@ -183,3 +183,114 @@ def test_a_form_posted_in_utf_8_declared_in_any_spelling_is_taken(asker, mailout
 
     assert response.status_code == 302
     assert [message.to for message in mailoutbox] == [["kari.utf8@example.no"]]
+
+
+# HEAD
+
+
+def page_paths(nomination) -> list[str]:
+    """The public pages that take GET and HEAD only."""
+    nominee = nomination.get_absolute_url()
+    return [
+        "/nb/",
+        "/nb/2030/",
+        nominee,
+        nominee + "stem/sendt/",
+        reverse("voting:archive"),
+        reverse("voting:privacy"),
+        reverse("voting:accessibility"),
+        reverse("choose_language", args=["en"]) + "?neste=/nb/2030/",
+    ]
+
+
+def test_head_on_every_public_page_answers_as_get_without_a_body(asker):
+    posts = public_post_paths(asker)
+    paths = [*page_paths(asker), posts["confirmation"][0], posts["receipt check"][0]]
+    for path in paths:
+        for _seen in range(2):  # the second from the page cache
+            # Each from a new visitor: no cookie from the one before.
+            head = Client().head(path)
+            get = Client().get(path)
+
+            assert head.status_code == get.status_code, path
+            assert get.status_code in (200, 302), path
+            assert get.content or get.status_code == 302, path
+            assert head.content == b"", path
+            assert head["Content-Type"] == get["Content-Type"], path
+            assert head.get("Location") == get.get("Location"), path
+    assert Vote.objects.count() == 0
+
+
+def test_a_page_first_asked_for_with_head_is_whole_on_the_next_get(client, asker):
+    client.head(asker.get_absolute_url())
+
+    response = client.get(asker.get_absolute_url())
+
+    assert "<h1>Asker</h1>" in response.text
+    assert CSRF_FIELD.search(response.text)
+
+
+# Methods no public view takes
+
+
+def allowed_methods(nomination) -> dict[str, str]:
+    """Each public path and the methods it takes, as its Allow header says."""
+    posts = public_post_paths(nomination)
+    return {
+        **{path: "GET, HEAD" for path in page_paths(nomination)},
+        posts["vote request"][0]: "POST",
+        posts["confirmation"][0]: "GET, HEAD, POST",
+        posts["receipt check"][0]: "GET, HEAD, POST",
+    }
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
+def test_a_method_a_public_view_does_not_take_gets_405_with_allow_not_a_csrf_403(
+    asker, mailoutbox, method
+):
+    client = Client(enforce_csrf_checks=True)
+    for path, allow in allowed_methods(asker).items():
+        response = client.generic(method, path, b"email=kari%40example.no")
+
+        assert response.status_code == 405, path
+        assert response["Allow"] == allow, path
+        assert f"<h1>{NOT_ALLOWED['nb']}</h1>" in response.text, path
+    assert mailoutbox == []
+    assert Vote.objects.count() == 0
+
+
+def test_a_post_to_a_page_that_takes_none_gets_405_not_a_csrf_403(asker):
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post("/en/2030/")
+
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD"
+    assert f"<h1>{NOT_ALLOWED['en']}</h1>" in response.text
+
+
+@pytest.mark.parametrize("endpoint", ["vote request", "confirmation", "receipt check"])
+def test_csrf_still_guards_every_public_post(asker, mailoutbox, endpoint):
+    path, _form = public_post_paths(asker)[endpoint]
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post(path, {"email": "kari@example.no", "receipt": "ABCD-EFGH"})
+
+    assert response.status_code == 403
+    assert "Skjemaet kunne ikke sendes" in response.text
+    assert mailoutbox == []
+    assert Vote.objects.count() == 0
+
+
+def test_a_receipt_check_with_the_forms_token_goes_through(asker):
+    vote = services.cast_vote(
+        nomination=asker, voter_key="1" * 64, email_domain="example.no", network_hash="n"
+    )
+    client, token = csrf_client(reverse("voting:receipt"))
+
+    response = client.post(
+        reverse("voting:receipt"), {"csrfmiddlewaretoken": token, "receipt": vote.receipt}
+    )
+
+    assert response.status_code == 200
+    assert vote.receipt in response.text
