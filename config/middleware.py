@@ -8,6 +8,27 @@ from django.template.loader import render_to_string
 
 logger = logging.getLogger(__name__)
 
+
+def head_without_body(
+    get_response: Callable[[HttpRequest], HttpResponse],
+) -> Callable[[HttpRequest], HttpResponse]:
+    """Answer HEAD with the GET's status and headers (Content-Length too) but
+    no body. gunicorn sends whatever the app returns, HEAD or not (runserver
+    and Django's test client leave the body out themselves), and a client
+    reads such a body as the start of the next answer on the connection."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        response = get_response(request)
+        if request.method == "HEAD":
+            if response.streaming:
+                response.streaming_content = []
+            else:
+                response.content = b""
+        return response
+
+    return middleware
+
+
 FORM_CONTENT_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
 
 

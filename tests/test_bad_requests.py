@@ -4,8 +4,10 @@ status and a readable page in the language of the address (HEAD: the GET's
 answer without its body), and nothing is written or sent."""
 
 import re
+import wsgiref.util
 
 import pytest
+from django.core.wsgi import get_wsgi_application
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -219,6 +221,36 @@ def test_head_on_every_public_page_answers_as_get_without_a_body(asker):
             assert head["Content-Type"] == get["Content-Type"], path
             assert head.get("Location") == get.get("Location"), path
     assert Vote.objects.count() == 0
+
+
+def through_the_wsgi_application(method: str, path: str) -> tuple[str, dict, bytes]:
+    """Ask the WSGI application itself, as gunicorn does: unlike runserver
+    and the test client, it sends whatever body the application gives."""
+    environ = {"REQUEST_METHOD": method, "PATH_INFO": path}
+    wsgiref.util.setup_testing_defaults(environ)
+    answer = {}
+
+    def start_response(status: str, headers: list) -> None:
+        answer["status"], answer["headers"] = status, dict(headers)
+
+    body = b"".join(get_wsgi_application()(environ, start_response))
+    return answer["status"], answer["headers"], body
+
+
+# Answers that read nothing from the database: at the end of a request the
+# WSGI application closes connections, which the test's transaction would not
+# survive.
+@pytest.mark.parametrize("path", ["/nb/personvern/", "/nb/2030/asker/stem/"])
+def test_the_application_itself_answers_head_without_a_body(path):
+    get_status, get_headers, get_body = through_the_wsgi_application("GET", path)
+
+    status, headers, body = through_the_wsgi_application("HEAD", path)
+
+    assert status == get_status
+    assert get_body
+    assert body == b""
+    assert headers["Content-Length"] == str(len(get_body))
+    assert headers["Content-Type"] == get_headers["Content-Type"]
 
 
 def test_a_page_first_asked_for_with_head_is_whole_on_the_next_get(client, asker):
