@@ -32,26 +32,29 @@ def head_without_body(
 FORM_CONTENT_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
 
 
-def refuse_forms_not_in_utf_8(
-    get_response: Callable[[HttpRequest], HttpResponse],
-) -> Callable[[HttpRequest], HttpResponse]:
+class RefuseFormsNotInUtf8:
     """Answer a form posted in another charset than UTF-8 (utf-16, latin-1, one
     Python does not know) with the 400 page, before CsrfViewMiddleware reads it.
     Our pages are UTF-8 and browsers send their forms in the page's charset, so
     only a script sends another. Django refuses to read such a form (BadRequest),
     and its 400 page, which checks the CSRF token too, reads it again and ends in
     a bare 500. Decoding latin-1 instead would take a form no page of ours sent.
-    UTF-8 declared in another spelling ("UTF8") is read as UTF-8."""
+    UTF-8 declared in another spelling ("UTF8") is read as UTF-8. A view hook,
+    so the page gets every middleware's headers (CSP and the rest)."""
 
-    def middleware(request: HttpRequest) -> HttpResponse:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view, view_args, view_kwargs):
         charset = request.content_params.get("charset")
         if request.method == "POST" and request.content_type in FORM_CONTENT_TYPES and charset:
             if not is_utf_8(charset):
                 return HttpResponseBadRequest(render_to_string("400.html", request=request))
             request.encoding = "utf-8"
-        return get_response(request)
-
-    return middleware
+        return None
 
 
 def is_utf_8(charset: str) -> bool:

@@ -93,7 +93,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     # Before the CSRF check reads the form: a form in another charset than
     # UTF-8 gets the 400 page, not a 500.
-    "config.middleware.refuse_forms_not_in_utf_8",
+    "config.middleware.RefuseFormsNotInUtf8",
     # Before the CSRF check too: a method the view does not take is 405, not 403.
     "config.middleware.MethodNotAllowedFirst",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -111,7 +111,10 @@ MIDDLEWARE = [
 
 if PRODUCTION:
     # Static files from the app server itself; locally runserver serves them.
-    MIDDLEWARE.insert(2, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    )
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -127,6 +127,26 @@ def test_a_vote_request_with_a_foreign_host_header_sends_nothing(production, pat
     assert nothing_written(production, domain)
 
 
+def test_a_form_in_another_charset_with_a_foreign_host_header_gets_the_400_page(production, paths):
+    cookie, token = production.form(paths["nominee"])
+    domain = domain_of("host", "charset")
+
+    response = production.request(
+        "POST",
+        paths["vote request"],
+        body=urlencode({"csrfmiddlewaretoken": token, "email": f"kari@{domain}"}),
+        headers={
+            "Host": "evil.example",
+            "Cookie": f"csrftoken={cookie}",
+            "Content-Type": "application/x-www-form-urlencoded; charset=latin-1",
+        },
+    )
+
+    assert response.status == 400
+    assert BAD_REQUEST["nb"] in response.body
+    assert nothing_written(production, domain)
+
+
 # Forms in another charset than UTF-8
 
 

@@ -51,10 +51,10 @@ def public_post_paths(nomination, language: str = "nb") -> dict[str, str]:
     }
 
 
-def csrf_client(form_path: str) -> tuple[Client, str]:
+def csrf_client(form_path: str, *, secure: bool = False) -> tuple[Client, str]:
     """A client that enforces CSRF, as a browser holding the form at ``form_path``."""
     client = Client(enforce_csrf_checks=True)
-    page = client.get(form_path)
+    page = client.get(form_path, secure=secure)
     assert page.status_code == 200
     return client, CSRF_FIELD.search(page.text).group(1)
 
@@ -137,6 +137,7 @@ def test_a_form_posted_in_another_charset_than_utf_8_gets_the_400_page(
 
     assert response.status_code == 400
     assert f"<h1>{BAD_REQUEST['nb']}</h1>" in response.text
+    assert "Content-Security-Policy" in response.headers
     assert mailoutbox == []
     assert Vote.objects.count() == 0
 
@@ -154,6 +155,29 @@ def test_the_400_page_for_a_form_in_another_charset_is_in_the_language_of_the_ad
 
     assert response.status_code == 400
     assert f"<h1>{BAD_REQUEST['en']}</h1>" in response.text
+
+
+@pytest.mark.parametrize("https_redirect", [False, True])
+def test_a_form_in_another_charset_with_a_foreign_host_header_gets_the_400_page(
+    settings, asker, mailoutbox, https_redirect
+):
+    # Refusing the host first would render Django's 400 page, whose CSRF
+    # check reads the form that cannot be read.
+    settings.SECURE_SSL_REDIRECT = https_redirect
+    path, form_path = public_post_paths(asker, "nn")["vote request"]
+    client, token = csrf_client(form_path, secure=True)
+
+    response = client.generic(
+        "POST",
+        path,
+        f"csrfmiddlewaretoken={token}&email=kari%40example.no".encode(),
+        content_type="application/x-www-form-urlencoded; charset=latin-1",
+        headers={"host": "evil.example"},
+    )
+
+    assert response.status_code == 400
+    assert f"<h1>{BAD_REQUEST['nn']}</h1>" in response.text
+    assert mailoutbox == []
 
 
 def test_a_multipart_form_in_another_charset_than_utf_8_gets_the_400_page(asker, mailoutbox):
