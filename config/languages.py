@@ -14,14 +14,23 @@ language of the next visit to "/".
 from typing import Any
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+)
+from django.template.loader import render_to_string
 from django.urls import translate_url
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, get_language_info
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
 
 from config.links import public_url
+
+from .http import require_safe
 
 NEXT = "neste"
 
@@ -46,7 +55,9 @@ def switcher(request: HttpRequest) -> dict[str, Any]:
                 "code": code,
                 "name": get_language_info(code)["name_local"],
                 "target": target,
-                # <link rel="alternate">: on the public address, as search engines index it.
+                # <link rel="alternate">: on the public address, as search
+                # engines index it, and never from the Host header: the 400
+                # page that refuses a foreign host is rendered with this too.
                 "absolute_target": public_url(target),
                 "current": code == current,
             }
@@ -55,7 +66,7 @@ def switcher(request: HttpRequest) -> dict[str, Any]:
 
 
 @never_cache
-@require_GET
+@require_safe
 def choose_language(request: HttpRequest, language: str) -> HttpResponse:
     if language not in dict(settings.LANGUAGES):
         raise Http404
@@ -75,3 +86,26 @@ def choose_language(request: HttpRequest, language: str) -> HttpResponse:
         samesite=settings.LANGUAGE_COOKIE_SAMESITE,
     )
     return response
+
+
+def language_of(request: HttpRequest) -> str:
+    """The language LocaleMiddleware chose for the request, or, for a request
+    refused before it ran, the one it would have chosen: the language of the
+    address, else the cookie's, the browser's or bokmål. Not the language
+    active in this thread, which the previous request left behind."""
+    if hasattr(request, "LANGUAGE_CODE"):  # set by LocaleMiddleware
+        return request.LANGUAGE_CODE
+    return translation.get_language_from_request(request, check_path=True)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The 400 page (``handler400``) in the language of the address, also when
+    the request is refused before LocaleMiddleware has read it: with the HTTPS
+    redirect on, SecurityMiddleware asks for the host first, so a foreign Host
+    header is refused there. Unlike Django's own, it makes no CSRF token (the
+    page has no form): Django's reads the form for the CSRF check, and a form
+    that cannot be read (in another charset than UTF-8, with a foreign Host
+    header refused before RefuseFormsNotInUtf8 has seen it) fails once more
+    and turns the 400 into a bare 500."""
+    with translation.override(language_of(request)):
+        return HttpResponseBadRequest(render_to_string("400.html", request=request))

@@ -119,10 +119,17 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so that every answer to HEAD, whoever made it, has no body.
+    "config.middleware.head_without_body",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before the CSRF check reads the form: a form in another charset than
+    # UTF-8 gets the 400 page, not a 500.
+    "config.middleware.RefuseFormsNotInUtf8",
+    # Before the CSRF check too: a method the view does not take is 405, not 403.
+    "config.middleware.MethodNotAllowedFirst",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -138,7 +145,10 @@ MIDDLEWARE = [
 
 if PRODUCTION:
     # Static files from the app server itself; locally runserver serves them.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    )
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -5,7 +5,8 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+
+from config.http import require_safe
 
 from .models import Nomination, PrizeRound
 from .pagecache import Shared, cached_page, csrf_context
@@ -80,7 +81,7 @@ def nomination_context(nomination: Nomination, **extra: Any) -> dict[str, Any]:
     }
 
 
-@require_GET
+@require_safe
 @cached_page
 def home(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
@@ -88,7 +89,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "nominees/round.html", context)
 
 
-@require_GET
+@require_safe
 @cached_page
 def round_page(request: HttpRequest, year: int) -> HttpResponse:
     now = timezone.now()
@@ -96,7 +97,7 @@ def round_page(request: HttpRequest, year: int) -> HttpResponse:
     return render(request, "nominees/round.html", round_context(prize_round, at=now))
 
 
-@require_GET
+@require_safe
 @cached_page
 def nomination_page(request: HttpRequest, year: int, slug: str) -> HttpResponse:
     nomination = published_nomination(year, slug)

@@ -6,12 +6,13 @@ from datetime import date
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+
+from config.http import require_safe
 
 from . import confirmation, results
 
 
-@require_GET
+@require_safe
 def privacy(request: HttpRequest) -> HttpResponse:
     context = {
         "valid_hours": confirmation.valid_hours(),
@@ -26,7 +27,7 @@ AXE_CORE_VERSION = "4.14.1"
 ACCESSIBILITY_REVIEWED = date(2026, 11, 23)
 
 
-@require_GET
+@require_safe
 def accessibility(request: HttpRequest) -> HttpResponse:
     context = {
         "contact_email": settings.ACCESSIBILITY_CONTACT_EMAIL,
@@ -36,6 +37,6 @@ def accessibility(request: HttpRequest) -> HttpResponse:
     return render(request, "voting/accessibility.html", context)
 
 
-@require_GET
+@require_safe
 def archive(request: HttpRequest) -> HttpResponse:
     return render(request, "voting/archive.html", {"rounds": results.archive()})

@@ -6,8 +6,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.http import require_http_methods, require_POST, require_safe
 from config.links import public_url
 from nominees import pagecache
 from nominees.models import Nomination
@@ -67,7 +67,7 @@ def request_vote(request: HttpRequest, year: int, slug: str) -> HttpResponse:
     return redirect("voting:requested", year=year, slug=slug)
 
 
-@require_GET
+@require_safe
 @pagecache.cached_page
 def vote_requested(request: HttpRequest, year: int, slug: str) -> HttpResponse:
     context = {

@@ -3,8 +3,9 @@
 from dataclasses import dataclass
 
 from django import forms
-from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from nominees.models import Nomination, PrizeRound
@@ -27,6 +28,9 @@ class JuryDecisionForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "winner" not in self.fields:
+            # Shown read-only (staff may look, not change): nothing to offer.
+            return
         if "round" in self.fields:
             rounds = PrizeRound.objects.filter(decision__isnull=True)
         else:
@@ -118,7 +122,14 @@ class JuryDecisionAdmin(AuditedByService):
             **(extra_context or {}),
             "before_the_jury": [before_the_jury(prize_round) for prize_round in rounds],
         }
-        return super().changeform_view(request, object_id, form_url, extra_context)
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.DecisionRefused as refusal:
+            # The form let it through, but the round changed before the save
+            # (another juror recorded its decision at the same moment): the
+            # admin's transaction is rolled back, and the message says why.
+            self.message_user(request, str(refusal), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:voting_jurydecision_changelist"))
 
     def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -133,6 +144,7 @@ class JuryDecisionAdmin(AuditedByService):
             winner=form.cleaned_data["winner"],
             justification=form.cleaned_data["justification"],
             recorded_by=request.user,
+            first=not change,
         )
         obj.pk = decision.pk
         obj.recorded_by = decision.recorded_by

@@ -12,6 +12,7 @@ from nominees.models import Nomination, PrizeRound, WinnerRule
 
 from ..audit import audit
 from ..models import JuryDecision, Vote
+from .counts import take_turns_with_counting
 from .ties import settled_tally
 
 
@@ -99,12 +100,26 @@ def record_winner(
     justification: str,
     recorded_by=None,
     at: datetime | None = None,
+    first: bool = False,
 ) -> JuryDecision:
     """Record or change the jury's decision. Once the winner is announced the
     decision is locked; only a superuser can change it then, and the admin log
-    keeps the trace."""
+    keeps the trace. ``first``: the caller means to record the round's first
+    decision (the admin's add form), so one recorded meanwhile is not replaced
+    but refused."""
     at = at or timezone.now()
-    decision = JuryDecision.objects.select_for_update().filter(round=prize_round).first()
+    # One decision of a round at a time, and none during its count: two jurors
+    # recording the first decision at the same moment would otherwise both
+    # find none and the second fail on the unique constraint.
+    take_turns_with_counting({prize_round.pk})
+    decision = JuryDecision.objects.filter(round=prize_round).first()
+    if first and decision is not None:
+        raise DecisionRefused(
+            _(
+                "Vinneren i denne runden ble nettopp registrert av en annen. Ingenting er "
+                "lagret. Åpne avgjørelsen for å se den, og endre den der om det trengs."
+            )
+        )
     check_decision(
         prize_round=prize_round,
         winner=winner,

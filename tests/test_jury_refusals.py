@@ -1,0 +1,126 @@
+"""The jury decision's page refuses cleanly what it cannot do: staff (who may
+only look) open a decision and read it, and two jurors recording a round's
+first decision at the same moment leave one decision and a message, not an
+IntegrityError."""
+
+import re
+import threading
+import time
+from unittest import mock
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.db import connection, connections
+from django.test import Client
+from django.urls import reverse
+
+from tests.test_counting import SIX, closed_round_with_votes
+from tests.test_jury import member_of
+from voting import services
+from voting.models import JuryDecision
+from voting.services import jury
+
+
+@pytest.fixture
+def counted_round():
+    prize_round, nominations = closed_round_with_votes(SIX)
+    services.count_votes(prize_round=prize_round)
+    return prize_round, nominations
+
+
+@pytest.mark.django_db
+def test_staff_open_a_jury_decision_to_read_it_and_cannot_change_it(client, counted_round):
+    prize_round, nominations = counted_round
+    decision = services.record_winner(
+        prize_round=prize_round,
+        winner=nominations["Asker"],
+        justification="Best resultater over tid.",
+        recorded_by=member_of("Jury", "juror"),
+    )
+    client.force_login(member_of("IMDi staff", "staff"))
+    url = reverse("admin:voting_jurydecision_change", args=[decision.pk])
+
+    page = client.get(url)
+    post = client.post(
+        url, {"winner": nominations["Randaberg"].pk, "justification": "Endret av ansatt."}
+    )
+
+    assert page.status_code == 200
+    readonly = re.findall(r'<div class="readonly">(.*?)</div>', page.text, re.S)
+    assert any(">Asker (2030)</a>" in value for value in readonly)
+    assert "Best resultater over tid." in readonly
+    assert 'name="winner"' not in page.text
+    assert post.status_code == 403
+    decision.refresh_from_db()
+    assert decision.winner == nominations["Asker"]
+    assert decision.justification == "Best resultater over tid."
+
+
+@pytest.mark.django_db
+def test_a_first_decision_is_refused_when_the_round_already_has_one(counted_round):
+    prize_round, nominations = counted_round
+    services.record_winner(
+        prize_round=prize_round, winner=nominations["Asker"], justification="Først."
+    )
+
+    with pytest.raises(services.DecisionRefused, match="nettopp registrert av en annen"):
+        services.record_winner(
+            prize_round=prize_round,
+            winner=nominations["Randaberg"],
+            justification="Samtidig.",
+            first=True,
+        )
+    decision = JuryDecision.objects.get()
+    assert decision.winner == nominations["Asker"]
+    assert decision.justification == "Først."
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
+def test_two_jurors_recording_a_rounds_first_decision_at_once_leave_one_and_tell_the_other(
+    counted_round,
+):
+    prize_round, nominations = counted_round
+    first_juror, second_juror = member_of("Jury", "juror-a"), member_of("Jury", "juror-b")
+    inside, go_on = threading.Event(), threading.Event()
+    record_audit = jury.audit
+    responses = {}
+
+    def hold_the_first_before_commit(*args, **kwargs) -> None:
+        record_audit(*args, **kwargs)
+        if not inside.is_set():
+            inside.set()
+            go_on.wait(timeout=10)
+
+    def decide(juror, winner) -> None:
+        try:
+            client = Client()
+            client.force_login(juror)
+            responses[juror.username] = client.post(
+                reverse("admin:voting_jurydecision_add"),
+                {"round": prize_round.pk, "winner": winner.pk, "justification": juror.username},
+                follow=True,
+            )
+        finally:
+            connections.close_all()
+
+    with mock.patch("voting.services.jury.audit", hold_the_first_before_commit):
+        first = threading.Thread(target=decide, args=(first_juror, nominations["Asker"]))
+        first.start()
+        assert inside.wait(timeout=10)
+        second = threading.Thread(target=decide, args=(second_juror, nominations["Randaberg"]))
+        second.start()
+        time.sleep(0.5)
+        second_waited = second.is_alive()
+        go_on.set()
+        first.join(timeout=30)
+        second.join(timeout=30)
+
+    assert second_waited
+    assert responses["juror-a"].status_code == 200
+    assert responses["juror-b"].status_code == 200
+    assert "nettopp registrert av en annen" in responses["juror-b"].text
+    decision = JuryDecision.objects.get()
+    assert decision.winner == nominations["Asker"]
+    assert decision.recorded_by == first_juror
+    assert LogEntry.objects.filter(user=second_juror).count() == 0
