@@ -52,7 +52,9 @@ def opens_the_admin(production, response, *, source: str) -> bool:
         return False
     cookies = " ".join(response.headers.get_all("Set-Cookie") or [])
     session = SESSION_COOKIE.search(cookies).group(1)
-    index = production.request("GET", "/admin/", headers={"Cookie": f"sessionid={session}"})
+    index = production.request(
+        "GET", "/admin/", headers={"Cookie": f"sessionid={session}"}, source=source
+    )
     return index.status == 200
 
 
