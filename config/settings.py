@@ -301,14 +301,24 @@ TASKS = {
 # an hour); each failed attempt shows as a failed task in the admin.
 CONFIRMATION_EMAIL_MAX_ATTEMPTS = int(env("CONFIRMATION_EMAIL_MAX_ATTEMPTS", "8"))
 
-# Admin logins. django-axes locks out a user name after AXES_FAILURE_LIMIT
-# failed logins from any addresses, and a client IP after as many failures with
-# any user names, for the cool-off period (each new try during it restarts it).
-# The IP is the one the rate limits use, behind TRUSTED_PROXY_COUNT proxies.
-# A wrong one-time code is throttled by django-otp on the device itself.
+# Admin logins. django-axes counts failed logins per pair of user name and
+# client address, and after AXES_FAILURE_LIMIT locks that user name out from
+# that address only: nobody can lock a colleague out from elsewhere, and one
+# person's typos at a shared office address lock out no one else there. A
+# second, higher limit per address with any user names (config.login_throttle)
+# stops one address from spraying guesses over many names. Tries during a
+# lockout are refused without being counted, so they cannot extend it: it ends
+# the cool-off after the last counted failure. A successful login clears its
+# pair's failures. The address is the client IP the rate limits use, behind
+# TRUSTED_PROXY_COUNT proxies. A wrong one-time code is throttled by django-otp
+# on the device itself.
 ADMIN_LOGIN_COOLOFF_MINUTES = int(env("ADMIN_LOGIN_COOLOFF_MINUTES", "30"))
 AXES_FAILURE_LIMIT = int(env("ADMIN_LOGIN_FAILURE_LIMIT", "5"))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# By default six user names' lockouts (6 × 5) within one cool-off.
+ADMIN_LOGIN_ADDRESS_FAILURE_LIMIT = int(env("ADMIN_LOGIN_ADDRESS_FAILURE_LIMIT", "30"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "config.login_throttle.LoginThrottle"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_COOLOFF_TIME = timedelta(minutes=ADMIN_LOGIN_COOLOFF_MINUTES)
 AXES_CLIENT_IP_CALLABLE = "config.login_throttle.client_ip"
 AXES_LOCKOUT_CALLABLE = "config.login_throttle.locked_out"

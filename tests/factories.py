@@ -2,10 +2,12 @@
 
 from datetime import datetime, timedelta
 
+from django.db import connection
 from django.utils import timezone
 from django.utils.text import slugify
 
 from nominees.models import KeyFigure, Municipality, Nomination, Phase, PrizeRound
+from voting.models import Vote
 
 # How far each schedule moment lies from "now" for a round in a given phase.
 DAY = timedelta(days=1)
@@ -63,3 +65,32 @@ def make_nomination(
     for position, (label, value) in enumerate(key_figures):
         KeyFigure.objects.create(nomination=nomination, position=position, label=label, value=value)
     return nomination
+
+
+_votes = iter(range(1, 10**6))
+
+
+def make_votes(*, nomination: Nomination, count: int, cast_at: datetime | None = None) -> None:
+    """``count`` valid votes for ``nomination``, generated inside the database
+    (SQLite and PostgreSQL) in one statement, for tests of large selections:
+    100,000 take a fraction of a second where bulk_create takes many.
+    Everyday tests cast votes through voting.services."""
+    batch = next(_votes)  # each call's voter keys and receipts are its own
+    columns = "round_id, nomination_id, voter_key, receipt, cast_at, email_domain, network_hash"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %s) "
+            f"INSERT INTO {Vote._meta.db_table} ({columns}, status, invalidated_reason) "
+            "SELECT %s, %s, %s || CAST(i AS TEXT), %s || CAST(i AS TEXT), %s, 'example.no', 'n',"
+            " 'valid', '' FROM n",
+            [
+                count,
+                nomination.round_id,
+                nomination.pk,
+                f"{batch:06d}-",
+                f"{batch:04d}",
+                Vote._meta.get_field("cast_at").get_db_prep_value(
+                    cast_at or timezone.now(), connection
+                ),
+            ],
+        )

@@ -82,8 +82,13 @@ class Production:
         *,
         body: bytes | str = b"",
         headers: dict[str, str] | None = None,
+        source: str | None = None,
     ) -> Response:
-        connection = http.client.HTTPConnection(cluster.HOST, self.port, timeout=20)
+        """``source``: the client address to connect from (any of loopback's
+        127/8), for tests that need more than one client; default 127.0.0.1."""
+        connection = http.client.HTTPConnection(
+            cluster.HOST, self.port, timeout=20, source_address=(source, 0) if source else None
+        )
         try:
             payload = body.encode() if isinstance(body, str) else body
             connection.request(method, path, body=payload or None, headers=headers or {})
@@ -92,24 +97,32 @@ class Production:
         finally:
             connection.close()
 
-    def form(self, path: str) -> tuple[str, str]:
+    def form(self, path: str, *, source: str | None = None) -> tuple[str, str]:
         """GET a page with a form: its CSRF cookie and the form's token."""
-        page = self.request("GET", path)
+        page = self.request("GET", path, source=source)
         assert page.status == 200, (page.status, page.body[:500])
         cookie = CSRF_COOKIE.search(page.headers.get("Set-Cookie", "")).group(1)
         return cookie, CSRF_FIELD.search(page.body).group(1)
 
     def post_form(
-        self, path: str, fields: dict[str, str], *, form_path: str | None = None, **headers: str
+        self,
+        path: str,
+        fields: dict[str, str],
+        *,
+        form_path: str | None = None,
+        source: str | None = None,
+        **headers: str,
     ) -> Response:
         """POST ``fields`` to ``path`` as a browser would, with the CSRF cookie
-        and token of the form at ``form_path`` (default: ``path``)."""
-        cookie, token = self.form(form_path or path)
+        and token of the form at ``form_path`` (default: ``path``), both from
+        the client address ``source`` (see ``request``)."""
+        cookie, token = self.form(form_path or path, source=source)
         body = urlencode({"csrfmiddlewaretoken": token, **fields})
         return self.request(
             "POST",
             path,
             body=body,
+            source=source,
             headers={
                 "Cookie": f"csrftoken={cookie}",
                 "Content-Type": "application/x-www-form-urlencoded",
@@ -160,6 +173,11 @@ def production_stack() -> Iterator[Production]:
             RATELIMIT_VOTE_REQUEST="1000/h",
             RATELIMIT_VOTE_CONFIRM="1000/h",
             RATELIMIT_EMAILS_PER_ADDRESS="3/h",
+            # Failed admin logins from one client address, any user names (30 in
+            # production): low enough that spraying it takes seconds at
+            # production's password hashing. Tests that fail logins on purpose
+            # connect from an address of their own (``source``).
+            ADMIN_LOGIN_ADDRESS_FAILURE_LIMIT="10",
         )
         ids = cluster.prepare_database(env)
         servers = exits.enter_context(

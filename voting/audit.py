@@ -9,7 +9,19 @@ person acting reads the admin in: the trail is a record, not an interface."""
 import logging
 
 from django.contrib.admin.models import CHANGE, LogEntry
-from django.db.models import Q
+from django.contrib.contenttypes.models import ContentType
+from django.db import connections, router
+from django.db.models import (
+    DateTimeField,
+    F,
+    PositiveSmallIntegerField,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+)
+from django.db.models.functions import Cast
+from django.utils import timezone
 
 logger = logging.getLogger("voting.audit")
 
@@ -49,3 +61,53 @@ def audit(user, objects, message: str) -> None:
         change_message=message,
         single_object=len(objects) == 1,
     )
+
+
+def audit_each(user, rows: QuerySet, message: str, *, object_repr: str) -> None:
+    """The admin-log entry ``audit`` writes for each object, for each row of
+    ``rows``, written by the database in one INSERT … SELECT: Django has no
+    INSERT … SELECT, and its ``log_actions`` builds an object per row, which
+    for 100,000 votes takes longer than the rest of their invalidation.
+    ``object_repr`` is the field ``str()`` of a row shows. As in ``audit``,
+    nothing goes to the admin log without a user; the logger line is the
+    caller's (one for the whole change, not one per row)."""
+    if user is None or user.pk is None:
+        return
+    # Annotations only, in the admin log's column order, so the SELECT lists
+    # exactly these.
+    entries = (
+        rows.order_by()
+        .annotate(
+            log_action_time=Value(timezone.now(), output_field=DateTimeField()),
+            log_user_id=Value(user.pk),
+            log_content_type_id=Value(ContentType.objects.get_for_model(rows.model).pk),
+            log_object_id=Cast("pk", output_field=TextField()),
+            log_object_repr=F(object_repr),
+            log_action_flag=Value(CHANGE, output_field=PositiveSmallIntegerField()),
+            log_change_message=Value(message, output_field=TextField()),
+        )
+        .values_list(
+            "log_action_time",
+            "log_user_id",
+            "log_content_type_id",
+            "log_object_id",
+            "log_object_repr",
+            "log_action_flag",
+            "log_change_message",
+        )
+    )
+    select, params = entries.query.sql_with_params()
+    columns = ", ".join(
+        LogEntry._meta.get_field(name).column
+        for name in [
+            "action_time",
+            "user",
+            "content_type",
+            "object_id",
+            "object_repr",
+            "action_flag",
+            "change_message",
+        ]
+    )
+    with connections[router.db_for_write(LogEntry)].cursor() as cursor:
+        cursor.execute(f"INSERT INTO {LogEntry._meta.db_table} ({columns}) {select}", params)

@@ -2,18 +2,27 @@
 stay in the database, shown as invalidated, and no later count includes them;
 each invalidation takes its turn with the counts of its rounds."""
 
+from collections import Counter
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nominees import pagecache
 from nominees.models import PrizeRound
 
-from ..audit import VOTES_INVALIDATED, audit
+from ..audit import VOTES_INVALIDATED, audit, audit_each
 from ..models import Vote
 from .counts import take_turns_with_counting
+
+# Votes changed per statement. The selection itself stays a subquery, however
+# large; the votes it locked are then changed by their keys, this many at a
+# time, under the 999 parameters the oldest SQLite Django supports allows.
+# (Changing "the selection" again by a subquery could also change votes cast
+# meanwhile, which were neither locked nor counted in the audit.)
+BATCH = 900
 
 
 class InvalidationRefused(Exception):
@@ -23,29 +32,40 @@ class InvalidationRefused(Exception):
 @transaction.atomic
 def invalidate_votes(*, votes, reason: str, invalidated_by, at: datetime | None = None) -> int:
     """Mark valid votes invalid with a reason. They stay in the database, shown
-    as invalidated, and no count includes them. Returns how many changed."""
+    as invalidated, and no count includes them. ``votes``: a QuerySet, which
+    reaches the database as a subquery however many votes it selects (the
+    admin's "all N votes"), or a few Vote objects. Returns how many changed."""
     reason = reason.strip()
     if not reason:
         raise InvalidationRefused(_("Skriv hvorfor stemmene ugyldiggjøres."))
+    selected = votes.values("pk") if isinstance(votes, QuerySet) else [vote.pk for vote in votes]
     changing = list(
-        Vote.objects.select_for_update().filter(pk__in=[vote.pk for vote in votes]).valid()
+        Vote.objects.select_for_update()
+        .filter(pk__in=selected)
+        .valid()
+        .order_by("pk")
+        .values_list("pk", "round_id")
     )
-    take_turns_with_counting({vote.round_id for vote in changing})
-    Vote.objects.filter(pk__in=[vote.pk for vote in changing]).update(
-        status=Vote.Status.INVALIDATED,
-        invalidated_reason=reason,
-        invalidated_by=invalidated_by,
-        invalidated_at=at or timezone.now(),
-    )
-    audit(invalidated_by, changing, f"Ugyldiggjort. Grunn: {reason}")
+    per_round = Counter(round_id for _, round_id in changing)
+    take_turns_with_counting(set(per_round))
+    at = at or timezone.now()
+    message = f"Ugyldiggjort. Grunn: {reason}"
+    for start in range(0, len(changing), BATCH):
+        batch = Vote.objects.filter(pk__in=[pk for pk, _ in changing[start : start + BATCH]])
+        batch.update(
+            status=Vote.Status.INVALIDATED,
+            invalidated_reason=reason,
+            invalidated_by=invalidated_by,
+            invalidated_at=at,
+        )
+        audit_each(invalidated_by, batch, message, object_repr="receipt")
     pagecache.content_changed()  # the integrity report lists invalidations
-    if changing:
-        # One line on each round too, so its history tells the whole story.
-        for round_id in {vote.round_id for vote in changing}:
-            in_round = sum(1 for vote in changing if vote.round_id == round_id)
-            audit(
-                invalidated_by,
-                [PrizeRound.objects.get(pk=round_id)],
-                VOTES_INVALIDATED.format(count=in_round, reason=reason),
-            )
+    # One line on each round too, so its history tells the whole story; the
+    # logger's trace of the change.
+    for round_id, count in sorted(per_round.items()):
+        audit(
+            invalidated_by,
+            [PrizeRound.objects.get(pk=round_id)],
+            VOTES_INVALIDATED.format(count=count, reason=reason),
+        )
     return len(changing)
