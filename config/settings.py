@@ -239,6 +239,11 @@ if PRODUCTION:
     EMAIL_USE_TLS = env("EMAIL_USE_TLS", "1") == "1"
 else:
     EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Seconds each step of an SMTP send (connect, every command, the message) may
+# wait for the mail server. Without it a server that accepts and never answers
+# holds the worker, and every e-mail behind it, forever; a timeout is a failed
+# attempt, retried like any other (voting.mail).
+EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "20"))
 
 # The confirmation e-mails are sent by a task (voting.mail), so the mail server
 # never holds up a vote request. Production queues them in PostgreSQL for the
