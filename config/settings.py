@@ -261,6 +261,15 @@ TASKS = {
 # Attempts per e-mail before it is given up (1, 2, 4 … minutes apart, at most
 # an hour); each failed attempt shows as a failed task in the admin.
 CONFIRMATION_EMAIL_MAX_ATTEMPTS = int(env("CONFIRMATION_EMAIL_MAX_ATTEMPTS", "8"))
+# Seconds after which an attempt still running is taken for dead (its worker
+# was killed) and `manage.py recover_stuck_emails` retries it. A live attempt
+# waits at most EMAIL_TIMEOUT at each of the ten or so steps of one send, so
+# the default of ten timeouts leaves it time to finish; one that finishes even
+# later sends at most one copy more, and queues no retry of its own.
+# (Empty, as docker-compose passes an unset one, is the default too.)
+CONFIRMATION_EMAIL_STUCK_AFTER = int(env("CONFIRMATION_EMAIL_STUCK_AFTER") or 10 * EMAIL_TIMEOUT)
+if CONFIRMATION_EMAIL_STUCK_AFTER <= EMAIL_TIMEOUT:
+    raise ImproperlyConfigured("CONFIRMATION_EMAIL_STUCK_AFTER must be longer than EMAIL_TIMEOUT.")
 
 # Admin logins. django-axes locks out a user name after AXES_FAILURE_LIMIT
 # failed logins from any addresses, and a client IP after as many failures with
