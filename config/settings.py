@@ -283,6 +283,11 @@ if PRODUCTION:
     EMAIL_USE_TLS = env("EMAIL_USE_TLS", "1") == "1"
 else:
     EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Seconds each step of an SMTP send (connect, every command, the message) may
+# wait for the mail server. Without it a server that accepts and never answers
+# holds the worker, and every e-mail behind it, forever; a timeout is a failed
+# attempt, retried like any other (voting.mail).
+EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "20"))
 
 # The confirmation e-mails are sent by a task (voting.mail), so the mail server
 # never holds up a vote request. Production queues them in PostgreSQL for the
@@ -300,6 +305,15 @@ TASKS = {
 # Attempts per e-mail before it is given up (1, 2, 4 … minutes apart, at most
 # an hour); each failed attempt shows as a failed task in the admin.
 CONFIRMATION_EMAIL_MAX_ATTEMPTS = int(env("CONFIRMATION_EMAIL_MAX_ATTEMPTS", "8"))
+# Seconds after which an attempt still running is taken for dead (its worker
+# was killed) and `manage.py recover_stuck_emails` retries it. A live attempt
+# waits at most EMAIL_TIMEOUT at each of the ten or so steps of one send, so
+# the default of ten timeouts leaves it time to finish; one that finishes even
+# later sends at most one copy more, and queues no retry of its own.
+# (Empty, as docker-compose passes an unset one, is the default too.)
+CONFIRMATION_EMAIL_STUCK_AFTER = int(env("CONFIRMATION_EMAIL_STUCK_AFTER") or 10 * EMAIL_TIMEOUT)
+if CONFIRMATION_EMAIL_STUCK_AFTER <= EMAIL_TIMEOUT:
+    raise ImproperlyConfigured("CONFIRMATION_EMAIL_STUCK_AFTER must be longer than EMAIL_TIMEOUT.")
 
 # Admin logins. django-axes counts failed logins per pair of user name and
 # client address, and after AXES_FAILURE_LIMIT locks that user name out from

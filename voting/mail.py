@@ -9,16 +9,28 @@ staff can read the task rows in the admin. Both are erased from the task's row
 as soon as that attempt has finished, sent or failed. A failed send is retried
 with back-off, each retry a new task holding its own sealed copies, up to
 CONFIRMATION_EMAIL_MAX_ATTEMPTS; every failed attempt stays visible to staff
-in the admin as a failed task, without the address or the link."""
+in the admin as a failed task, without the address or the link.
+
+A mail server that never answers fails the attempt after EMAIL_TIMEOUT. A
+worker killed during a send (or stopped twice, which django-tasks-db records
+as a failure with no retry) leaves an attempt that nobody finishes:
+recover_stuck_sends (`manage.py recover_stuck_emails`) retries it the same way,
+with the same limit and back-off. Which attempt still owes the voter the
+e-mail is told by its row: one that still holds the sealed copies. A retry is
+queued in the same transaction that erases them from the failed attempt, so
+each failed attempt is handed on once, by its worker or by the recovery: never
+two retries, and never none."""
 
 import logging
 import smtplib
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.dispatch import receiver
 from django.utils import timezone, translation
-from django_tasks import task
+from django_tasks import TaskContext, TaskResultStatus, task
 from django_tasks.signals import task_finished
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
@@ -33,6 +45,12 @@ SEAL_PURPOSE = "voting.mail"
 LINK_SEAL_PURPOSE = "voting.mail.link"
 # The arguments a finished attempt no longer needs, and nobody may read.
 SEALED_ARGUMENTS = ("sealed_address", "sealed_confirm_url")
+# What an attempt may hold of them: "confirm_url" is the link in the clear, in
+# rows queued before it was sealed.
+SECRET_ARGUMENTS = (*SEALED_ARGUMENTS, "confirm_url")
+# How django-tasks-db records an attempt whose worker was stopped during it
+# (a second SIGTERM or Ctrl+C): failed, and never retried by the library.
+INTERRUPTED = ("builtins.SystemExit", "builtins.KeyboardInterrupt")
 
 
 def queue_confirmation(*, nomination: Nomination, address: str, confirm_url: str) -> None:
@@ -50,8 +68,9 @@ def retry_delay(attempt: int) -> timedelta:
     return timedelta(minutes=min(60, 2 ** (attempt - 1)))
 
 
-@task()
+@task(takes_context=True)
 def send_confirmation(
+    context: TaskContext,
     *,
     nomination_id: int,
     sealed_address: str,
@@ -68,39 +87,114 @@ def send_confirmation(
                 nomination=nomination, address=address, confirm_url=confirm_url
             )
     except (smtplib.SMTPException, OSError) as error:
-        # The error's text may hold the recipient, so only its type is logged.
-        can_retry = send_confirmation.get_backend().supports_defer
-        if can_retry and attempt < settings.CONFIRMATION_EMAIL_MAX_ATTEMPTS:
-            run_after = timezone.now() + retry_delay(attempt)
-            send_confirmation.using(run_after=run_after).enqueue(
-                nomination_id=nomination_id,
-                sealed_address=sealed_address,
-                sealed_confirm_url=sealed_confirm_url,
-                language=language,
-                attempt=attempt + 1,
-            )
-            logger.warning(
-                "Confirmation e-mail attempt %d failed (%s); retrying at %s",
-                attempt,
-                type(error).__name__,
-                run_after.isoformat(),
-            )
+        # A server that stops answering is one of these too: TimeoutError while
+        # connecting, SMTPServerDisconnected when a reply does not come within
+        # EMAIL_TIMEOUT. The error's text may hold the recipient, so only its
+        # type is logged.
+        reason = type(error).__name__
+        if isinstance(send_confirmation.get_backend(), DatabaseBackend):
+            with transaction.atomic():
+                row = (
+                    DBTaskResult.objects.select_for_update()
+                    .filter(pk=context.task_result.id)
+                    .first()
+                )
+                # Without its sealed copies the attempt was taken over by
+                # recover_stuck_sends while this worker was slow: not again.
+                if row is not None and holds_secrets(row):
+                    hand_over(row, failed_at=timezone.now(), reason=reason)
         else:
-            # Out of attempts, or a backend that cannot wait (the immediate
-            # one of the local run): the voter asks for a new link.
-            logger.error(
-                "Confirmation e-mail not sent, attempt %d, no retry (%s)",
-                attempt,
-                type(error).__name__,
-            )
+            # A backend that cannot wait (the immediate one of the local run):
+            # the voter asks for a new link.
+            logger.error("Confirmation e-mail not sent, attempt %d, no retry (%s)", attempt, reason)
         # Raised either way, so this attempt shows as failed to staff.
-        raise MailNotSent(f"attempt {attempt}: {type(error).__name__}") from None
+        raise MailNotSent(f"attempt {attempt}: {reason}") from None
     integrity.record(integrity.Event.EMAIL_SENT, round_id=nomination.round_id)
     return f"sent on attempt {attempt}"
 
 
+def holds_secrets(row: DBTaskResult) -> bool:
+    return any(name in row.args_kwargs.get("kwargs", {}) for name in SECRET_ARGUMENTS)
+
+
+def hand_over(row: DBTaskResult, *, failed_at: datetime, reason: str) -> None:
+    """Queue the next attempt of the failed attempt ``row`` (locked, holding its
+    sealed copies), or give the e-mail up after the last one; either way erase
+    the copies from ``row``. Call it inside the transaction that locked ``row``."""
+    arguments = row.args_kwargs["kwargs"]
+    attempt = arguments["attempt"]
+    sealed = all(name in arguments for name in SEALED_ARGUMENTS)
+    if sealed and attempt < settings.CONFIRMATION_EMAIL_MAX_ATTEMPTS:
+        run_after = failed_at + retry_delay(attempt)
+        send_confirmation.using(run_after=run_after).enqueue(
+            **{**arguments, "attempt": attempt + 1}
+        )
+        logger.warning(
+            "Confirmation e-mail attempt %d failed (%s); retrying at %s",
+            attempt,
+            reason,
+            run_after.isoformat(),
+        )
+    else:
+        # Out of attempts: the voter asks for a new link.
+        logger.error("Confirmation e-mail not sent, attempt %d, no retry (%s)", attempt, reason)
+    erase_secrets(row)
+
+
+def erase_secrets(row: DBTaskResult) -> None:
+    arguments = row.args_kwargs.get("kwargs", {})
+    kept = {name: value for name, value in arguments.items() if name not in SECRET_ARGUMENTS}
+    if kept != arguments:
+        row.args_kwargs = {**row.args_kwargs, "kwargs": kept}
+        row.save(update_fields=["args_kwargs"])
+
+
+def stopped_sends() -> QuerySet[DBTaskResult]:
+    """Attempts whose worker stopped during them and that nobody will finish:
+    running for longer than CONFIRMATION_EMAIL_STUCK_AFTER (the worker was
+    killed), or failed by the worker's own interruption with their sealed
+    copies still there (a double SIGTERM)."""
+    cutoff = timezone.now() - timedelta(seconds=settings.CONFIRMATION_EMAIL_STUCK_AFTER)
+    holding = Q()
+    for name in SECRET_ARGUMENTS:
+        holding |= Q(**{"args_kwargs__kwargs__has_key": name})
+    return DBTaskResult.objects.filter(task_path=send_confirmation.module_path).filter(
+        Q(status=TaskResultStatus.RUNNING, started_at__lt=cutoff)
+        | (Q(status=TaskResultStatus.FAILED, exception_class_path__in=INTERRUPTED) & holding)
+    )
+
+
+def recover_stuck_sends() -> int:
+    """Finish every stopped attempt: retry its e-mail as a failed attempt is
+    retried (same limit, same back-off from when it failed), erase its sealed
+    copies, and mark it failed if it still shows as running. Safe beside
+    running workers and other recoveries (each row is locked, and skipped if
+    someone else holds it), and a second run finds nothing left to do.
+    Returns how many attempts it finished."""
+    finished = 0
+    for pk in list(stopped_sends().values_list("pk", flat=True)):
+        with transaction.atomic():
+            row = stopped_sends().select_for_update(skip_locked=True).filter(pk=pk).first()
+            if row is None:
+                continue  # finished meanwhile, or another recovery has it
+            attempt = row.args_kwargs["kwargs"].get("attempt", 1)
+            if holds_secrets(row):
+                failed_at = row.finished_at or row.started_at or timezone.now()
+                hand_over(row, failed_at=failed_at, reason="worker stopped")
+            if row.status == TaskResultStatus.RUNNING:
+                row.set_failed(
+                    AttemptAbandoned(f"attempt {attempt}: its worker stopped during the send")
+                )
+            finished += 1
+    return finished
+
+
 class MailNotSent(Exception):
     """A failed attempt; its message names the attempt and the error type only."""
+
+
+class AttemptAbandoned(Exception):
+    """An attempt whose worker stopped during it, finished by recover_stuck_sends."""
 
 
 @receiver(task_finished)
@@ -116,16 +210,11 @@ def erase_address(sender, task_result, **kwargs) -> None:
     row = DBTaskResult.objects.filter(pk=task_result.id).first()
     if row is None:
         return
-    arguments = row.args_kwargs.get("kwargs", {})
-    # "confirm_url" is the link in the clear, in rows queued before it was sealed.
-    kept = {
-        name: value
-        for name, value in arguments.items()
-        if name not in (*SEALED_ARGUMENTS, "confirm_url")
-    }
-    if kept != arguments:
-        row.args_kwargs = {**row.args_kwargs, "kwargs": kept}
-        row.save(update_fields=["args_kwargs"])
+    if row.status == TaskResultStatus.FAILED and row.exception_class_path in INTERRUPTED:
+        # Stopped before it could hand its e-mail on: the copies are the
+        # retry's, and recover_stuck_sends erases them once it has queued it.
+        return
+    erase_secrets(row)
 
 
 def forget_finished_sends(*, prize_round) -> int:
