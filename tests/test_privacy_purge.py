@@ -271,7 +271,13 @@ COMPOSE = shutil.which("docker-compose")
 
 @pytest.mark.skipif(COMPOSE is None, reason="needs docker-compose (apt-get install docker-compose)")
 def test_docker_compose_file_is_valid():
-    secrets = {"DJANGO_SECRET_KEY": "a", "VOTE_HASH_SECRET": "b", "POSTGRES_PASSWORD": "c"}
+    secrets = {
+        "DJANGO_SECRET_KEY": "a",
+        "VOTE_HASH_SECRET": "b",
+        "POSTGRES_PASSWORD": "c",
+        "PUBLIC_BASE_URL": "https://stem.imdi.no",
+        "DATABASE_URL": "postgres://prizevote:c@db:5432/prizevote",
+    }
 
     result = subprocess.run(
         [COMPOSE, "-f", "docker-compose.yml", "config", "--services"],
