@@ -14,7 +14,7 @@ from .jury import (
     decision_waits_for,
     record_winner,
 )
-from .purge import Purged, PurgeRefused, purge_vote_metadata, rounds_due_for_purge
+from .purge import PurgeRefused, purge_vote_metadata, rounds_due_for_purge
 from .ties import TieRefused, check_tie_resolution, resolve_tie, settled_tally
 from .votes import RECEIPT_ALPHABET, AlreadyVoted, VoteRefused, VotingNotOpen, cast_vote
 
@@ -25,7 +25,6 @@ __all__ = [
     "DecisionRefused",
     "InvalidationRefused",
     "PurgeRefused",
-    "Purged",
     "TieRefused",
     "VoteRefused",
     "VotingNotOpen",
