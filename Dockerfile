@@ -1,11 +1,11 @@
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
-COPY pyproject.toml ./
-COPY config ./config
-COPY nominees ./nominees
-COPY voting ./voting
-RUN pip install --no-cache-dir .
+# The locked dependencies first, exact versions checked by their hashes: a
+# change to the code reuses this layer instead of installing them again. The
+# app itself runs from /app (manage.py, gunicorn config.wsgi), not installed.
+COPY requirements.lock ./
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 COPY . .
 # Static files are collected at build time with throwaway values: the settings
 # module refuses to load in production without them, and none is used here.

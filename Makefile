@@ -3,15 +3,21 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint lock bench clean
 
-$(VENV)/.installed: pyproject.toml
+# Dependencies come from the locks (exact versions and their hashes, written
+# by `make lock`), then the project itself without its dependencies.
+PIP := $(PY) -m pip install --quiet --disable-pip-version-check
+LOCKED := $(PIP) --require-hashes -r
+
+$(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e .
+	$(LOCKED) requirements.lock
+	$(PIP) --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-dev: $(VENV)/.installed
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.lock
+	$(LOCKED) requirements-dev.lock
 	touch $@
 
 run: $(VENV)/.installed
@@ -31,6 +37,17 @@ $(VENV)/.installed-bench: $(VENV)/.installed
 
 bench: $(VENV)/.installed-bench
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# Rewrites the locks from pyproject.toml: new or changed dependencies, the
+# rest kept at their locked versions. LOCK_ARGS=--upgrade takes the newest
+# versions pyproject.toml allows. The dev lock keeps the app's versions, so the
+# tests run what production runs.
+COMPILE := CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile --quiet --generate-hashes \
+	--allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links --no-emit-trusted-host
+
+lock: $(VENV)/.installed-dev
+	$(COMPILE) $(LOCK_ARGS) -o requirements.lock pyproject.toml
+	$(COMPILE) $(LOCK_ARGS) --extra dev -c requirements.lock -o requirements-dev.lock pyproject.toml
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

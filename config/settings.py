@@ -3,7 +3,9 @@
 With nothing set, this is the embedded default for a local run: SQLite, a
 local-memory cache, e-mail printed to the console and DEBUG on. Setting
 ``DJANGO_ENV=production`` switches to the production profile, which refuses to
-start without its secrets. ``.env.example`` lists every variable.
+start without its secrets. ``.env.example`` lists every variable, and
+docker-compose passes each of them to every app service
+(tests/test_configuration.py checks both against what this module reads).
 """
 
 import os
@@ -22,7 +24,10 @@ PRODUCTION = os.environ.get("DJANGO_ENV", "local") == "production"
 
 
 def env(name: str, default: str | None = None) -> str | None:
-    return os.environ.get(name, default)
+    """The variable's value; unset or empty gives the default. docker-compose
+    passes every variable it lists, empty where .env leaves it out, and the
+    default is written here only."""
+    return os.environ.get(name) or default
 
 
 def required(name: str) -> str:

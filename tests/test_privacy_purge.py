@@ -1,6 +1,7 @@
 """After a round is decided its votes stop saying who voted: the purge empties
 voter keys, network hashes and e-mail domains, and keeps receipts and digests."""
 
+import logging
 import os
 import shutil
 import subprocess
@@ -18,7 +19,8 @@ from django_tasks_db.models import DBTaskResult
 from tests.factories import make_nomination, make_round
 from tests.test_counting import SIX, closed_round_with_votes
 from tests.test_mail_queue import FAILING, request_vote, run_worker
-from voting import identity, services
+from voting import confirmation, identity, mail, services
+from voting.mail import send_confirmation
 from voting.models import Tally, Vote
 
 pytestmark = pytest.mark.django_db
@@ -92,6 +94,80 @@ def test_due_leaves_a_round_inside_the_retention_period(settings):
     call_command("purge_vote_metadata", "--due", stdout=StringIO())
 
     assert not Vote.objects.filter(round=prize_round, voter_key="").exists()
+
+
+def audit_lines(caplog) -> list[str]:
+    return [record.getMessage() for record in caplog.records if record.name == "voting.audit"]
+
+
+def test_the_hourly_purge_run_twice_removes_nothing_the_second_time_and_writes_no_audit_line(
+    settings, caplog, django_user_model
+):
+    settings.VOTE_METADATA_RETENTION_DAYS = 30
+    caplog.set_level(logging.INFO, logger="voting.audit")
+    django_user_model.objects.create_user("kari", is_staff=True)
+    old_round, _ = decided_round(announced_days_ago=31)
+    caplog.clear()
+    first, second = StringIO(), StringIO()
+
+    call_command("purge_vote_metadata", "--due", "--user", "kari", stdout=first)
+    lines_after_first = audit_lines(caplog)
+    call_command("purge_vote_metadata", "--due", "--user", "kari", stdout=second)
+
+    assert "from 15 votes" in first.getvalue()
+    assert len(lines_after_first) == 1
+    assert "Nothing was due" in second.getvalue()
+    assert old_round.title not in second.getvalue()
+    assert audit_lines(caplog) == lines_after_first
+    assert LogEntry.objects.filter(change_message__startswith="Velgernøkler").count() == 1
+    assert not Vote.objects.filter(round=old_round).exclude(voter_key="").exists()
+
+
+def test_purging_a_purged_round_again_says_so_and_writes_no_audit_line(caplog, django_user_model):
+    caplog.set_level(logging.INFO, logger="voting.audit")
+    django_user_model.objects.create_user("kari", is_staff=True)
+    decided_round()
+    call_command("purge_vote_metadata", "2030", stdout=StringIO())
+    caplog.clear()
+    again = StringIO()
+
+    call_command("purge_vote_metadata", "2030", "--user", "kari", stdout=again)
+
+    assert "nothing left to remove" in again.getvalue()
+    assert audit_lines(caplog) == []
+    assert not LogEntry.objects.exists()
+
+
+def test_the_hourly_purge_still_removes_a_purged_rounds_finished_mail_task_left_behind(
+    client, settings, mailoutbox, caplog
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.VOTE_METADATA_RETENTION_DAYS = 0
+    caplog.set_level(logging.INFO, logger="voting.audit")
+    nomination = make_nomination(prize_round=make_round(year=2030), name="Asker")
+    announce_the_winner(nomination.round)
+    call_command("purge_vote_metadata", "--due", stdout=StringIO())
+    # A confirmation e-mail sent after the purge (e.g. staff retried a given-up one).
+    send_confirmation.enqueue(
+        nomination_id=nomination.pk,
+        sealed_address=confirmation.seal("kari@example.no", purpose=mail.SEAL_PURPOSE),
+        sealed_confirm_url=confirmation.seal("http://x/", purpose=mail.LINK_SEAL_PURPOSE),
+        language="nb",
+        attempt=1,
+    )
+    run_worker()
+    caplog.clear()
+    out = StringIO()
+
+    call_command("purge_vote_metadata", "--due", stdout=out)
+
+    assert not DBTaskResult.objects.exists()
+    assert "1 finished confirmation e-mail tasks" in out.getvalue()
+    assert audit_lines(caplog) == [
+        "Velgernøkler, nettverksnøkler og e-postdomener slettet fra 0 stemmer; "
+        "1 ferdige e-postoppgaver slettet fra køen by nobody on PrizeRound "
+        f"{nomination.round.pk}"
+    ]
 
 
 def test_the_command_needs_a_year_or_due():
@@ -195,17 +271,18 @@ COMPOSE = shutil.which("docker-compose")
 
 @pytest.mark.skipif(COMPOSE is None, reason="needs docker-compose (apt-get install docker-compose)")
 def test_docker_compose_file_is_valid():
-    required = {
+    secrets = {
         "DJANGO_SECRET_KEY": "a",
         "VOTE_HASH_SECRET": "b",
         "POSTGRES_PASSWORD": "c",
-        "PUBLIC_BASE_URL": "https://stem.example.no",
+        "PUBLIC_BASE_URL": "https://stem.imdi.no",
+        "DATABASE_URL": "postgres://prizevote:c@db:5432/prizevote",
     }
 
     result = subprocess.run(
         [COMPOSE, "-f", "docker-compose.yml", "config", "--services"],
         cwd=ROOT,
-        env={**os.environ, **required},
+        env={**os.environ, **secrets},
         capture_output=True,
         text=True,
         timeout=60,

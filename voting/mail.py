@@ -222,12 +222,24 @@ def forget_finished_sends(*, prize_round) -> int:
     nothing of the round's e-mails is left in the queue once its metadata is
     purged. Returns how many rows were deleted."""
     nomination_ids = list(prize_round.nominations.values_list("pk", flat=True))
-    deleted, _ = (
-        DBTaskResult.objects.finished()
-        .filter(
-            task_path=send_confirmation.module_path,
-            args_kwargs__kwargs__nomination_id__in=nomination_ids,
-        )
-        .delete()
-    )
+    deleted, _ = finished_sends(nomination_ids).delete()
     return deleted
+
+
+def rounds_with_finished_sends(rounds) -> set[int]:
+    """The ids of those of ``rounds`` with finished confirmation-send rows."""
+    round_of = dict(
+        Nomination.objects.filter(round__in=rounds).order_by().values_list("pk", "round_id")
+    )
+    nomination_ids = finished_sends(list(round_of)).values_list(
+        "args_kwargs__kwargs__nomination_id", flat=True
+    )
+    return {round_of[nomination_id] for nomination_id in nomination_ids.order_by().distinct()}
+
+
+def finished_sends(nomination_ids: list[int]):
+    """Finished confirmation-send rows, sent or failed, for these nominations."""
+    return DBTaskResult.objects.finished().filter(
+        task_path=send_confirmation.module_path,
+        args_kwargs__kwargs__nomination_id__in=nomination_ids,
+    )

@@ -14,7 +14,7 @@ from .jury import (
     decision_waits_for,
     record_winner,
 )
-from .purge import PurgeRefused, purge_vote_metadata
+from .purge import PurgeRefused, purge_vote_metadata, rounds_due_for_purge
 from .ties import TieRefused, check_tie_resolution, resolve_tie, settled_tally
 from .votes import RECEIPT_ALPHABET, AlreadyVoted, VoteRefused, VotingNotOpen, cast_vote
 
@@ -38,5 +38,6 @@ __all__ = [
     "purge_vote_metadata",
     "record_winner",
     "resolve_tie",
+    "rounds_due_for_purge",
     "settled_tally",
 ]

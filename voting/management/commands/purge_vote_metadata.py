@@ -1,8 +1,5 @@
-from datetime import timedelta
-
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from nominees.models import PrizeRound
 from voting import services
@@ -14,7 +11,7 @@ class Command(BaseCommand):
         "Remove the voter keys, network hashes and e-mail domains of a decided round's votes, "
         "so nobody can tell who voted. Votes, receipts and tally digests are kept. Give a year, "
         "or --due for every round whose winner was announced VOTE_METADATA_RETENTION_DAYS ago "
-        "or earlier (run that hourly)."
+        "or earlier and still holds any (run that hourly)."
     )
 
     def add_arguments(self, parser):
@@ -27,8 +24,14 @@ class Command(BaseCommand):
             raise CommandError("Give either a year or --due.")
         purged_by = user_named(user)
         if due:
-            cutoff = timezone.now() - timedelta(days=settings.VOTE_METADATA_RETENTION_DAYS)
-            rounds = list(PrizeRound.objects.filter(winner_announced_at__lte=cutoff))
+            rounds = services.rounds_due_for_purge()
+            if not rounds:
+                self.stdout.write(
+                    "Nothing was due: no round whose winner was announced "
+                    f"{settings.VOTE_METADATA_RETENTION_DAYS} days ago or earlier still holds "
+                    "voter keys, network hashes, e-mail domains or finished e-mail tasks."
+                )
+                return
         else:
             rounds = list(PrizeRound.objects.filter(year=year))
             if not rounds:
@@ -38,7 +41,15 @@ class Command(BaseCommand):
                 purged = services.purge_vote_metadata(prize_round=prize_round, purged_by=purged_by)
             except services.PurgeRefused as refusal:
                 raise CommandError(str(refusal)) from None
+            if not purged:
+                self.stdout.write(f"{prize_round.title}: nothing left to remove (purged before).")
+                continue
+            sends = (
+                f" and {purged.sends} finished confirmation e-mail tasks from the queue"
+                if purged.sends
+                else ""
+            )
             self.stdout.write(
                 f"{prize_round.title}: removed voter keys, network hashes and e-mail domains "
-                f"from {purged} votes. Receipts and tally digests are unchanged."
+                f"from {purged.votes} votes{sends}. Receipts and tally digests are unchanged."
             )
