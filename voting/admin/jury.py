@@ -85,12 +85,12 @@ def before_the_jury(prize_round: PrizeRound) -> RoundBeforeTheJury:
         finalists = tally.finalist_ids()
         places = [
             CountedPlace(
-                name=entry.nomination.municipality.name,
+                name=entry.municipality_name,
                 votes=entry.votes,
                 rank=entry.rank,
                 finalist=entry.nomination_id in finalists,
             )
-            for entry in tally.entries.select_related("nomination__municipality")
+            for entry in tally.entries.all()
         ]
     return RoundBeforeTheJury(round=prize_round, waits_for=waits_for, tally=tally, places=places)
 
