@@ -15,12 +15,40 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from nominees.admin import PrizeRoundAdmin
+from nominees.admin import NominationInline, PrizeRoundAdmin
 from nominees.models import PrizeRound
 
 from .. import audit, integrity, review, services
 from ..models import Tally
 from .base import ReadOnlyInline
+from .frozen import FixedByTheVote, FixedNominationsFormSet
+
+
+class RoundNominationInline(NominationInline):
+    """Once the round's nominations are fixed (voting.services.changes), none
+    is added or deleted here and their municipalities are shown read-only;
+    a correction of one goes through its own page."""
+
+    formset = FixedNominationsFormSet
+
+    def fixed(self, obj) -> bool:
+        return obj is not None and services.round_freeze(obj).fixed
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return super().has_add_permission(request, obj) and not self.fixed(obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and not self.fixed(obj)
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "municipality"] if self.fixed(obj) else readonly
+
+    def get_formset(self, request: HttpRequest, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        # A new class each request, so this stays per request.
+        formset.refusal = str(services.round_freeze(obj).reason) if self.fixed(obj) else ""
+        return formset
 
 
 class TallyInline(ReadOnlyInline):
@@ -46,8 +74,8 @@ admin.site.unregister(PrizeRound)
 
 
 @admin.register(PrizeRound)
-class RoundAdmin(PrizeRoundAdmin):
-    inlines = [*PrizeRoundAdmin.inlines, TallyInline]
+class RoundAdmin(FixedByTheVote, PrizeRoundAdmin):
+    inlines = [RoundNominationInline, TallyInline]
     actions = ["close_and_count"]
 
     @admin.action(
