@@ -44,7 +44,7 @@ class CorrectionForm(forms.ModelForm):
         data = super().clean()
         if self.errors:
             return data
-        changes = {name: data[name] for name in self.changed_data if name in data and name != "id"}
+        changes = {name: data[name] for name in self.changed_data if name in data}
         changes.pop(CORRECTION_FIELD, None)
         changes |= dict.fromkeys(self.tried_fixed)
         try:

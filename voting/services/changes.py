@@ -237,7 +237,7 @@ def check_nomination_placement(nomination: Nomination, changes: dict[str, Any], 
     if round_freeze(stored, at=at).fixed:
         raise ChangeRefused(
             _(
-                "Avstemningen i %(round)s har åpnet, så runden kan ikke få nye nominasjoner, "
+                "Nominasjonene i %(round)s står fast, så runden kan ikke få nye nominasjoner, "
                 "og ingen kan flyttes dit."
             )
             % {"round": stored}
