@@ -257,10 +257,10 @@ def check_announcements(prize_round: PrizeRound, changes: dict[str, Any], *, at)
         if name not in freeze.fields and moved_to is not None and moved_to < this_minute:
             raise ChangeRefused(
                 _(
-                    "%(field)s kan ikke flyttes til et tidspunkt som har passert. Velg et "
+                    "«%(field)s» kan ikke flyttes til et tidspunkt som har passert. Velg et "
                     "tidspunkt som ikke har kommet ennå."
                 )
-                % {"field": PrizeRound._meta.get_field(name).verbose_name.capitalize()}
+                % {"field": PrizeRound._meta.get_field(name).verbose_name}
             )
 
 
