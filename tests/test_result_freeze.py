@@ -558,3 +558,37 @@ def test_the_jury_decision_of_an_announced_round_is_corrected_only_with_a_reason
 
 def test_no_role_may_correct_a_fixed_result():
     assert not Permission.objects.get(codename="correct_result").group_set.exists()
+
+
+def test_the_round_form_still_orders_the_nominations_of_a_round_in_voting(staff):
+    prize_round = make_round(phase=Phase.VOTING_OPEN)
+    voss = make_nomination(prize_round=prize_round, name="Voss")
+    page = staff.get(change_url(prize_round))
+    data = posted_form(page.text, "prizeround_form")
+    data["nominations-0-display_order"] = ["7"]
+
+    response = staff.post(change_url(prize_round), data)
+
+    assert response.status_code == 302
+    voss.refresh_from_db()
+    assert voss.display_order == 7
+
+
+def test_in_the_round_form_nominations_come_and_go_while_voting_has_not_opened(staff):
+    prize_round = make_round(phase=Phase.NOMINEES_PUBLISHED)
+    voss = make_nomination(prize_round=prize_round, name="Voss")
+    new = make_municipality(name="Nyby")
+    page = staff.get(change_url(prize_round))
+    data = posted_form(page.text, "prizeround_form") | {
+        "nominations-0-DELETE": ["on"],
+        "nominations-TOTAL_FORMS": ["2"],
+        "nominations-1-municipality": [str(new.pk)],
+        "nominations-1-display_order": ["1"],
+        "nominations-1-round": [str(prize_round.pk)],
+    }
+
+    response = staff.post(change_url(prize_round), data)
+
+    assert response.status_code == 302
+    assert [n.municipality for n in prize_round.nominations.all()] == [new]
+    assert not Nomination.objects.filter(pk=voss.pk).exists()

@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from nominees.admin import NominationInline, PrizeRoundAdmin
-from nominees.models import PrizeRound
+from nominees.models import Nomination, PrizeRound
 
 from .. import audit, integrity, review, services
 from ..models import Tally
@@ -107,6 +107,18 @@ class RoundAdmin(FixedByTheVote, PrizeRoundAdmin):
             )
             if shortfall := tally.shortfall_in_words():
                 self.message_user(request, f"{prize_round}: {shortfall}", messages.WARNING)
+
+    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
+        if not change or formset.model is not Nomination:
+            # A new round's nominations are new with it: nothing of it is fixed.
+            return super().save_formset(request, form, formset, change)
+        # Through the service, as on the nomination's own page: it takes turns
+        # with a count and checks the round as it is now.
+        for nomination in formset.save(commit=False):
+            services.save_change(obj=nomination, changed_by=request.user)
+        for nomination in formset.deleted_objects:
+            services.delete_row(obj=nomination, deleted_by=request.user)
+        return None
 
     def has_count_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("voting.count_votes")
