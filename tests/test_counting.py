@@ -384,3 +384,33 @@ def test_the_database_count_sorts_the_receipts_in_the_memory_the_setting_gives(s
 
     assert before != "7MB"
     assert during == "7MB"
+
+
+def test_a_tally_reads_as_counted_whatever_later_happens_to_the_municipality_rows(client):
+    prize_round, nominations = closed_round_with_votes(SIX)
+    asker = nominations["Asker"].municipality
+    number = asker.number
+    tally = services.count_votes(prize_round=prize_round)
+    now = timezone.now()
+    prize_round.voting_closes_at = now - timedelta(minutes=10)
+    prize_round.finalists_announced_at = now - timedelta(minutes=1)
+    prize_round.save()
+    # Behind every check's back, as a script writing the row directly could.
+    asker.name, asker.number = "Omdøpt", "0999"
+    asker.save()
+    staff = get_user_model().objects.create_superuser("staff", password="pw-for-tests-only")
+    client.force_login(staff)
+
+    tally_page = client.get(reverse("admin:voting_tally_change", args=[tally.pk]))
+    csv_rows = client.get(reverse("admin:voting_tally_csv", args=[tally.pk])).text
+    results = client.get(prize_round.get_absolute_url()).text
+    finalists = results.split('<ol class="finalists">')[1].split("</ol>")[0]
+    winners_page = client.get(reverse("voting:archive")).text
+
+    assert "Omdøpt" not in tally_page.text
+    assert f"Asker,{number},5,1,ja" in csv_rows
+    assert "Omdøpt" not in csv_rows
+    assert "Asker" in finalists
+    assert "Omdøpt" not in finalists
+    assert "Omdøpt" not in winners_page
+    assert tally.entries.get(rank=1).municipality_name == "Asker"

@@ -114,7 +114,9 @@ def test_staff_cannot_record_the_decision(client, counted_round):
     assert not JuryDecision.objects.exists()
 
 
-def test_decision_is_locked_after_the_announcement_except_for_a_superuser(counted_round):
+def test_decision_is_locked_after_the_announcement_except_for_a_correction_with_a_reason(
+    counted_round,
+):
     prize_round, nominations = counted_round
     juror = member_of("Jury", "juror")
     services.record_winner(
@@ -136,11 +138,21 @@ def test_decision_is_locked_after_the_announcement_except_for_a_superuser(counte
     assert JuryDecision.objects.get().winner == nominations["Asker"]
 
     boss = get_user_model().objects.create_superuser("boss", password="pw-tests")
+    with pytest.raises(services.DecisionRefused, match="Skriv hvorfor"):
+        services.record_winner(
+            prize_round=prize_round,
+            winner=nominations["Gjøvik"],
+            justification="Rettet feil.",
+            recorded_by=boss,
+            at=after,
+        )
+    assert JuryDecision.objects.get().winner == nominations["Asker"]
     services.record_winner(
         prize_round=prize_round,
         winner=nominations["Gjøvik"],
         justification="Rettet feil.",
         recorded_by=boss,
+        reason="Juryens protokoll viser Gjøvik; Asker ble registrert ved en feil.",
         at=after,
     )
     assert JuryDecision.objects.get().winner == nominations["Gjøvik"]

@@ -339,15 +339,17 @@ def test_a_superuser_changing_a_locked_decision_outside_the_admin_leaves_a_trace
         services.record_winner(
             prize_round=prize_round,
             winner=nominations["Gjøvik"],
-            justification="Rettet en feil i registreringen.",
+            justification="Gjøvik har de beste resultatene over tid.",
             recorded_by=boss,
+            reason="Rettet en feil i registreringen.",
             at=after,
         )
 
     entry = LogEntry.objects.get(user=boss)
     assert entry.object_id == str(JuryDecision.objects.get().pk)
-    assert "låst avgjørelse" in entry.change_message
-    assert "Rettet en feil i registreringen." in entry.change_message
+    assert "låst avgjørelse; før: Asker" in entry.change_message
+    assert "Vinner: Gjøvik" in entry.change_message
+    assert "Grunn: Rettet en feil i registreringen." in entry.change_message
     assert any("låst avgjørelse" in record.getMessage() for record in caplog.records)
 
 

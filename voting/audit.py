@@ -34,6 +34,9 @@ COUNTED = "Talt opp: {valid} gyldige, {invalidated} ugyldiggjorte, kontrollsum {
 VOTES_INVALIDATED = "Stemmer ugyldiggjort: {count}. Grunn: {reason}"
 TIE_RESOLVED = "Likt resultat avgjort: {names} går videre. Begrunnelse: {reason}"
 ABOUT_THE_RESULT = (COUNTED, VOTES_INVALIDATED, TIE_RESOLVED)
+# A change to what the vote had fixed, by someone allowed to correct it
+# (voting.services.changes): each field before and after, and why.
+CORRECTED = "Rettet etter at det var låst: {changes}. Grunn: {reason}"
 
 
 def about_the_result() -> Q:

@@ -21,6 +21,7 @@ def announced(moment: datetime | None, at: datetime) -> bool:
 @dataclass(frozen=True)
 class Finalist:
     nomination: Nomination
+    name: str  # the municipality as counted (TallyEntry), whatever its row says now
     rank: int
     # Only when the round publishes its vote counts; None otherwise.
     votes: int | None
@@ -35,6 +36,9 @@ class RoundResult:
     finalists: list[Finalist] = field(default_factory=list)
     decision: JuryDecision | None = None
     report: integrity.Report | None = None
+    # The winner's municipality: as counted when the winner is in the tally
+    # shown, else (an archive round without a vote here) as its row reads.
+    winner_name: str = ""
 
     @property
     def count_pending(self) -> bool:
@@ -61,11 +65,16 @@ def for_round(
             .select_related("winner__municipality")
             .first()
         )
+    winner_name = decision.winner.municipality.name if decision is not None else ""
     if not announced(prize_round.finalists_announced_at, at):
-        return RoundResult(finalists_due=False, winner_due=winner_due, decision=decision)
+        return RoundResult(
+            finalists_due=False, winner_due=winner_due, decision=decision, winner_name=winner_name
+        )
     tally = services.settled_tally(prize_round)
     if tally is None:
-        return RoundResult(finalists_due=True, winner_due=winner_due, decision=decision)
+        return RoundResult(
+            finalists_due=True, winner_due=winner_due, decision=decision, winner_name=winner_name
+        )
     return RoundResult(
         finalists_due=True,
         winner_due=winner_due,
@@ -73,18 +82,30 @@ def for_round(
         finalists=finalists_of(tally, with_counts=prize_round.publish_vote_counts),
         decision=decision,
         report=integrity.report(prize_round) if with_report else None,
+        winner_name=counted_name(tally, decision.winner_id) if decision else "",
     )
 
 
+def counted_name(tally: Tally, nomination_id: int) -> str:
+    """The nomination's municipality as the tally counted it."""
+    for entry in tally.entries.all():
+        if entry.nomination_id == nomination_id:
+            return entry.municipality_name
+    return Nomination.objects.select_related("municipality").get(pk=nomination_id).municipality.name
+
+
 def finalists_of(tally: Tally, *, with_counts: bool) -> list[Finalist]:
-    nominations = Nomination.objects.select_related("municipality").in_bulk(tally.finalist_ids())
+    nominations = Nomination.objects.select_related("round", "municipality").in_bulk(
+        tally.finalist_ids()
+    )
     entries = sorted(
         (entry for entry in tally.entries.all() if entry.nomination_id in nominations),
-        key=lambda entry: (entry.rank, nominations[entry.nomination_id].municipality.name),
+        key=lambda entry: (entry.rank, entry.municipality_name),
     )
     return [
         Finalist(
             nomination=nominations[entry.nomination_id],
+            name=entry.municipality_name,
             rank=entry.rank,
             votes=entry.votes if with_counts else None,
             share=(100 * entry.votes / tally.valid_votes if tally.valid_votes else 0.0)

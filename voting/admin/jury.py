@@ -19,6 +19,17 @@ class JuryDecisionForm(forms.ModelForm):
     """Offers only the nominations the jury may choose; the service decides."""
 
     justification = forms.CharField(label=_("Juryens begrunnelse"), widget=forms.Textarea)
+    # Shown only to those who may correct a locked decision (JuryDecisionAdmin.get_fields).
+    correction_reason = forms.CharField(
+        label=_("Grunn til rettingen"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Vinneren er kunngjort, så en endring er en retting: skriv hvorfor. Grunnen står "
+            "i loggen sammen med hva som ble endret, av hvem og når."
+        ),
+    )
 
     class Meta:
         model = JuryDecision
@@ -56,6 +67,7 @@ class JuryDecisionForm(forms.ModelForm):
                     winner=winner,
                     justification=data["justification"],
                     recorded_by=self.user,
+                    reason=data.get("correction_reason", ""),
                 )
             except services.DecisionRefused as refusal:
                 raise forms.ValidationError(str(refusal)) from None
@@ -89,12 +101,12 @@ def before_the_jury(prize_round: PrizeRound) -> RoundBeforeTheJury:
         finalists = tally.finalist_ids()
         places = [
             CountedPlace(
-                name=entry.nomination.municipality.name,
+                name=entry.municipality_name,
                 votes=entry.votes,
                 rank=entry.rank,
                 finalist=entry.nomination_id in finalists,
             )
-            for entry in tally.entries.select_related("nomination__municipality")
+            for entry in tally.entries.all()
         ]
     return RoundBeforeTheJury(round=prize_round, waits_for=waits_for, tally=tally, places=places)
 
@@ -109,6 +121,15 @@ class JuryDecisionAdmin(AuditedByService):
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         return [*self.readonly_fields, "round"] if obj else self.readonly_fields
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        fields = super().get_fields(request, obj)
+        correcting = (
+            obj is not None
+            and obj.round.winner_is_announced()
+            and services.may_correct(request.user)
+        )
+        return fields if correcting else [f for f in fields if f != "correction_reason"]
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         # Beside the form, the counts the jury decides with (DESIGN.md: "with the
@@ -145,6 +166,7 @@ class JuryDecisionAdmin(AuditedByService):
             justification=form.cleaned_data["justification"],
             recorded_by=request.user,
             first=not change,
+            reason=form.cleaned_data.get("correction_reason", ""),
         )
         obj.pk = decision.pk
         obj.recorded_by = decision.recorded_by

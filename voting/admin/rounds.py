@@ -15,12 +15,40 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from nominees.admin import PrizeRoundAdmin
-from nominees.models import PrizeRound
+from nominees.admin import NominationInline, PrizeRoundAdmin
+from nominees.models import Nomination, PrizeRound
 
 from .. import audit, integrity, review, services
 from ..models import Tally
 from .base import ReadOnlyInline
+from .frozen import FixedByTheVote, FixedNominationsFormSet
+
+
+class RoundNominationInline(NominationInline):
+    """Once the round's nominations are fixed (voting.services.changes), none
+    is added or deleted here and their municipalities are shown read-only;
+    a correction of one goes through its own page."""
+
+    formset = FixedNominationsFormSet
+
+    def fixed(self, obj) -> bool:
+        return obj is not None and services.round_freeze(obj).fixed
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return super().has_add_permission(request, obj) and not self.fixed(obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and not self.fixed(obj)
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "municipality"] if self.fixed(obj) else readonly
+
+    def get_formset(self, request: HttpRequest, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        # A new class each request, so this stays per request.
+        formset.refusal = str(services.round_freeze(obj).reason) if self.fixed(obj) else ""
+        return formset
 
 
 class TallyInline(ReadOnlyInline):
@@ -46,8 +74,8 @@ admin.site.unregister(PrizeRound)
 
 
 @admin.register(PrizeRound)
-class RoundAdmin(PrizeRoundAdmin):
-    inlines = [*PrizeRoundAdmin.inlines, TallyInline]
+class RoundAdmin(FixedByTheVote, PrizeRoundAdmin):
+    inlines = [RoundNominationInline, TallyInline]
     actions = ["close_and_count"]
 
     @admin.action(
@@ -79,6 +107,18 @@ class RoundAdmin(PrizeRoundAdmin):
             )
             if shortfall := tally.shortfall_in_words():
                 self.message_user(request, f"{prize_round}: {shortfall}", messages.WARNING)
+
+    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
+        if not change or formset.model is not Nomination:
+            # A new round's nominations are new with it: nothing of it is fixed.
+            return super().save_formset(request, form, formset, change)
+        # Through the service, as on the nomination's own page: it takes turns
+        # with a count and checks the round as it is now.
+        for nomination in formset.save(commit=False):
+            services.save_change(obj=nomination, changed_by=request.user)
+        for nomination in formset.deleted_objects:
+            services.delete_row(obj=nomination, deleted_by=request.user)
+        return None
 
     def has_count_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("voting.count_votes")

@@ -22,7 +22,15 @@ from .rounds import tie_state
 
 class TallyEntryInline(ReadOnlyInline):
     model = TallyEntry
-    fields = ["rank", "nomination", "votes", "finalist", "tied_at_cut"]
+    # The municipality as counted, not as its row reads now.
+    fields = [
+        "rank",
+        "municipality_name",
+        "municipality_number",
+        "votes",
+        "finalist",
+        "tied_at_cut",
+    ]
     readonly_fields = fields
 
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
@@ -86,7 +94,10 @@ class TallyAdmin(ReadOnlyAdmin):
     def resolution_summary(self, tally: Tally) -> str:
         resolution = tally.resolution
         if resolution is not None:
-            names = ", ".join(n.municipality.name for n in resolution.nominations.all())
+            counted = {
+                entry.nomination_id: entry.municipality_name for entry in tally.entries.all()
+            }
+            names = ", ".join(counted[n.pk] for n in resolution.nominations.all())
             return format_html(
                 "{}<br>{}", gettext("Går videre: %(names)s") % {"names": names}, resolution.reason
             )
@@ -131,13 +142,12 @@ class TallyAdmin(ReadOnlyAdmin):
                 gettext("kontrollsum (SHA-256)"),
             ]
         )
-        entries = tally.entries.select_related("nomination__municipality")
-        for entry in entries:
+        for entry in tally.entries.all():
             writer.writerow(
                 [
                     tally.round.year,
-                    entry.nomination.municipality.name,
-                    entry.nomination.municipality.number,
+                    entry.municipality_name,
+                    entry.municipality_number,
                     entry.votes,
                     entry.rank,
                     gettext("ja") if entry.nomination_id in finalists else gettext("nei"),

@@ -1,10 +1,23 @@
 """The only code that writes votes and jury decisions, one module per concern:
 votes (casting), invalidation, counts (tallies), ties (the cut's tie
-resolutions), purge (vote metadata) and jury (the winner). Callers use the
-names here, `from voting import services`; a test that replaces a name one
-service calls patches it in that service's module. The modules' own helpers
-stay theirs."""
+resolutions), purge (vote metadata), jury (the winner) and changes (what the
+vote has fixed of rounds, nominations and municipalities, and the correction
+path). Callers use the names here, `from voting import services`; a test that
+replaces a name one service calls patches it in that service's module. The
+modules' own helpers stay theirs."""
 
+from .changes import (
+    NOTHING_FIXED,
+    ChangeRefused,
+    Freeze,
+    check_change,
+    check_deletion,
+    delete_row,
+    freeze_of,
+    may_correct,
+    round_freeze,
+    save_change,
+)
 from .counts import CountRefused, count_votes
 from .invalidation import InvalidationRefused, invalidate_votes
 from .jury import (
@@ -19,10 +32,13 @@ from .ties import TieRefused, check_tie_resolution, resolve_tie, settled_tally
 from .votes import RECEIPT_ALPHABET, AlreadyVoted, VoteRefused, VotingNotOpen, cast_vote
 
 __all__ = [
+    "NOTHING_FIXED",
     "RECEIPT_ALPHABET",
     "AlreadyVoted",
+    "ChangeRefused",
     "CountRefused",
     "DecisionRefused",
+    "Freeze",
     "InvalidationRefused",
     "PurgeRefused",
     "TieRefused",
@@ -30,14 +46,21 @@ __all__ = [
     "VotingNotOpen",
     "allowed_winners",
     "cast_vote",
+    "check_change",
     "check_decision",
+    "check_deletion",
     "check_tie_resolution",
     "count_votes",
     "decision_waits_for",
+    "delete_row",
+    "freeze_of",
     "invalidate_votes",
+    "may_correct",
     "purge_vote_metadata",
     "record_winner",
     "resolve_tie",
+    "round_freeze",
     "rounds_due_for_purge",
+    "save_change",
     "settled_tally",
 ]

@@ -45,9 +45,16 @@ def count_votes(*, prize_round: PrizeRound, counted_by=None, at: datetime | None
         raise CountRefused(_("Stemmene kan telles først når avstemningen er avsluttet."))
     counted = counting.read(prize_round)
     per_nomination = counted.per_nomination
-    nomination_ids = prize_round.nominations.values_list("pk", flat=True)
+    # The names and numbers as they are now, kept in the tally: it reads as
+    # counted even if a row is corrected later (voting.services.changes).
+    municipalities = {
+        pk: (name, number)
+        for pk, name, number in prize_round.nominations.values_list(
+            "pk", "municipality__name", "municipality__number"
+        )
+    }
     ranking = rank(
-        [(pk, per_nomination[pk]) for pk in nomination_ids], seats=prize_round.finalist_count
+        [(pk, per_nomination[pk]) for pk in municipalities], seats=prize_round.finalist_count
     )
     frozen = Tally(
         round=prize_round,
@@ -64,6 +71,8 @@ def count_votes(*, prize_round: PrizeRound, counted_by=None, at: datetime | None
         TallyEntry(
             tally=frozen,
             nomination_id=place.nomination_id,
+            municipality_name=municipalities[place.nomination_id][0],
+            municipality_number=municipalities[place.nomination_id][1],
             votes=place.votes,
             rank=place.rank,
             finalist=place.finalist,

@@ -12,6 +12,7 @@ from nominees.models import Nomination, PrizeRound, WinnerRule
 
 from ..audit import audit
 from ..models import JuryDecision, Vote
+from .changes import may_correct
 from .counts import take_turns_with_counting
 from .ties import settled_tally
 
@@ -71,9 +72,12 @@ def check_decision(
     winner: Nomination,
     justification: str,
     recorded_by=None,
+    reason: str = "",
     at: datetime | None = None,
 ) -> None:
-    """Raise DecisionRefused unless this decision may be recorded now."""
+    """Raise DecisionRefused unless this decision may be recorded now. Once
+    the winner is announced, only a holder of voting.correct_result may
+    change it, with a reason."""
     at = at or timezone.now()
     if not justification.strip():
         raise DecisionRefused(_("Juryen må begrunne valget av vinner."))
@@ -84,11 +88,19 @@ def check_decision(
         if prize_round.winner_rule == WinnerRule.FINALISTS:
             raise DecisionRefused(_("Vinneren må være en av finalistene i denne runden."))
         raise DecisionRefused(_("Vinneren må være nominert i denne runden."))
-    is_superuser = recorded_by is not None and recorded_by.is_superuser
     exists = JuryDecision.objects.filter(round=prize_round).exists()
-    if exists and prize_round.winner_is_announced(at) and not is_superuser:
+    if not exists or not prize_round.winner_is_announced(at):
+        return
+    if not may_correct(recorded_by):
         raise DecisionRefused(
-            _("Vinneren er kunngjort, og avgjørelsen er låst. Bare en superbruker kan endre den.")
+            _(
+                "Vinneren er kunngjort, og avgjørelsen er låst. Bare den som har lov til å "
+                "rette resultater, kan endre den, med en begrunnelse."
+            )
+        )
+    if not reason.strip():
+        raise DecisionRefused(
+            _("Skriv hvorfor den låste avgjørelsen rettes. Grunnen står i loggen med rettingen.")
         )
 
 
@@ -99,14 +111,15 @@ def record_winner(
     winner: Nomination,
     justification: str,
     recorded_by=None,
+    reason: str = "",
     at: datetime | None = None,
     first: bool = False,
 ) -> JuryDecision:
     """Record or change the jury's decision. Once the winner is announced the
-    decision is locked; only a superuser can change it then, and the admin log
-    keeps the trace. ``first``: the caller means to record the round's first
-    decision (the admin's add form), so one recorded meanwhile is not replaced
-    but refused."""
+    decision is locked; only a holder of voting.correct_result can change it
+    then, giving a reason, and the audit trail keeps who, when, what and why.
+    ``first``: the caller means to record the round's first decision (the
+    admin's add form), so one recorded meanwhile is not replaced but refused."""
     at = at or timezone.now()
     # One decision of a round at a time, and none during its count: two jurors
     # recording the first decision at the same moment would otherwise both
@@ -125,9 +138,11 @@ def record_winner(
         winner=winner,
         justification=justification,
         recorded_by=recorded_by,
+        reason=reason,
         at=at,
     )
     existing = decision is not None
+    before = decision.winner.municipality.name if existing else ""
     decision = decision or JuryDecision(round=prize_round)
     decision.winner = winner
     decision.justification = justification.strip()
@@ -137,6 +152,9 @@ def record_winner(
     decision.save()
     message = f"Vinner: {winner.municipality.name}. Begrunnelse: {decision.justification}"
     if existing and prize_round.winner_is_announced(at):
-        message = f"Endret etter at vinneren var kunngjort (låst avgjørelse). {message}"
+        message = (
+            f"Endret etter at vinneren var kunngjort (låst avgjørelse; før: {before}). "
+            f"{message}. Grunn: {reason.strip()}"
+        )
     audit(recorded_by, [decision], message)
     return decision
