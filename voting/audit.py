@@ -22,6 +22,8 @@ COUNTED = "Talt opp: {valid} gyldige, {invalidated} ugyldiggjorte, kontrollsum {
 VOTES_INVALIDATED = "Stemmer ugyldiggjort: {count}. Grunn: {reason}"
 TIE_RESOLVED = "Likt resultat avgjort: {names} går videre. Begrunnelse: {reason}"
 ABOUT_THE_RESULT = (COUNTED, VOTES_INVALIDATED, TIE_RESOLVED)
+# Staff had the given-up confirmation e-mails of a round sent again (voting.mail).
+EMAILS_RETRIED = "Bekreftelses-e-poster som var gitt opp, sendt på nytt: {count}"
 
 
 def about_the_result() -> Q:

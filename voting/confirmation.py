@@ -10,6 +10,7 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.utils import formataddr, make_msgid, parseaddr
 from urllib.parse import urlsplit
 
@@ -100,6 +101,13 @@ def read_token(token: str) -> Ballot:
         # Authentic, only old: say which nominee, for the integrity counters.
         raise LinkExpired(nomination_id)
     return Ballot(nomination_id=nomination_id, voter_key=voter_key, email_domain=email_domain)
+
+
+def link_expires_at(confirm_url: str) -> datetime:
+    """When the confirmation link ``confirm_url`` (ending in its token) stops working."""
+    token = urlsplit(confirm_url).path.rstrip("/").rsplit("/", 1)[-1]
+    issued = fernet().extract_timestamp(token + "=" * (-len(token) % 4))
+    return datetime.fromtimestamp(issued + settings.VOTE_CONFIRMATION_MAX_AGE, tz=UTC)
 
 
 def send_confirmation_email(*, nomination: Nomination, address: str, confirm_url: str) -> None:

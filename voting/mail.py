@@ -9,23 +9,34 @@ staff can read the task rows in the admin. Both are erased from the task's row
 as soon as that attempt has finished, sent or failed. A failed send is retried
 with back-off, each retry a new task holding its own sealed copies, up to
 CONFIRMATION_EMAIL_MAX_ATTEMPTS; every failed attempt stays visible to staff
-in the admin as a failed task, without the address or the link."""
+in the admin as a failed task, without the address or the link.
+
+An e-mail whose last attempt failed is given up: its sealed copies move to a
+GivenUpEmail row, where they wait until staff send it again (retry_given_up,
+a new first attempt) or the link expires, when a task queued for that moment
+erases them. Staff see only counts (queue_status), never a row."""
 
 import logging
 import smtplib
-from datetime import timedelta
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Q
 from django.dispatch import receiver
 from django.utils import timezone, translation
-from django_tasks import task
+from django_tasks import TaskResultStatus, task
 from django_tasks.signals import task_finished
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
-from nominees.models import Nomination
+from nominees.models import Nomination, PrizeRound
 
 from . import confirmation, integrity
+from .audit import EMAILS_RETRIED, audit
+from .models import GivenUpEmail
 
 logger = logging.getLogger(__name__)
 
@@ -87,9 +98,19 @@ def send_confirmation(
             )
         else:
             # Out of attempts, or a backend that cannot wait (the immediate
-            # one of the local run): the voter asks for a new link.
+            # one of the local run): kept for staff to send again, or the
+            # voter asks for a new link.
+            give_up(
+                nomination_id=nomination_id,
+                sealed_address=sealed_address,
+                sealed_confirm_url=sealed_confirm_url,
+                link_expires_at=confirmation.link_expires_at(confirm_url),
+                language=language,
+                attempts=attempt,
+                error=type(error).__name__,
+            )
             logger.error(
-                "Confirmation e-mail not sent, attempt %d, no retry (%s)",
+                "Confirmation e-mail not sent, attempt %d, no retry (%s); given up",
                 attempt,
                 type(error).__name__,
             )
@@ -101,6 +122,104 @@ def send_confirmation(
 
 class MailNotSent(Exception):
     """A failed attempt; its message names the attempt and the error type only."""
+
+
+@transaction.atomic
+def give_up(
+    *,
+    nomination_id: int,
+    sealed_address: str,
+    sealed_confirm_url: str,
+    link_expires_at: datetime,
+    language: str,
+    attempts: int,
+    error: str,
+) -> None:
+    GivenUpEmail.objects.create(
+        nomination_id=nomination_id,
+        sealed_address=sealed_address,
+        sealed_confirm_url=sealed_confirm_url,
+        language=language,
+        attempts=attempts,
+        last_error=error,
+        given_up_at=timezone.now(),
+        link_expires_at=link_expires_at,
+    )
+    if erase_expired_links.get_backend().supports_defer:
+        erase_expired_links.using(run_after=link_expires_at).enqueue()
+
+
+@task()
+def erase_expired_links() -> int:
+    """Erase the sealed address and link of every given-up e-mail whose link
+    has expired: nobody can use them any more. Queued for the moment each
+    one's link expires. Returns how many were erased."""
+    return (
+        GivenUpEmail.objects.expired()
+        .exclude(sealed_address="")
+        .update(sealed_address="", sealed_confirm_url="")
+    )
+
+
+@dataclass(frozen=True)
+class QueueStatus:
+    waiting: int  # queued, not failed yet
+    failing: int  # failed at least once, a retry queued
+    given_up: int  # every attempt failed
+    retryable: int  # given up, with a link that still works
+    given_up_by_error: list[tuple[str, int]]
+
+    @property
+    def expired(self) -> int:
+        return self.given_up - self.retryable
+
+
+def queue_status() -> QueueStatus:
+    """How many confirmation e-mails wait, fail and were given up: counts only."""
+    queued = DBTaskResult.objects.filter(
+        task_path=send_confirmation.module_path,
+        status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
+    ).aggregate(
+        waiting=Count("pk", filter=Q(args_kwargs__kwargs__attempt=1)),
+        failing=Count("pk", filter=Q(args_kwargs__kwargs__attempt__gt=1)),
+    )
+    by_error = (
+        GivenUpEmail.objects.values_list("last_error")
+        .annotate(count=Count("pk"))
+        .order_by("-count", "last_error")
+    )
+    return QueueStatus(
+        waiting=queued["waiting"],
+        failing=queued["failing"],
+        given_up=GivenUpEmail.objects.count(),
+        retryable=GivenUpEmail.objects.retryable().count(),
+        given_up_by_error=list(by_error),
+    )
+
+
+@transaction.atomic
+def retry_given_up(*, retried_by) -> int:
+    """Queue every given-up e-mail whose link still works again, as a new first
+    attempt: the full CONFIRMATION_EMAIL_MAX_ATTEMPTS and back-off, since staff
+    retry once the cause is fixed. It holds the link it held, valid until that
+    link's own expiry. Written to the audit trail of each round concerned.
+    Returns how many were queued."""
+    retrying = list(GivenUpEmail.objects.select_for_update().retryable().order_by("pk"))
+    for given_up in retrying:
+        send_confirmation.enqueue(
+            nomination_id=given_up.nomination_id,
+            sealed_address=given_up.sealed_address,
+            sealed_confirm_url=given_up.sealed_confirm_url,
+            language=given_up.language,
+            attempt=1,
+        )
+    GivenUpEmail.objects.filter(pk__in=[given_up.pk for given_up in retrying]).delete()
+    nomination_ids = {given_up.nomination_id for given_up in retrying}
+    round_of = dict(Nomination.objects.filter(pk__in=nomination_ids).values_list("pk", "round_id"))
+    per_round = Counter(round_of[given_up.nomination_id] for given_up in retrying)
+    for prize_round in PrizeRound.objects.filter(pk__in=per_round):
+        audit(retried_by, [prize_round], EMAILS_RETRIED.format(count=per_round[prize_round.pk]))
+    return len(retrying)
 
 
 @receiver(task_finished)
@@ -129,9 +248,9 @@ def erase_address(sender, task_result, **kwargs) -> None:
 
 
 def forget_finished_sends(*, prize_round) -> int:
-    """Delete the round's finished confirmation-send rows, sent or failed, so
-    nothing of the round's e-mails is left in the queue once its metadata is
-    purged. Returns how many rows were deleted."""
+    """Delete the round's finished confirmation-send rows, sent or failed, and
+    its given-up e-mails, so nothing of the round's e-mails is left in the
+    queue once its metadata is purged. Returns how many rows were deleted."""
     nomination_ids = list(prize_round.nominations.values_list("pk", flat=True))
     deleted, _ = (
         DBTaskResult.objects.finished()
@@ -141,4 +260,5 @@ def forget_finished_sends(*, prize_round) -> int:
         )
         .delete()
     )
-    return deleted
+    given_up, _ = GivenUpEmail.objects.filter(nomination_id__in=nomination_ids).delete()
+    return deleted + given_up
