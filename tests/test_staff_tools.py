@@ -308,8 +308,9 @@ def test_the_roles_have_exactly_the_permissions_of_the_design():
         "voting.view_tieresolution",
         "voting.view_integritycounts",
         "voting.view_jurydecision",
-        # The mail queue, failed sends included.
+        # The mail queue, failed sends included, and sending given-up e-mails again.
         "django_tasks_database.view_dbtaskresult",
+        "voting.retry_confirmation_email",
     }
     assert jury == {
         "nominees.view_prizeround",

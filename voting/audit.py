@@ -37,6 +37,8 @@ ABOUT_THE_RESULT = (COUNTED, VOTES_INVALIDATED, TIE_RESOLVED)
 # A change to what the vote had fixed, by someone allowed to correct it
 # (voting.services.changes): each field before and after, and why.
 CORRECTED = "Rettet etter at det var låst: {changes}. Grunn: {reason}"
+# Staff had the given-up confirmation e-mails of a round sent again (voting.mail).
+EMAILS_RETRIED = "Bekreftelses-e-poster som var gitt opp, sendt på nytt: {count}"
 
 
 def about_the_result() -> Q:

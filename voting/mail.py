@@ -19,15 +19,22 @@ with the same limit and back-off. Which attempt still owes the voter the
 e-mail is told by its row: one that still holds the sealed copies. A retry is
 queued in the same transaction that erases them from the failed attempt, so
 each failed attempt is handed on once, by its worker or by the recovery: never
-two retries, and never none."""
+two retries, and never none.
+
+An e-mail whose last attempt failed is given up: its sealed copies move to a
+GivenUpEmail row, where they wait until staff send it again (retry_given_up,
+a new first attempt) or the link expires, when a task queued for that moment
+erases them. Staff see only counts (queue_status), never a row."""
 
 import logging
 import smtplib
+from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.dispatch import receiver
 from django.utils import timezone, translation
 from django_tasks import TaskContext, TaskResultStatus, task
@@ -35,9 +42,11 @@ from django_tasks.signals import task_finished
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
-from nominees.models import Nomination
+from nominees.models import Nomination, PrizeRound
 
 from . import confirmation, integrity
+from .audit import EMAILS_RETRIED, audit
+from .models import GivenUpEmail
 
 logger = logging.getLogger(__name__)
 
@@ -105,8 +114,18 @@ def send_confirmation(
                     hand_over(row, failed_at=timezone.now(), reason=reason)
         else:
             # A backend that cannot wait (the immediate one of the local run):
-            # the voter asks for a new link.
-            logger.error("Confirmation e-mail not sent, attempt %d, no retry (%s)", attempt, reason)
+            # kept for staff to send again, or the voter asks for a new link.
+            give_up(
+                nomination_id=nomination_id,
+                sealed_address=sealed_address,
+                sealed_confirm_url=sealed_confirm_url,
+                language=language,
+                attempts=attempt,
+                error=reason,
+            )
+            logger.error(
+                "Confirmation e-mail not sent, attempt %d, no retry (%s); given up", attempt, reason
+            )
         # Raised either way, so this attempt shows as failed to staff.
         raise MailNotSent(f"attempt {attempt}: {reason}") from None
     integrity.record(integrity.Event.EMAIL_SENT, round_id=nomination.round_id)
@@ -135,8 +154,20 @@ def hand_over(row: DBTaskResult, *, failed_at: datetime, reason: str) -> None:
             reason,
             run_after.isoformat(),
         )
+    elif sealed:
+        # Out of attempts: kept, sealed, for staff to send again while the link works.
+        give_up(
+            nomination_id=arguments["nomination_id"],
+            sealed_address=arguments["sealed_address"],
+            sealed_confirm_url=arguments["sealed_confirm_url"],
+            language=arguments["language"],
+            attempts=attempt,
+            error=reason,
+        )
+        logger.error(
+            "Confirmation e-mail not sent, attempt %d, no retry (%s); given up", attempt, reason
+        )
     else:
-        # Out of attempts: the voter asks for a new link.
         logger.error("Confirmation e-mail not sent, attempt %d, no retry (%s)", attempt, reason)
     erase_secrets(row)
 
@@ -197,6 +228,107 @@ class AttemptAbandoned(Exception):
     """An attempt whose worker stopped during it, finished by recover_stuck_sends."""
 
 
+@transaction.atomic
+def give_up(
+    *,
+    nomination_id: int,
+    sealed_address: str,
+    sealed_confirm_url: str,
+    language: str,
+    attempts: int,
+    error: str,
+) -> None:
+    """Keep an e-mail whose every attempt failed, sealed, for staff to send
+    again (retry_given_up) until its link expires, when its copies are erased."""
+    confirm_url = confirmation.unseal(sealed_confirm_url, purpose=LINK_SEAL_PURPOSE)
+    link_expires_at = confirmation.link_expires_at(confirm_url)
+    GivenUpEmail.objects.create(
+        nomination_id=nomination_id,
+        sealed_address=sealed_address,
+        sealed_confirm_url=sealed_confirm_url,
+        language=language,
+        attempts=attempts,
+        last_error=error,
+        given_up_at=timezone.now(),
+        link_expires_at=link_expires_at,
+    )
+    if erase_expired_links.get_backend().supports_defer:
+        erase_expired_links.using(run_after=link_expires_at).enqueue()
+
+
+@task()
+def erase_expired_links() -> int:
+    """Erase the sealed address and link of every given-up e-mail whose link
+    has expired: nobody can use them any more. Queued for the moment each
+    one's link expires. Returns how many were erased."""
+    return (
+        GivenUpEmail.objects.expired()
+        .exclude(sealed_address="")
+        .update(sealed_address="", sealed_confirm_url="")
+    )
+
+
+@dataclass(frozen=True)
+class QueueStatus:
+    waiting: int  # queued, not failed yet
+    failing: int  # failed at least once, a retry queued
+    given_up: int  # every attempt failed
+    retryable: int  # given up, with a link that still works
+    given_up_by_error: list[tuple[str, int]]
+
+    @property
+    def expired(self) -> int:
+        return self.given_up - self.retryable
+
+
+def queue_status() -> QueueStatus:
+    """How many confirmation e-mails wait, fail and were given up: counts only."""
+    queued = DBTaskResult.objects.filter(
+        task_path=send_confirmation.module_path,
+        status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
+    ).aggregate(
+        waiting=Count("pk", filter=Q(args_kwargs__kwargs__attempt=1)),
+        failing=Count("pk", filter=Q(args_kwargs__kwargs__attempt__gt=1)),
+    )
+    by_error = (
+        GivenUpEmail.objects.values_list("last_error")
+        .annotate(count=Count("pk"))
+        .order_by("-count", "last_error")
+    )
+    return QueueStatus(
+        waiting=queued["waiting"],
+        failing=queued["failing"],
+        given_up=GivenUpEmail.objects.count(),
+        retryable=GivenUpEmail.objects.retryable().count(),
+        given_up_by_error=list(by_error),
+    )
+
+
+@transaction.atomic
+def retry_given_up(*, retried_by) -> int:
+    """Queue every given-up e-mail whose link still works again, as a new first
+    attempt: the full CONFIRMATION_EMAIL_MAX_ATTEMPTS and back-off, since staff
+    retry once the cause is fixed. It holds the link it held, valid until that
+    link's own expiry. Written to the audit trail of each round concerned.
+    Returns how many were queued."""
+    retrying = list(GivenUpEmail.objects.select_for_update().retryable().order_by("pk"))
+    for given_up in retrying:
+        send_confirmation.enqueue(
+            nomination_id=given_up.nomination_id,
+            sealed_address=given_up.sealed_address,
+            sealed_confirm_url=given_up.sealed_confirm_url,
+            language=given_up.language,
+            attempt=1,
+        )
+    GivenUpEmail.objects.filter(pk__in=[given_up.pk for given_up in retrying]).delete()
+    nomination_ids = {given_up.nomination_id for given_up in retrying}
+    round_of = dict(Nomination.objects.filter(pk__in=nomination_ids).values_list("pk", "round_id"))
+    per_round = Counter(round_of[given_up.nomination_id] for given_up in retrying)
+    for prize_round in PrizeRound.objects.filter(pk__in=per_round):
+        audit(retried_by, [prize_round], EMAILS_RETRIED.format(count=per_round[prize_round.pk]))
+    return len(retrying)
+
+
 @receiver(task_finished)
 def erase_address(sender, task_result, **kwargs) -> None:
     """Once an attempt has finished, its row no longer needs the address or
@@ -218,23 +350,33 @@ def erase_address(sender, task_result, **kwargs) -> None:
 
 
 def forget_finished_sends(*, prize_round) -> int:
-    """Delete the round's finished confirmation-send rows, sent or failed, so
-    nothing of the round's e-mails is left in the queue once its metadata is
-    purged. Returns how many rows were deleted."""
+    """Delete the round's finished confirmation-send rows, sent or failed, and
+    its given-up e-mails, so nothing of the round's e-mails is left in the
+    queue once its metadata is purged. Returns how many rows were deleted."""
     nomination_ids = list(prize_round.nominations.values_list("pk", flat=True))
     deleted, _ = finished_sends(nomination_ids).delete()
-    return deleted
+    given_up, _ = GivenUpEmail.objects.filter(nomination_id__in=nomination_ids).delete()
+    return deleted + given_up
 
 
 def rounds_with_finished_sends(rounds) -> set[int]:
-    """The ids of those of ``rounds`` with finished confirmation-send rows."""
+    """The ids of those of ``rounds`` with finished confirmation-send rows or
+    given-up e-mails."""
     round_of = dict(
         Nomination.objects.filter(round__in=rounds).order_by().values_list("pk", "round_id")
     )
-    nomination_ids = finished_sends(list(round_of)).values_list(
-        "args_kwargs__kwargs__nomination_id", flat=True
+    nomination_ids = set(
+        finished_sends(list(round_of))
+        .values_list("args_kwargs__kwargs__nomination_id", flat=True)
+        .order_by()
+        .distinct()
     )
-    return {round_of[nomination_id] for nomination_id in nomination_ids.order_by().distinct()}
+    nomination_ids |= set(
+        GivenUpEmail.objects.filter(nomination_id__in=round_of)
+        .values_list("nomination_id", flat=True)
+        .distinct()
+    )
+    return {round_of[nomination_id] for nomination_id in nomination_ids}
 
 
 def finished_sends(nomination_ids: list[int]):

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -265,3 +266,59 @@ class JuryDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.round.year}: {self.winner.municipality.name}"
+
+
+class GivenUpEmailQuerySet(models.QuerySet):
+    def retryable(self) -> "GivenUpEmailQuerySet":
+        """Those that can still be sent: the link inside still works."""
+        return self.filter(link_expires_at__gt=timezone.now()).exclude(sealed_address="")
+
+    def expired(self) -> "GivenUpEmailQuerySet":
+        return self.filter(link_expires_at__lte=timezone.now())
+
+
+class GivenUpEmail(models.Model):
+    """A confirmation e-mail whose every attempt failed, kept so that staff can
+    have it sent again (voting.mail). Its address and link stay sealed, as in
+    the queue, and only until the link expires; nobody sees them. Never shown
+    row by row: staff see counts."""
+
+    nomination = models.ForeignKey(
+        Nomination, on_delete=models.CASCADE, related_name="+", verbose_name=_("nominasjon")
+    )
+    sealed_address = models.TextField(blank=True)
+    sealed_confirm_url = models.TextField(blank=True)
+    language = models.CharField(max_length=10)
+    attempts = models.PositiveSmallIntegerField(_("forsøk"))
+    # The type of the last error (e.g. "SMTPRecipientsRefused"): its message
+    # may hold the address.
+    last_error = models.CharField(_("siste feil"), max_length=100)
+    given_up_at = models.DateTimeField(_("gitt opp"))
+    link_expires_at = models.DateTimeField(_("lenken utløper"))
+
+    objects = GivenUpEmailQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("bekreftelses-e-post")
+        verbose_name_plural = _("bekreftelses-e-poster")
+        # No row-by-row admin: one permission for the counts and the retry.
+        default_permissions = ()
+        permissions = [
+            (
+                "retry_confirmation_email",
+                _(
+                    "Kan se hvor mange bekreftelses-e-poster som venter, og sende dem som ble "
+                    "gitt opp, på nytt"
+                ),
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sealed_address="", sealed_confirm_url="")
+                | (~Q(sealed_address="") & ~Q(sealed_confirm_url="")),
+                name="given_up_email_sealed_together",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.nomination}: {self.attempts}"
