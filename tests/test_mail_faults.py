@@ -44,6 +44,7 @@ from tests.test_mail_queue import FAILING, FailingEmailBackend, request_vote, ru
 from tests.test_privacy_purge import compose_service
 from tests.test_settings import PRODUCTION_ENV
 from voting import mail as voting_mail
+from voting.models import GivenUpEmail
 
 EMAIL_TIMEOUT = 2
 STUCK_AFTER = 10
@@ -209,7 +210,7 @@ def test_an_attempt_running_for_less_than_the_limit_is_left_to_its_worker(client
 
 
 @pytest.mark.django_db
-def test_a_stuck_last_attempt_is_given_up_and_its_address_and_link_erased(
+def test_a_stuck_last_attempt_is_given_up_for_staff_to_retry_and_erased_from_its_task(
     client, queued, settings, caplog
 ):
     settings.CONFIRMATION_EMAIL_STUCK_AFTER = 200
@@ -219,9 +220,15 @@ def test_a_stuck_last_attempt_is_given_up_and_its_address_and_link_erased(
 
     assert voting_mail.recover_stuck_sends() == 1
 
-    assert DBTaskResult.objects.get().status == "FAILED"
+    sends = DBTaskResult.objects.filter(task_path=voting_mail.send_confirmation.module_path)
+    assert sends.get().status == "FAILED"
     assert not voting_mail.holds_secrets(DBTaskResult.objects.get(pk=killed.pk))
     assert "attempt 3, no retry" in caplog.text
+    # Given up as a worker's own last failure is: sealed, for staff to send
+    # again while the link works (voting.mail.retry_given_up).
+    given_up = GivenUpEmail.objects.get()
+    assert (given_up.attempts, given_up.last_error) == (3, "worker stopped")
+    assert voting_mail.queue_status().retryable == 1
 
 
 class TakenOverBackend(FailingEmailBackend):
