@@ -21,20 +21,28 @@ from .. import services
 CORRECTION_FIELD = "correction_reason"
 
 
+def correction_reason_field(help_text: str) -> forms.CharField:
+    """The reason a holder of voting.correct_result gives for changing what
+    the vote had fixed; the service refuses the change without one."""
+    return forms.CharField(
+        label=_("Grunn til rettingen"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=help_text,
+    )
+
+
 class CorrectionForm(forms.ModelForm):
     """A change form whose fixed fields voting.services.changes guards. Per
     request the admin sets who saves and which fixed fields the POST tried
     to change although the page showed them read-only."""
 
-    correction_reason = forms.CharField(
-        label=_("Grunn til rettingen"),
-        required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_(
+    correction_reason = correction_reason_field(
+        _(
             "Må fylles ut når et låst felt endres. Grunnen står i loggen sammen med hva som "
             "ble endret, av hvem og når."
-        ),
+        )
     )
 
     user = None

@@ -13,6 +13,7 @@ from nominees.models import Nomination, PrizeRound
 from .. import services
 from ..models import JuryDecision, Tally
 from .base import AuditedByService
+from .frozen import correction_reason_field
 
 
 class JuryDecisionForm(forms.ModelForm):
@@ -20,15 +21,11 @@ class JuryDecisionForm(forms.ModelForm):
 
     justification = forms.CharField(label=_("Juryens begrunnelse"), widget=forms.Textarea)
     # Shown only to those who may correct a locked decision (JuryDecisionAdmin.get_fields).
-    correction_reason = forms.CharField(
-        label=_("Grunn til rettingen"),
-        required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_(
+    correction_reason = correction_reason_field(
+        _(
             "Vinneren er kunngjort, så en endring er en retting: skriv hvorfor. Grunnen står "
             "i loggen sammen med hva som ble endret, av hvem og når."
-        ),
+        )
     )
 
     class Meta:
