@@ -121,6 +121,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost, so that every answer to HEAD, whoever made it, has no body.
     "config.middleware.head_without_body",
+    # /healthz and /readyz, before the Host check, the HTTPS redirect,
+    # sessions and CSRF: load balancers probe by address, in plain HTTP.
+    "config.health.health_checks",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
