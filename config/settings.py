@@ -18,6 +18,8 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.logs import log_format
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 PRODUCTION = os.environ.get("DJANGO_ENV", "local") == "production"
@@ -124,8 +126,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Outermost, so that every answer to HEAD, whoever made it, has no body.
+    # Outermost: every log line of a request carries its id (config.logs).
+    "config.logs.request_id",
+    # So that every answer to HEAD, whoever made it, has no body.
     "config.middleware.head_without_body",
+    # /healthz and /readyz, before the Host check, the HTTPS redirect,
+    # sessions and CSRF: load balancers probe by address, in plain HTTP.
+    "config.health.health_checks",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -420,24 +427,48 @@ RATELIMIT_RECEIPT_CHECK = env("RATELIMIT_RECEIPT_CHECK", "30/m")
 # path casts a vote. Django's own handlers for the "django" logger (an
 # unfiltered console one while DEBUG is on) are replaced: its records go to
 # the root's handler, and runserver's request lines to a filtered one.
+# LOG_FORMAT "json" (the production default) writes one JSON object a line, with
+# the request id; "text" (the local default) lines for people. gunicorn's logs
+# follow the same variable (config.logs.GunicornLogger).
 LOG_LEVEL = env("LOG_LEVEL", "INFO")
+# The same rule as gunicorn's (config.logs.log_format), read here for the list of settings.
+LOG_FORMAT = env("LOG_FORMAT", log_format())
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text (got {LOG_FORMAT!r}).")
+# settings.LOGGING, and Python's warnings through it (config.logs.configure).
+LOGGING_CONFIG = "config.logs.configure"
+LOG_FILTERS = ["request", "redact"]  # in this order: the request's fields are redacted too
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "config.logs.RedactSecrets"}},
+    "filters": {
+        "request": {"()": "config.logs.RequestFields"},
+        "redact": {"()": "config.logs.RedactSecrets"},
+    },
     "formatters": {
+        "json": {"()": "config.logs.JsonFormatter"},
+        "text": {
+            "()": "logging.Formatter",
+            "fmt": "[{asctime}] {levelname} {name} [{request_id}] {message}",
+            "style": "{",
+            "defaults": {"request_id": "-"},
+        },
         "django.server": {
             "()": "django.utils.log.ServerFormatter",
             "format": "[{server_time}] {message}",
             "style": "{",
-        }
+        },
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["redact"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": LOG_FILTERS,
+        },
         "django.server": {
             "class": "logging.StreamHandler",
-            "formatter": "django.server",
-            "filters": ["redact"],
+            "formatter": "json" if LOG_FORMAT == "json" else "django.server",
+            "filters": LOG_FILTERS,
         },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},

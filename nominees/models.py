@@ -81,6 +81,12 @@ class PrizeRoundQuerySet(models.QuerySet):
         at = at or timezone.now()
         return self.filter(Q(nominees_published_at__lte=at) | Q(winner_announced_at__lte=at))
 
+    def voting_open(self, at: datetime | None = None) -> "PrizeRoundQuerySet":
+        """Rounds whose vote is open: in the database what ``voting_is_open`` is
+        in Python (a round's later moments all come after its close)."""
+        at = at or timezone.now()
+        return self.filter(voting_opens_at__lte=at, voting_closes_at__gt=at)
+
     def current(self, at: datetime | None = None) -> "PrizeRound | None":
         """The round the public page is about: the newest public one."""
         return self.published(at).order_by("-year").first()

@@ -195,6 +195,24 @@ def production_stack() -> Iterator[Production]:
         )
 
 
+def log_messages(log: str) -> str:
+    """``log`` (part of ``Production.log()``) with each JSON line, as
+    production writes them (LOG_FORMAT), as its message and traceback, for
+    tests that look for what a line says; other lines as they are."""
+    lines = []
+    for line in log.splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            record = None
+        if isinstance(record, dict) and "message" in record:
+            lines.append(record["message"])
+            lines.extend(record.get("exc_info", "").splitlines())
+        else:
+            lines.append(line)
+    return "\n".join(lines)
+
+
 def nomination_paths(production: Production) -> list[str]:
     """The public paths of the stack's six nominees, in bokmål."""
     script = f"""

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import pytest
 
 from tests import cluster
-from tests.production import PUBLIC_BASE_URL, nomination_paths
+from tests.production import PUBLIC_BASE_URL, log_messages, nomination_paths
 
 LINK = re.compile(r"\S+/stem/bekreft/\S+/")
 
@@ -101,7 +101,7 @@ def log_when(production, *expected: str, since: int) -> str:
     """The stack's log from character ``since`` on, once every ``expected``
     line is in it (gunicorn writes an access line just after the answer)."""
     deadline = time.monotonic() + 10
-    while not all(line in (log := production.log()[since:]) for line in expected):
+    while not all(line in (log := log_messages(production.log()[since:])) for line in expected):
         assert time.monotonic() < deadline, f"not in the log: {expected}\n{log[-3000:]}"
         time.sleep(0.1)
     return log

@@ -34,7 +34,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.dispatch import receiver
 from django.utils import timezone, translation
 from django_tasks import TaskContext, TaskResultStatus, task
@@ -275,6 +275,7 @@ class QueueStatus:
     given_up: int  # every attempt failed
     retryable: int  # given up, with a link that still works
     given_up_by_error: list[tuple[str, int]]
+    oldest_waiting: datetime | None = None  # when the longest-waiting one was queued
 
     @property
     def expired(self) -> int:
@@ -289,6 +290,7 @@ def queue_status() -> QueueStatus:
     ).aggregate(
         waiting=Count("pk", filter=Q(args_kwargs__kwargs__attempt=1)),
         failing=Count("pk", filter=Q(args_kwargs__kwargs__attempt__gt=1)),
+        oldest_waiting=Min("enqueued_at", filter=Q(args_kwargs__kwargs__attempt=1)),
     )
     by_error = (
         GivenUpEmail.objects.values_list("last_error")
@@ -301,6 +303,7 @@ def queue_status() -> QueueStatus:
         given_up=GivenUpEmail.objects.count(),
         retryable=GivenUpEmail.objects.retryable().count(),
         given_up_by_error=list(by_error),
+        oldest_waiting=queued["oldest_waiting"],
     )
 
 
