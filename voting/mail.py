@@ -292,7 +292,7 @@ def queue_status() -> QueueStatus:
         failing=Count("pk", filter=Q(args_kwargs__kwargs__attempt__gt=1)),
         oldest_waiting=Min("enqueued_at", filter=Q(args_kwargs__kwargs__attempt=1)),
     )
-    by_error = (
+    by_error = list(
         GivenUpEmail.objects.values_list("last_error")
         .annotate(count=Count("pk"))
         .order_by("-count", "last_error")
@@ -300,9 +300,9 @@ def queue_status() -> QueueStatus:
     return QueueStatus(
         waiting=queued["waiting"],
         failing=queued["failing"],
-        given_up=GivenUpEmail.objects.count(),
+        given_up=sum(count for _error, count in by_error),
         retryable=GivenUpEmail.objects.retryable().count(),
-        given_up_by_error=list(by_error),
+        given_up_by_error=by_error,
         oldest_waiting=queued["oldest_waiting"],
     )
 

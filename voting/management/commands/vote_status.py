@@ -94,7 +94,7 @@ class Command(BaseCommand):
         self.line(_("Venter"), f"{number(queue.waiting):>9}{oldest}")
         self.line(_("Feiler, prøves igjen"), f"{number(queue.failing):>9}")
         self.line(_("Gitt opp"), f"{number(queue.given_up):>9}")
-        self.line(_("Gitt opp, kan sendes på nytt"), f"{number(queue.retryable):>9}")
+        self.line(_("Kan sendes på nytt"), f"{number(queue.retryable):>9}")
         self.line(_("Sendt i runden"), f"{number(counts.emails_sent):>9}")
 
     def refusals(self, counts: IntegrityCounts) -> None:
