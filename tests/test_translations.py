@@ -79,6 +79,17 @@ def test_nynorsk_and_english_differ_from_bokmal_where_they_should():
     assert [msgid for msgid in sentences if en[msgid] == msgid] == []
 
 
+def test_the_admins_english_msgids_are_norwegian_in_bokmal_and_nynorsk():
+    # Django's own admin strings that our templates name (English msgids):
+    # our catalogues are read before Django's (LOCALE_PATHS), so a msgid
+    # copied as its msgstr would show English where Django says it in Norwegian.
+    nb = {entry.msgid: entry.msgstr for entry in catalogue("nb")}
+    nn = {entry.msgid: entry.msgstr for entry in catalogue("nn")}
+
+    assert nb["Home"] == "Hjem"
+    assert nn["Home"] == "Heim"
+
+
 @pytest.mark.parametrize("language", ["nn", "en"])
 def test_translations_keep_the_non_breaking_spaces_of_the_bokmal_text(language):
     # As in "33,3 %": the sign stays on the line of its number.
