@@ -18,6 +18,6 @@ def require_http_methods(methods: list[str]) -> Callable[[Callable], Callable]:
     return decorator
 
 
-# HEAD answers as GET without the body (the WSGI server leaves it out).
+# HEAD answers as GET; config.middleware.head_without_body leaves the body out.
 require_safe = require_http_methods(["GET", "HEAD"])
 require_POST = require_http_methods(["POST"])

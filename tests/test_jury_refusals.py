@@ -10,6 +10,8 @@ from unittest import mock
 
 import pytest
 from django.contrib.admin.models import LogEntry
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
@@ -75,13 +77,32 @@ def test_a_first_decision_is_refused_when_the_round_already_has_one(counted_roun
     assert decision.justification == "Først."
 
 
+# The Jury group's permissions, given one by one: the group comes from a data
+# migration, which an earlier transactional test may have flushed away.
+JURY = [
+    "view_prizeround",
+    "view_nomination",
+    "view_municipality",
+    "view_tally",
+    "view_jurydecision",
+    "add_jurydecision",
+    "change_jurydecision",
+]
+
+
+def juror(username: str):
+    user = get_user_model().objects.create_user(username, password="pw-tests", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(codename__in=JURY))
+    return user
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
 def test_two_jurors_recording_a_rounds_first_decision_at_once_leave_one_and_tell_the_other(
     counted_round,
 ):
     prize_round, nominations = counted_round
-    first_juror, second_juror = member_of("Jury", "juror-a"), member_of("Jury", "juror-b")
+    first_juror, second_juror = juror("juror-a"), juror("juror-b")
     inside, go_on = threading.Event(), threading.Event()
     record_audit = jury.audit
     responses = {}
