@@ -251,6 +251,7 @@ def test_fixed_fields_are_shown_read_only_with_a_sentence_saying_why(staff):
     assert 'name="name"' not in municipality_page.text
     assert 'name="county"' in municipality_page.text
     assert "Grunn til rettingen" not in round_page.text + nomination_page.text
+    assert "Du kan rette de låste feltene" not in round_page.text + nomination_page.text
 
 
 def test_before_voting_opens_staff_change_the_window_and_the_municipality(staff):
@@ -456,6 +457,9 @@ def test_a_correction_needs_a_reason(client, counted, django_user_model):
     response = post_change(client, nominations["Asker"], municipality=other.pk)
 
     assert "Grunn til rettingen" in page.text
+    # The page says the fields are fixed, and why they stand open to this user.
+    assert "kan ikke endres" in page.text
+    assert "Du kan rette de låste feltene fordi du har lov til å rette" in page.text
     assert response.status_code == 200
     assert "Skriv hvorfor de låste feltene rettes" in response.text
     assert Nomination.objects.get(pk=nominations["Asker"].pk).municipality.name == "Asker"

@@ -19,6 +19,10 @@ from django.utils.translation import gettext_lazy as _
 from .. import services
 
 CORRECTION_FIELD = "correction_reason"
+CORRECTION_OPEN = _(
+    "Du kan rette de låste feltene fordi du har lov til å rette et låst resultat. En "
+    "retting krever en grunn og skrives i loggen."
+)
 
 
 def correction_reason_field(help_text: str) -> forms.CharField:
@@ -136,6 +140,9 @@ class FixedByTheVote(admin.ModelAdmin):
             freeze = self.freeze(self.get_object(request, unquote(object_id)))
             if freeze.fixed:
                 self.message_user(request, str(freeze.reason), messages.WARNING)
+                if services.may_correct(request.user):
+                    # The fields stand open to a holder of voting.correct_result.
+                    self.message_user(request, CORRECTION_OPEN, messages.WARNING)
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except services.ChangeRefused as refusal:
