@@ -373,6 +373,10 @@ CONTENT_SECURITY_POLICY = {
 # Production hardening.
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env("SECURE_SSL_REDIRECT", "1") == "1"
+    # The redirect to HTTPS goes to the public address, never to the host the
+    # request named (as e-mailed links do, config.links).
+    if PUBLIC_BASE_URL.startswith("https://"):
+        SECURE_SSL_HOST = PUBLIC_BASE_URL.removeprefix("https://")
     SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

@@ -119,6 +119,20 @@ def test_the_public_address_is_kept_without_its_trailing_slash():
     assert result.stdout.splitlines()[-1] == "https://stem.imdi.no:8443"
 
 
+def test_production_redirects_plain_http_to_the_public_address_whatever_the_host_header():
+    script = (
+        "from django.test import Client; "
+        "r = Client().get('/nb/', headers={'host': 'stem.imdi.no:9999'}); "
+        "print(r.status_code, r['Location'])"
+    )
+    env = {**PRODUCTION_ENV, "DJANGO_ALLOWED_HOSTS": "stem.imdi.no"}
+
+    result = manage("shell", "-c", script, env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "301 https://stem.imdi.no/nb/"
+
+
 def test_the_local_run_links_to_its_own_server_by_default():
     result = manage("shell", "-c", PRINT_PUBLIC_BASE_URL, env={})
 
