@@ -284,6 +284,29 @@ def test_admin_index_names_the_site_and_the_package_apps_in_the_staffs_language(
         assert raw not in response.text
 
 
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("nb", ["Gå til hovedinnholdet", "Skriv for å filtrere …", "Bytt fargetema"]),
+        ("nn", ["Gå til hovudinnhaldet", "Skriv for å filtrera …", "Byt fargetema"]),
+    ],
+)
+def test_the_admins_own_words_are_norwegian_where_djangos_catalogues_lack_them(
+    client, language, words
+):
+    user = get_user_model().objects.create_superuser("staff", password="pw-for-tests-only")
+    client.force_login(user)
+    client.cookies[COOKIE] = language
+
+    # A form sent without its fields: the page with the sidebar and "Error:".
+    refused = client.post(reverse("admin:nominees_municipality_add"), {})
+
+    assert [word for word in words if word not in refused.text] == []
+    for english in ["Skip to main content", "Start typing to filter", "Toggle theme", "Error:"]:
+        assert english not in refused.text
+    assert "<title>Feil: " in refused.text
+
+
 # Translated nominee texts
 
 
