@@ -7,10 +7,13 @@ import django_ratelimit.core
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
 from django.utils import translation
 
 from tests import cluster
 from tests import production as production_stack
+from tests.factories import make_nomination, make_round
 
 
 @pytest.fixture(autouse=True)
@@ -50,6 +53,15 @@ def confirm_path(mailoutbox):
         return match.group(1)
 
     return read
+
+
+@pytest.fixture
+def link(mailoutbox, confirm_path) -> str:
+    """The path of a fresh, unused confirmation link for Asker."""
+    asker = make_nomination(prize_round=make_round(year=2030), name="Asker")
+    url = reverse("voting:request", kwargs={"year": 2030, "slug": asker.municipality.slug})
+    assert Client().post(url, {"email": "kari@example.no"}).status_code == 302
+    return confirm_path()
 
 
 @pytest.fixture(scope="session")

@@ -16,11 +16,9 @@ from types import SimpleNamespace
 
 import pytest
 from django.test import Client
-from django.urls import reverse
 
 from nominees.models import Nomination
 from tests import cluster
-from tests.factories import make_nomination, make_round
 from voting import confirmation, identity, services
 from voting.models import Vote
 
@@ -47,15 +45,6 @@ def written():
     for handler, stream in zip(handlers, streams, strict=True):
         if stream is not None:
             handler.setStream(stream)
-
-
-@pytest.fixture
-def link(mailoutbox, confirm_path) -> str:
-    """The path of a fresh, unused confirmation link for Asker."""
-    asker = make_nomination(prize_round=make_round(year=2030), name="Asker")
-    url = reverse("voting:request", kwargs={"year": 2030, "slug": asker.municipality.slug})
-    assert Client().post(url, {"email": "kari@example.no"}).status_code == 302
-    return confirm_path()
 
 
 def token_of(path: str) -> str:

@@ -21,7 +21,7 @@ from config.logs import JsonFormatter
 from nominees.models import Nomination
 from tests import cluster
 from tests.factories import make_nomination, make_round
-from tests.test_logs import ROOT, post_when_up, wait_for
+from tests.test_logs import ROOT, post_when_up, token_of, wait_for
 from tests.test_settings import PRODUCTION_ENV, manage
 from voting import confirmation, identity, services
 from voting.models import Vote
@@ -57,19 +57,6 @@ def json_lines():
         handler.setFormatter(formatter)
         if stream is not None:
             handler.setStream(stream)
-
-
-@pytest.fixture
-def link(mailoutbox, confirm_path) -> str:
-    """The path of a fresh, unused confirmation link for Asker."""
-    asker = make_nomination(prize_round=make_round(year=2030), name="Asker")
-    url = reverse("voting:request", kwargs={"year": 2030, "slug": asker.municipality.slug})
-    assert Client().post(url, {"email": "kari@example.no"}).status_code == 302
-    return confirm_path()
-
-
-def token_of(path: str) -> str:
-    return path.rstrip("/").rsplit("/", 1)[1]
 
 
 def test_every_answer_names_its_own_request_id(client):
