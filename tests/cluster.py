@@ -217,6 +217,17 @@ def start_redis(folder: Path, stack: contextlib.ExitStack) -> Redis:
     return server
 
 
+def start_smtp(handler, stack: contextlib.ExitStack) -> int:
+    """A real SMTP server (aiosmtpd) on a spare loopback port, delivering to
+    ``handler``; its port."""
+    from aiosmtpd.controller import Controller
+
+    smtp = Controller(handler, hostname=HOST, port=free_port())
+    smtp.start()
+    stack.callback(smtp.stop)
+    return smtp.port
+
+
 def server_env(postgres: Postgres, redis_server: Redis, **overrides: str) -> dict[str, str]:
     """Production settings (tests/server_settings.py) on the private services."""
     keep = {

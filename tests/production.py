@@ -22,7 +22,6 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import psycopg
-from aiosmtpd.controller import Controller
 
 from tests import cluster
 
@@ -157,15 +156,13 @@ def production_stack() -> Iterator[Production]:
         postgres = cluster.start_postgres(folder, exits)
         redis_server = cluster.start_redis(folder, exits)
         inbox = Inbox()
-        smtp = Controller(inbox, hostname=cluster.HOST, port=cluster.free_port())
-        smtp.start()
-        exits.callback(smtp.stop)
+        smtp_port = cluster.start_smtp(inbox, exits)
         env = cluster.server_env(
             postgres,
             redis_server,
             DJANGO_SETTINGS_MODULE="tests.smtp_server_settings",
             EMAIL_HOST=cluster.HOST,
-            EMAIL_PORT=str(smtp.port),
+            EMAIL_PORT=str(smtp_port),
             EMAIL_USE_TLS="0",
             PUBLIC_BASE_URL=PUBLIC_BASE_URL,
             # Limits no attack here reaches by accident; the tests that prove a

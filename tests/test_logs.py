@@ -133,7 +133,10 @@ def test_runserver_logs_a_confirmation_request_without_its_token(tmp_path):
     assert token not in output
 
 
-def test_gunicorn_logs_a_timed_out_request_without_its_token(tmp_path):
+def timed_out_under_gunicorn(tmp_path: Path, **env: str) -> tuple[str, int, str]:
+    """A confirmation link POSTed to gunicorn with the project's config and a
+    worker that times out (tests/stalling_wsgi.py): the link's token, the
+    status and everything gunicorn wrote."""
     token = confirmation.make_token(nomination=SimpleNamespace(pk=1), address="kari@example.no")
     port = cluster.free_port()
     log = tmp_path / "gunicorn.log"
@@ -145,6 +148,7 @@ def test_gunicorn_logs_a_timed_out_request_without_its_token(tmp_path):
                 *("--workers", "1", "--timeout", "1"),
             ],
             cwd=ROOT,
+            env={**os.environ, **env},
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -154,7 +158,11 @@ def test_gunicorn_logs_a_timed_out_request_without_its_token(tmp_path):
         wait_for(log, "Worker exiting")
     finally:
         cluster.stop_process(server)
-    output = log.read_text()
+    return token, answered, log.read_text()
+
+
+def test_gunicorn_logs_a_timed_out_request_without_its_token(tmp_path):
+    token, answered, output = timed_out_under_gunicorn(tmp_path)
 
     assert answered == 500
     assert "WORKER TIMEOUT" in output

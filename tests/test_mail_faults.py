@@ -34,7 +34,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from aiosmtpd.controller import Controller
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -476,9 +475,7 @@ def stack() -> Iterator[Stack]:
         postgres = cluster.start_postgres(folder, exits)
         redis_server = cluster.start_redis(folder, exits)
         inbox = StallingInbox()
-        smtp = Controller(inbox, hostname=cluster.HOST, port=cluster.free_port())
-        smtp.start()
-        exits.callback(smtp.stop)
+        smtp_port = cluster.start_smtp(inbox, exits)
         exits.callback(inbox.reset)  # lets every stalled session end first
         env = cluster.server_env(
             postgres,
@@ -486,7 +483,7 @@ def stack() -> Iterator[Stack]:
             DJANGO_SETTINGS_MODULE="tests.smtp_server_settings",
             TASKS_BACKEND="django_tasks_db.DatabaseBackend",
             EMAIL_HOST=cluster.HOST,
-            EMAIL_PORT=str(smtp.port),
+            EMAIL_PORT=str(smtp_port),
             EMAIL_USE_TLS="0",
             EMAIL_TIMEOUT=str(EMAIL_TIMEOUT),
             CONFIRMATION_EMAIL_STUCK_AFTER=str(STUCK_AFTER),

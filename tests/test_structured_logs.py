@@ -6,10 +6,7 @@ field, the traceback included (config.logs)."""
 import io
 import json
 import logging
-import os
-import subprocess
 from datetime import datetime
-from types import SimpleNamespace
 from unittest import mock
 
 import pytest
@@ -19,9 +16,8 @@ from django.urls import reverse
 
 from config.logs import JsonFormatter
 from nominees.models import Nomination
-from tests import cluster
 from tests.factories import make_nomination, make_round
-from tests.test_logs import ROOT, post_when_up, token_of, wait_for
+from tests.test_logs import timed_out_under_gunicorn, token_of
 from tests.test_settings import PRODUCTION_ENV, manage
 from voting import confirmation, identity, services
 from voting.models import Vote
@@ -219,28 +215,7 @@ def test_an_unknown_log_format_stops_the_app():
 
 
 def test_gunicorn_writes_its_error_and_access_logs_as_json_lines_without_the_token(tmp_path):
-    token = confirmation.make_token(nomination=SimpleNamespace(pk=1), address="kari@example.no")
-    port = cluster.free_port()
-    log = tmp_path / "gunicorn.log"
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            [
-                *(cluster.VENV_BIN / "gunicorn", "-c", "config/gunicorn.py"),
-                *("tests.stalling_wsgi:application", "--bind", f"{cluster.HOST}:{port}"),
-                *("--workers", "1", "--timeout", "1"),
-            ],
-            cwd=ROOT,
-            env={**os.environ, "LOG_FORMAT": "json"},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        answered = post_when_up(port, f"/nb/stem/bekreft/{token}/")
-        wait_for(log, "Worker exiting")
-    finally:
-        cluster.stop_process(server)
-    output = log.read_text()
+    token, answered, output = timed_out_under_gunicorn(tmp_path, LOG_FORMAT="json")
     lines = [json.loads(line) for line in output.splitlines()]
 
     assert answered == 500
