@@ -20,11 +20,15 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.lock
 	$(LOCKED) requirements-dev.lock
 	touch $@
 
+# `PORT=8001 make run` serves on another port; the links the app writes
+# (e-mails, the admin address it prints) follow it unless PUBLIC_BASE_URL is set.
+PORT ?= 8000
+run: export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 	$(PY) manage.py create_local_admin
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest

@@ -100,6 +100,18 @@ def test_local_admin_is_created_once_and_its_password_printed_once():
     assert get_user_model().objects.count() == 1
 
 
+def test_local_admin_prints_the_admin_address_on_the_public_base_url(settings):
+    settings.PUBLIC_BASE_URL = "http://127.0.0.1:8001"
+    first, second = StringIO(), StringIO()
+
+    call_command("create_local_admin", stdout=first)
+    call_command("create_local_admin", stdout=second)
+
+    assert "http://127.0.0.1:8001/admin/  user: admin" in first.getvalue()
+    assert "http://127.0.0.1:8001/admin/" in second.getvalue()
+    assert ":8000" not in first.getvalue() + second.getvalue()
+
+
 def test_load_demo_has_a_closed_round_a_newcomer_can_count_and_decide():
     call_command("load_demo", stdout=StringIO())
     closed = PrizeRound.objects.get(title__contains="avsluttet")

@@ -5,6 +5,7 @@ tests run those versions, `make test` installs them, and the Dockerfile
 installs them before it copies the code."""
 
 import importlib.metadata
+import os
 import re
 import subprocess
 import tomllib
@@ -112,6 +113,33 @@ def test_make_test_installs_the_locked_versions_then_the_project_without_its_dep
     assert all("--require-hashes" in line for line in installs if " -r " in line)
     assert "--no-deps" in installs[1]
     assert plan.index("requirements-dev.lock") < plan.index("-m pytest")
+
+
+def test_make_run_serves_on_the_port_given_and_the_app_links_to_it(tmp_path):
+    # A stand-in for the venv's python prints the address the app is given and
+    # what it is asked to run, so `make run` runs without installing or serving.
+    python = tmp_path / "venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text('#!/bin/sh\necho "$PUBLIC_BASE_URL $*"\n')
+    python.chmod(0o755)
+
+    def run(*args):
+        return subprocess.run(
+            ["make", "-s", "-B", "run", f"VENV={tmp_path}/venv", *args],
+            cwd=ROOT,
+            env={k: v for k, v in os.environ.items() if k not in ("PORT", "PUBLIC_BASE_URL")},
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        ).stdout.splitlines()
+
+    on_8001 = run("PORT=8001")
+    default = run()
+
+    assert on_8001[-1] == "http://127.0.0.1:8001 manage.py runserver 127.0.0.1:8001"
+    assert "http://127.0.0.1:8001 manage.py create_local_admin" in on_8001
+    assert default[-1] == "http://127.0.0.1:8000 manage.py runserver 127.0.0.1:8000"
 
 
 def test_the_image_installs_the_locked_dependencies_before_it_copies_the_code():

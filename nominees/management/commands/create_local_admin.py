@@ -3,6 +3,9 @@ import secrets
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
+
+from config.links import public_url
 
 
 class Command(BaseCommand):
@@ -17,14 +20,15 @@ class Command(BaseCommand):
                 "Not in production: create named staff accounts with createsuperuser."
             )
         User = get_user_model()
+        address = public_url(reverse("admin:index"))
         if User.objects.filter(username=username).exists():
             self.stdout.write(
-                f"Local admin '{username}' already exists; its password was printed when it "
-                "was created. Reset it with: .venv/bin/python manage.py changepassword "
-                f"{username}"
+                f"Local admin '{username}' already exists at {address}; its password was "
+                "printed when it was created. Reset it with: .venv/bin/python manage.py "
+                f"changepassword {username}"
             )
             return
         password = secrets.token_urlsafe(12)
         User.objects.create_superuser(username=username, email="", password=password)
         self.stdout.write(self.style.SUCCESS("Local admin created (shown only this once):"))
-        self.stdout.write(f"  http://127.0.0.1:8000/admin/  user: {username}  password: {password}")
+        self.stdout.write(f"  {address}  user: {username}  password: {password}")
