@@ -395,16 +395,16 @@ NOMINEES_2020: tuple[NomineeSpec, ...] = (
                 "value": "78 %",
                 "label": {
                     "nb": (
-                        "omtrent så mange gikk over i arbeid eller utdanning etter fullført "
-                        "introduksjonsprogram i 2019"
+                        "gikk over i arbeid eller utdanning etter fullført "
+                        "introduksjonsprogram i 2019 (omtrent)"
                     ),
                     "nn": (
-                        "omtrent så mange gjekk over i arbeid eller utdanning etter fullført "
-                        "introduksjonsprogram i 2019"
+                        "gjekk over i arbeid eller utdanning etter fullført "
+                        "introduksjonsprogram i 2019 (omtrent)"
                     ),
                     "en": (
-                        "about this many went on to work or education after completing the "
-                        "introduction programme in 2019"
+                        "went on to work or education after completing the introduction "
+                        "programme in 2019 (approximately)"
                     ),
                 },
             },

@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 from nominees import demo_data  # noqa: E402  (after the path above)
 
 WIDTH, HEIGHT = 800, 450
+SCALE = 3  # drawn this much larger, then scaled down: smooth edges
 TEXT = "#ffffff"
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 TARGET = ROOT / "nominees" / "demo_images"
@@ -44,13 +45,17 @@ def shield(left: int, top: int, width: int, height: int) -> list[tuple[float, fl
 
 
 def fitted(text: str, size: int) -> ImageFont.FreeTypeFont:
-    """The font at ``size``, smaller if the text would not fit the text column."""
+    """The font at ``size`` (at SCALE), smaller if the text would not fit the text column."""
     while size > 20:
-        font = ImageFont.truetype(FONT, size)
-        if font.getlength(text) <= TEXT_RIGHT - TEXT_LEFT:
+        font = ImageFont.truetype(FONT, size * SCALE)
+        if font.getlength(text) <= (TEXT_RIGHT - TEXT_LEFT) * SCALE:
             return font
         size -= 2
-    return ImageFont.truetype(FONT, size)
+    return ImageFont.truetype(FONT, size * SCALE)
+
+
+def scaled(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    return [(x * SCALE, y * SCALE) for x, y in points]
 
 
 def contrast(colour: str) -> float:
@@ -70,13 +75,15 @@ def main() -> None:
     for number, name, county, _slug in demo_data.MUNICIPALITIES:
         file_name, colour, _alt = demo_data.image_of(number)
         assert contrast(colour) >= 7, (colour, contrast(colour))
-        image = Image.new("RGB", (WIDTH, HEIGHT), colour)
+        image = Image.new("RGB", (WIDTH * SCALE, HEIGHT * SCALE), colour)
         draw = ImageDraw.Draw(image)
         # A white shield with the background inside it: an even outline.
-        draw.polygon(shield(80, 105, 160, 220), fill=TEXT)
-        draw.polygon(shield(90, 115, 140, 194), fill=colour)
-        draw.text((TEXT_LEFT, 215), name, font=fitted(name, 64), fill=TEXT, anchor="ls")
-        draw.text((TEXT_LEFT, 275), county, font=fitted(county, 34), fill=TEXT, anchor="ls")
+        draw.polygon(scaled(shield(80, 105, 160, 220)), fill=TEXT)
+        draw.polygon(scaled(shield(90, 115, 140, 194)), fill=colour)
+        left = TEXT_LEFT * SCALE
+        draw.text((left, 215 * SCALE), name, font=fitted(name, 64), fill=TEXT, anchor="ls")
+        draw.text((left, 275 * SCALE), county, font=fitted(county, 34), fill=TEXT, anchor="ls")
+        image = image.resize((WIDTH, HEIGHT), Image.Resampling.LANCZOS)
         path = TARGET / file_name
         image.save(path, format="PNG", optimize=True)
         print(f"{path.relative_to(ROOT)} ({path.stat().st_size} bytes)")
