@@ -51,7 +51,7 @@ class PrizeRoundAdmin(TranslationAdmin):
         ),
         (
             _("Finalister og vinner"),
-            {"fields": ["finalist_count", "winner_rule", "publish_vote_counts"]},
+            {"fields": ["finalist_count", "winner_rule", "publish_vote_counts", "imported"]},
         ),
     ]
 

@@ -1,6 +1,7 @@
 from datetime import datetime
 from itertools import combinations
 
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -115,6 +116,16 @@ class PrizeRound(models.Model):
     finalist_count = models.PositiveSmallIntegerField(
         _("antall finalister"), default=3, help_text=_("Så mange går videre fra avstemningen.")
     )
+    imported = models.BooleanField(
+        _("avviklet før denne løsningen"),
+        default=False,
+        help_text=_(
+            "For runder avviklet før denne løsningen ble tatt i bruk: stemmene ble ikke talt "
+            "her. De offentlige sidene sier da at stemmetallene ikke er tilgjengelige her, i "
+            "stedet for at de kommer, og viser ikke tidsplanen, der datoer kan stå bare for å "
+            "fylle plassen."
+        ),
+    )
 
     objects = PrizeRoundQuerySet.as_manager()
 
@@ -186,6 +197,10 @@ class PrizeRound(models.Model):
     def phase_in_words(self, at: datetime | None = None) -> str:
         """The phase as a sentence with its dates, for every public page."""
         phase = self.phase(at)
+        if self.imported and phase != Phase.DRAFT:
+            # Its schedule may hold stand-ins for dates nobody recorded: say no more than
+            # the year, which is the round's own.
+            return gettext("Runden ble holdt før dette nettstedet ble tatt i bruk.")
         when = {
             field: date_format(timezone.localtime(getattr(self, field)), "DATETIME_FORMAT")
             for field in SCHEDULE
@@ -262,8 +277,9 @@ class Nomination(models.Model):
                 name="nomination_once_per_round",
                 violation_error_message=_("Kommunen er allerede nominert i denne runden."),
             ),
+            # The bokmål text is the one every language falls back to.
             models.CheckConstraint(
-                condition=Q(image="") | ~Q(image_alt=""),
+                condition=Q(image="") | Q(image_alt_nb__isnull=False) & ~Q(image_alt_nb=""),
                 name="nomination_image_has_alt_text",
                 violation_error_message=_("Et bilde trenger en alternativ tekst."),
             ),
@@ -302,3 +318,18 @@ class KeyFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label}: {self.value}"
+
+    def clean(self) -> None:
+        super().clean()
+        # A key figure is a number with a label: a phrase belongs in the label or the
+        # justification, not in the headline number of a card.
+        if self.value and not any(character.isdigit() for character in self.value):
+            raise ValidationError(
+                {
+                    "value": _(
+                        "Verdien må være et tall, for eksempel «44» eller «1 250», og står likt på "
+                        "alle språk. Skriv hva tallet viser, i feltet for det, og annen tekst i "
+                        "begrunnelsen."
+                    )
+                }
+            )

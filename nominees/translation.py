@@ -17,7 +17,7 @@ class PrizeRoundTranslation(TranslationOptions):
 
 @register(Nomination)
 class NominationTranslation(TranslationOptions):
-    fields = ("summary", "justification")
+    fields = ("summary", "justification", "image_alt")
 
 
 @register(KeyFigure)

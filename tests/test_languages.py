@@ -2,7 +2,7 @@
 translated nominee texts with bokmål as the fallback, and dates per language."""
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from io import StringIO
 from zoneinfo import ZoneInfo
 
@@ -13,9 +13,10 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
 
-from nominees.models import KeyFigure, Nomination, Phase, PrizeRound
+from nominees.models import KeyFigure, Nomination, Phase, PrizeRound, WinnerRule
 from tests.factories import make_municipality, make_nomination, make_round
-from voting.models import Vote
+from voting import services
+from voting.models import JuryDecision, Vote
 
 pytestmark = pytest.mark.django_db
 
@@ -438,7 +439,7 @@ def test_round_without_a_bokmal_title_is_refused_in_the_admin(client):
     assert not PrizeRound.objects.exists()
 
 
-def test_demo_shows_english_and_nynorsk_summaries_and_falls_back_for_the_rest(client):
+def test_demo_shows_its_nominees_in_english_and_nynorsk(client):
     call_command("load_demo", stdout=StringIO())
     current = PrizeRound.objects.current()
 
@@ -447,10 +448,42 @@ def test_demo_shows_english_and_nynorsk_summaries_and_falls_back_for_the_rest(cl
 
     assert "a pioneer in its work with unaccompanied minors" in english.text
     assert "ein føregangskommune for einslege mindreårige" in nynorsk.text
-    # Randaberg has only bokmål: shown as it is in both.
-    randaberg = "Arbeidsrettet introduksjonsprogram der norsk og arbeidstrening går sammen."
-    assert randaberg in english.text
-    assert randaberg in nynorsk.text
+    assert "combines Norwegian lessons with work training" in english.text
+    assert "der norsk og arbeidstrening går saman" in nynorsk.text
+    randaberg_nb = "Arbeidsrettet introduksjonsprogram der norsk og arbeidstrening går sammen."
+    assert randaberg_nb not in english.text
+    assert randaberg_nb not in nynorsk.text
+
+
+def test_the_jurys_justification_reads_in_each_language_and_a_new_one_drops_the_old(client):
+    prize_round = make_round(year=2030, phase=Phase.VOTING_OPEN)
+    prize_round.winner_rule = WinnerRule.ALL_NOMINEES
+    prize_round.save()
+    asker = make_nomination(prize_round=prize_round, name="Asker")
+    after = prize_round.winner_announced_at - timedelta(minutes=1)
+    translations = {"nn": "Grunngjeving på nynorsk.", "en": "Reasons in English."}
+
+    with translation.override("en"):  # the juror's screen language does not matter
+        services.record_winner(
+            prize_round=prize_round,
+            winner=asker,
+            justification="Begrunnelse på bokmål.",
+            translations=translations,
+            at=after,
+        )
+    decision = JuryDecision.objects.get()
+    texts = (decision.justification_nb, decision.justification_nn, decision.justification_en)
+    services.record_winner(
+        prize_round=prize_round, winner=asker, justification="Ny begrunnelse.", at=after
+    )
+    decision.refresh_from_db()
+
+    assert texts == ("Begrunnelse på bokmål.", *translations.values())
+    assert (decision.justification_nb, decision.justification_nn, decision.justification_en) == (
+        "Ny begrunnelse.",
+        "",
+        "",
+    )
 
 
 # Dates

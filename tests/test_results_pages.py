@@ -23,6 +23,8 @@ JUSTIFICATION = "Juryen la vekt på det lange samarbeidet med frivillige lag."
 FINALISTS_HEADING = "Finalistene fra avstemningen"
 WINNER_HEADING = "Vinneren av prisen for 2030"
 PENDING = "Finalistene publiseres her så snart opptellingen er ferdig."
+UNAVAILABLE = "Stemmetall fra denne runden er ikke tilgjengelige her."
+WINNER_UNKNOWN = "Hvem som vant, er ikke registrert i arkivet."
 
 
 @contextmanager
@@ -327,6 +329,7 @@ def archive_round(year: int, winner_name: str) -> PrizeRound:
         title=f"Bosettings- og integreringsprisen {year}",
         winner_announced_at=datetime(year, 12, 31, 12, tzinfo=ZoneInfo("Europe/Oslo")),
         winner_rule=WinnerRule.ALL_NOMINEES,
+        imported=True,
     )
     winner = make_nomination(prize_round=prize_round, name=winner_name)
     services.record_winner(
@@ -415,3 +418,73 @@ def test_archive_says_so_when_a_winner_was_announced_but_is_not_recorded(client)
     assert "Vinneren kunngjøres" in before.text
     assert "Vinneren er ikke registrert her." in after.text
     assert "Vinner:" not in after.text
+
+
+def test_archive_says_once_which_years_between_its_rounds_have_no_prize(client):
+    for year, name in [
+        (2008, "Vadsø"),
+        (2010, "Kristiansand"),
+        (2011, "Kragerø"),
+        (2014, "Drammen"),
+    ]:
+        archive_round(year, name)
+
+    page = client.get(reverse("voting:archive")).text
+
+    assert page.count("Ingen pris er registrert for 2009 og 2012–2013.") == 1
+    assert "Rundene i 2008, 2010–2011 og 2014 ble holdt før dette nettstedet" in page
+
+
+def test_archive_of_consecutive_years_says_nothing_of_missing_ones(client):
+    archive_round(2008, "Vadsø")
+    archive_round(2009, "Levanger")
+
+    page = client.get(reverse("voting:archive")).text
+
+    assert "Ingen pris er registrert" not in page
+    assert "Rundene i 2008–2009 ble holdt før" in page
+
+
+def imported_round_with_votes() -> PrizeRound:
+    prize_round, _, _ = round_with_votes(VOTES)
+    prize_round.imported = True
+    prize_round.save()
+    return prize_round
+
+
+def test_an_imported_round_says_its_count_is_not_available_instead_of_promising_it(client):
+    prize_round = imported_round_with_votes()
+
+    with frozen_at(prize_round.finalists_announced_at + SECOND):
+        page = client.get("/nb/2030/").text
+
+    assert Tally.objects.count() == 0
+    assert UNAVAILABLE in page
+    assert PENDING not in page
+    assert finalists_list(page) == []
+    assert "Runden ble holdt før dette nettstedet ble tatt i bruk." in page
+    assert "Finalistene ble kunngjort" not in page  # its schedule may be stand-ins
+
+
+def test_an_imported_round_without_a_recorded_winner_says_exactly_that(client):
+    prize_round = imported_round_with_votes()
+
+    with frozen_at(prize_round.winner_announced_at + SECOND):
+        page = client.get("/nb/2030/").text
+        archive = client.get(reverse("voting:archive")).text
+
+    assert not JuryDecision.objects.exists()
+    assert WINNER_UNKNOWN in page
+    assert archive.count(WINNER_UNKNOWN) == 1
+    assert "Vinneren er ikke registrert her." not in archive
+    assert re.search(r"Nominerte:\s*<a [^>]*>Asker</a>, <a [^>]*>Gjøvik</a>, ", archive)
+
+
+def test_an_imported_round_with_its_winner_says_only_that_counts_are_missing(client):
+    archive_round(2008, "Vadsø")
+
+    page = client.get("/nb/2008/").text
+
+    assert "Vinneren av prisen for 2008" in page
+    assert UNAVAILABLE in page
+    assert WINNER_UNKNOWN not in page

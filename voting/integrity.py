@@ -24,6 +24,8 @@ class Event(StrEnum):
     LINK_EXPIRED = "links_expired"
     LINK_INVALID = "links_invalid"
     RATE_LIMITED = "rate_limited"
+    # A vote the demo wrote without an e-mail or a confirmation (load_demo).
+    VOTE_LOADED = "votes_loaded"
 
 
 def record(event: Event, *, round_id: int | None) -> None:
@@ -50,11 +52,13 @@ def current_round_id() -> int | None:
 def counts_for(prize_round: PrizeRound) -> IntegrityCounts:
     """The round's counters, all zero if nothing has happened yet, with
     ``votes_confirmed`` counted from the vote rows (invalidated ones included:
-    they were confirmed too)."""
+    they were confirmed too), less the votes the demo loaded without any
+    confirmation (``votes_loaded``)."""
     counts = IntegrityCounts.objects.filter(round=prize_round).first() or IntegrityCounts(
         round=prize_round
     )
-    counts.votes_confirmed = Vote.objects.filter(round=prize_round).count()
+    rows = Vote.objects.filter(round=prize_round).count()
+    counts.votes_confirmed = max(rows - counts.votes_loaded, 0)
     return counts
 
 

@@ -227,8 +227,8 @@ class TieResolution(models.Model):
 class IntegrityCounts(models.Model):
     """What happened around a round's votes, as plain counts with nothing
     personal in them. Only ``voting.integrity`` writes here, with atomic
-    increments. Votes confirmed are counted from the vote rows
-    (``voting.integrity.counts_for``)."""
+    increments. Votes confirmed are counted from the vote rows, less the
+    loaded ones (``voting.integrity.counts_for``)."""
 
     round = models.OneToOneField(
         PrizeRound, on_delete=models.CASCADE, related_name="integrity", verbose_name=_("runde")
@@ -238,6 +238,11 @@ class IntegrityCounts(models.Model):
     links_expired = models.PositiveIntegerField(_("utløpte lenker brukt"), default=0)
     links_invalid = models.PositiveIntegerField(_("ugyldige lenker brukt"), default=0)
     rate_limited = models.PositiveIntegerField(_("forespørsler stoppet av fartsgrensen"), default=0)
+    # Votes written straight into the database by manage.py load_demo, with no
+    # e-mail and no confirmation: the report tells them apart from confirmed ones.
+    votes_loaded = models.PositiveIntegerField(
+        _("stemmer lagt inn som demodata, uten bekreftelse"), default=0
+    )
 
     class Meta:
         verbose_name = _("integritetstall")

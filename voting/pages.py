@@ -6,6 +6,7 @@ from datetime import date
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 
 from config.http import require_safe
 
@@ -39,4 +40,30 @@ def accessibility(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def archive(request: HttpRequest) -> HttpResponse:
-    return render(request, "voting/archive.html", {"rounds": results.archive()})
+    rounds = results.archive()
+    years = {prize_round.year for prize_round, _ in rounds}
+    # Every year from the first round shown to the last that has none: said once,
+    # so that a gap in the list is not taken for an omission.
+    missing = sorted(set(range(min(years), max(years) + 1)) - years) if years else []
+    imported = sorted(prize_round.year for prize_round, _ in rounds if prize_round.imported)
+    context = {
+        "rounds": rounds,
+        "missing_years": years_in_words(missing),
+        "imported_years": years_in_words(imported),
+    }
+    return render(request, "voting/archive.html", context)
+
+
+def years_in_words(years: list[int]) -> str:
+    """Sorted years as a list in the page's language, each run of consecutive
+    years as one span: "2017, 2019 og 2021–2024"."""
+    spans: list[list[int]] = []
+    for year in years:
+        if spans and spans[-1][-1] + 1 == year:
+            spans[-1].append(year)
+        else:
+            spans.append([year])
+    parts = [f"{span[0]}–{span[-1]}" if len(span) > 1 else str(span[0]) for span in spans]
+    if len(parts) < 2:
+        return "".join(parts)
+    return gettext("%(years)s og %(last)s") % {"years": ", ".join(parts[:-1]), "last": parts[-1]}

@@ -114,12 +114,17 @@ def record_winner(
     reason: str = "",
     at: datetime | None = None,
     first: bool = False,
+    translations: dict[str, str] | None = None,
 ) -> JuryDecision:
     """Record or change the jury's decision. Once the winner is announced the
     decision is locked; only a holder of voting.correct_result can change it
     then, giving a reason, and the audit trail keeps who, when, what and why.
     ``first``: the caller means to record the round's first decision (the
-    admin's add form), so one recorded meanwhile is not replaced but refused."""
+    admin's add form), so one recorded meanwhile is not replaced but refused.
+    ``justification`` is the bokmål text, whatever language the juror's screen
+    is in; ``translations`` ({"nn": ..., "en": ...}) its nynorsk and English
+    texts. A new justification without them leaves those empty, so a changed
+    decision never keeps the translations of the old one."""
     at = at or timezone.now()
     # One decision of a round at a time, and none during its count: two jurors
     # recording the first decision at the same moment would otherwise both
@@ -145,12 +150,14 @@ def record_winner(
     before = decision.winner.municipality.name if existing else ""
     decision = decision or JuryDecision(round=prize_round)
     decision.winner = winner
-    decision.justification = justification.strip()
+    decision.justification_nb = justification.strip()
+    for language in ("nn", "en"):
+        setattr(decision, f"justification_{language}", (translations or {}).get(language, ""))
     decision.recorded_by = recorded_by
     decision.recorded_at = at
     decision.full_clean()
     decision.save()
-    message = f"Vinner: {winner.municipality.name}. Begrunnelse: {decision.justification}"
+    message = f"Vinner: {winner.municipality.name}. Begrunnelse: {decision.justification_nb}"
     if existing and prize_round.winner_is_announced(at):
         message = (
             f"Endret etter at vinneren var kunngjort (låst avgjørelse; før: {before}). "

@@ -3,15 +3,28 @@ import hashlib
 import logging
 from collections import Counter
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
 from nominees import demo_data
-from nominees.demo_data import NomineeSpec, RoundSpec
+from nominees.demo_data import NomineeSpec, RoundSpec, Texts
 from nominees.models import KeyFigure, Municipality, Nomination, PrizeRound, WinnerRule
+
+# The demo's pictures, drawn by scripts/make_demo_images.py; copied into
+# MEDIA_ROOT under IMAGE_FOLDER when missing there.
+IMAGES = Path(demo_data.__file__).resolve().parent / "demo_images"
+IMAGE_FOLDER = "nominations/demo"
+
+
+def localized(field: str, texts: Texts) -> dict[str, str]:
+    """{"title_nb": ..., "title_nn": ..., "title_en": ...}: a text for each column."""
+    return {f"{field}_{language}": texts[language] for language in demo_data.LANGUAGES}
 
 
 class Command(BaseCommand):
@@ -44,7 +57,10 @@ class Command(BaseCommand):
                 record_winner(
                     prize_round=prize_round,
                     winner=nominations[winner["municipality"]],
-                    justification=winner["justification"],
+                    justification=winner["justification"]["nb"],
+                    translations={
+                        language: winner["justification"][language] for language in ("nn", "en")
+                    },
                     # The seeds do not say when the jury decided; the announcement stands in.
                     at=spec["schedule"]["winner_announced_at"],
                 )
@@ -80,8 +96,9 @@ class Command(BaseCommand):
         prize_round, created = PrizeRound.objects.get_or_create(
             year=spec["year"],
             defaults={
-                "title": spec["title"],
-                "intro": spec["intro"],
+                **localized("title", spec["title"]),
+                **localized("intro", spec["intro"]),
+                "imported": spec["imported"],
                 # The public votes of the archive years are not in this app, so
                 # their winners cannot be checked against a tally here.
                 "winner_rule": WinnerRule.ALL_NOMINEES if spec["winner"] else WinnerRule.FINALISTS,
@@ -101,29 +118,39 @@ class Command(BaseCommand):
     ) -> dict[str, Nomination]:
         nominations = {}
         for order, nominee in enumerate(nominees):
+            image, alt = self.image(nominee["municipality"])
             nomination, created = Nomination.objects.get_or_create(
                 round=prize_round,
                 municipality=municipalities[nominee["municipality"]],
                 defaults={
-                    "summary_nb": nominee["summary"],
-                    "justification_nb": nominee["justification"],
-                    **{
-                        f"summary_{language}": text
-                        for language, text in nominee.get("summary_translations", {}).items()
-                    },
+                    **localized("summary", nominee["summary"]),
+                    **localized("justification", nominee["justification"]),
+                    "image": image,
+                    **localized("image_alt", alt),
                     "display_order": order,
                 },
             )
             counts["nominations created" if created else "nominations present"] += 1
             nominations[nominee["municipality"]] = nomination
-            for position, (label, value) in enumerate(nominee["key_figures"]):
+            for position, figure in enumerate(nominee["key_figures"]):
                 _, created = KeyFigure.objects.get_or_create(
                     nomination=nomination,
                     position=position,
-                    defaults={"label": label, "value": value},
+                    defaults={**localized("label", figure["label"]), "value": figure["value"]},
                 )
                 counts["key figures created" if created else "key figures present"] += 1
         return nominations
+
+    def image(self, number: str) -> tuple[str, Texts]:
+        """The municipality's demo picture in MEDIA_ROOT (copied there if missing) and
+        its alt texts."""
+        file_name, _colour, alt = demo_data.image_of(number)
+        name = f"{IMAGE_FOLDER}/{file_name}"
+        if not default_storage.exists(name):
+            with (IMAGES / file_name).open("rb") as source:
+                saved = default_storage.save(name, File(source))
+            assert saved == name, saved  # checked missing just before
+        return name, alt
 
     def load_demo_round(
         self, *, municipalities: dict[str, Municipality], counts: Counter[str]
@@ -154,7 +181,8 @@ class Command(BaseCommand):
     def load_closed_demo_round(
         self, *, municipalities: dict[str, Municipality], counts: Counter[str]
     ) -> None:
-        from voting.services import cast_vote  # see handle()
+        from voting import integrity  # see handle()
+        from voting.services import cast_vote
 
         now = timezone.localtime().replace(second=0, microsecond=0)
         year = now.year - 1
@@ -163,8 +191,9 @@ class Command(BaseCommand):
         opens = now - timedelta(days=14)
         spec: RoundSpec = {
             "year": year,
-            "title": demo_data.CLOSED_DEMO_TITLE.format(year=year),
+            "title": demo_data.prize_title(year, demo_data.CLOSED_DEMO_SUFFIX),
             "intro": demo_data.CLOSED_DEMO_INTRO,
+            "imported": False,
             "schedule": {
                 "nominees_published_at": opens - timedelta(days=7),
                 "voting_opens_at": opens,
@@ -191,6 +220,8 @@ class Command(BaseCommand):
                     # While the round was open, spread over its two weeks.
                     at=opens + timedelta(minutes=voter * 37),
                 )
+                # No e-mail went out and nobody confirmed it: the report says so.
+                integrity.record(integrity.Event.VOTE_LOADED, round_id=prize_round.pk)
         counts["votes created"] += voter
 
 
@@ -199,8 +230,9 @@ def demo_round(*, now: datetime) -> RoundSpec:
     finalists = closes + timedelta(days=14)
     return {
         "year": now.year,
-        "title": demo_data.DEMO_TITLE.format(year=now.year),
+        "title": demo_data.prize_title(now.year, demo_data.DEMO_SUFFIX),
         "intro": demo_data.DEMO_INTRO,
+        "imported": False,
         "schedule": {
             "nominees_published_at": now - timedelta(hours=1),
             "voting_opens_at": now,
