@@ -4,8 +4,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
+from modeltranslation.translator import translator
 
-from nominees.models import Phase, PrizeRound
+from nominees.missing_translations import missing_translations
+from nominees.models import KeyFigure, Nomination, Phase, PrizeRound
 from tests.factories import make_municipality, make_nomination, make_round
 from voting import services
 from voting.models import Vote
@@ -219,3 +221,26 @@ def test_a_round_whose_texts_are_all_translated_gets_no_warning(staff_client):
     assert not [m for m in page.context["messages"] if m.level_tag == "warning"]
     assert "Alle tekstene finnes på bokmål, nynorsk og engelsk." in page.text
     assert "mangler på" not in page.text
+
+
+def test_every_field_registered_for_translation_is_checked_not_a_list_of_its_own():
+    prize_round, nomination = complete_round()
+    registered = {
+        model: list(translator.get_options_for_model(model).all_fields)
+        for model in (PrizeRound, Nomination, KeyFigure)
+    }
+    for row in (prize_round, nomination, *nomination.key_figures.all()):
+        for field in registered[type(row)]:
+            setattr(row, f"{field}_nb", getattr(row, f"{field}_nb") or "Tekst på bokmål.")
+            setattr(row, f"{field}_nn", "")
+        row.save()
+
+    found = missing_translations(prize_round)
+
+    expected = {
+        str(type(row)._meta.get_field(field).verbose_name)
+        for row in (prize_round, nomination, *nomination.key_figures.all())
+        for field in registered[type(row)]
+    }
+    assert {item.text.rsplit(", ", 1)[-1] for item in found} == expected
+    assert all(item.languages == ("nn",) for item in found)
