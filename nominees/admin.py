@@ -4,11 +4,12 @@ from django.contrib.admin.utils import unquote
 from django.db import models
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
-from . import missing_translations as missing
+from . import missing_translations as untranslated
 from .models import KeyFigure, Municipality, Nomination, PrizeRound
 
 SCHEDULE_HELP = _(
@@ -77,16 +78,25 @@ class PrizeRoundAdmin(TranslationAdmin):
 
     # What lacks nynorsk or English: a warning for staff, never a block.
 
+    def missing(self, obj: PrizeRound) -> list[untranslated.MissingText]:
+        """As the round is stored, read once per page (the fieldsets are asked for often)."""
+        if "_missing_translations" not in obj.__dict__:
+            obj._missing_translations = untranslated.missing_translations(obj)
+        return obj._missing_translations
+
     def get_fieldsets(self, request: HttpRequest, obj=None):
         fieldsets = list(super().get_fieldsets(request, obj))
         if obj is None:
             return fieldsets
-        translations = (_("Oversettelser"), {"fields": ["translations"]})
-        return [*fieldsets[:1], translations, *fieldsets[1:]]
+        translations = {"fields": ["translations"]}
+        if self.missing(obj):
+            # A list that can run long: open it to read it (the warning says so).
+            translations["classes"] = ["collapse"]
+        return [*fieldsets[:1], (_("Oversettelser"), translations), *fieldsets[1:]]
 
     @admin.display(description=_("mangler oversettelse"))
     def translations(self, obj: PrizeRound) -> str:
-        groups = missing.grouped(missing.missing_translations(obj))
+        groups = untranslated.grouped(self.missing(obj))
         if not groups:
             return gettext("Alle tekstene finnes på bokmål, nynorsk og engelsk.")
         items = format_html_join(
@@ -99,33 +109,42 @@ class PrizeRoundAdmin(TranslationAdmin):
         )
         return format_html('<ul class="missing-translations">{}</ul>', items)
 
-    @admin.display(description=_("oversettelser"))
+    @admin.display(description=_("uoversatt"))
     def translations_column(self, obj: PrizeRound) -> str:
-        counts = missing.counts_by_language(missing.missing_translations(obj))
+        counts = untranslated.counts_by_language(self.missing(obj))
         if not counts:
-            return gettext("Komplette")
+            return "–"
+        # "nynorsk: 24" over "engelsk: 24": how many texts lack each language.
+        return format_html_join(
+            mark_safe("<br>"),
+            "{}:\u00a0{}",  # kept on one line
+            ((untranslated.language_name(code), count) for code, count in counts.items()),
+        )
+
+    def missing_in_words(self, obj: PrizeRound) -> str:
         return "; ".join(
             ngettext(
                 "%(count)d tekst mangler på %(language)s",
                 "%(count)d tekster mangler på %(language)s",
                 count,
             )
-            % {"count": count, "language": missing.language_name(code)}
-            for code, count in counts.items()
+            % {"count": count, "language": untranslated.language_name(code)}
+            for code, count in untranslated.counts_by_language(self.missing(obj)).items()
         )
 
     def warn_of_missing_translations(self, request: HttpRequest, obj: PrizeRound) -> None:
-        counts = missing.counts_by_language(missing.missing_translations(obj))
+        obj.__dict__.pop("_missing_translations", None)  # just saved: read it again
+        counts = untranslated.counts_by_language(self.missing(obj))
         if not counts:
             return
         self.message_user(
             request,
             gettext(
-                "Noen tekster i runden mangler oversettelse (%(counts)s): se «Oversettelser» "
-                "i skjemaet. Der en oversettelse mangler, viser de offentlige sidene teksten "
-                "på bokmål. Runden kan likevel lagres og publiseres."
+                "Noen tekster i runden mangler oversettelse (%(counts)s): åpne «Oversettelser» i "
+                "skjemaet for å se hvilke. Der en oversettelse mangler, viser de offentlige sidene "
+                "teksten på bokmål. Runden kan likevel lagres og publiseres."
             )
-            % {"counts": self.translations_column(obj)},
+            % {"counts": self.missing_in_words(obj)},
             messages.WARNING,
         )
 

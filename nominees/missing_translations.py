@@ -70,11 +70,15 @@ def missing_translations(prize_round: PrizeRound) -> list[MissingText]:
     source = translation_settings.DEFAULT_LANGUAGE
     others = [code for code in translation_settings.AVAILABLE_LANGUAGES if code != source]
     found: list[tuple[tuple, MissingText]] = []
-    for order, model in enumerate(translator.get_registered_models(abstract=False)):
+    for position, model in enumerate(translator.get_registered_models(abstract=False)):
         path = path_to_round(model)
         if path is None:
             continue
-        names = list(translator.get_options_for_model(model).all_fields)
+        # In the order of the model's fields, as its form shows them.
+        order_of = {field.name: i for i, field in enumerate(model._meta.fields)}
+        names = sorted(
+            translator.get_options_for_model(model).all_fields, key=lambda n: order_of.get(n, 0)
+        )
         if path == "":
             rows = [prize_round]
         else:
@@ -91,7 +95,7 @@ def missing_translations(prize_round: PrizeRound) -> list[MissingText]:
                 )
                 if lacking:
                     text = str(model._meta.get_field(name).verbose_name)
-                    key = (path != "", group, order)
+                    key = (path != "", group, position)
                     found.append((key, MissingText(group, prefix + text, lacking)))
     found.sort(key=lambda item: item[0])  # stable: fields keep their registered order
     return [missing for _key, missing in found]
