@@ -1,9 +1,15 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.db import models
+from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
+from . import missing_translations as untranslated
 from .models import KeyFigure, Municipality, Nomination, PrizeRound
 
 SCHEDULE_HELP = _(
@@ -30,9 +36,16 @@ class NominationInline(admin.TabularInline):
 @admin.register(PrizeRound)
 class PrizeRoundAdmin(TranslationAdmin):
     # Title and intro in bokmål (required), nynorsk and English (blank shows bokmål).
-    list_display = ["year", "title", "phase_label", "voting_opens_at", "voting_closes_at"]
+    list_display = [
+        "year",
+        "title",
+        "phase_label",
+        "voting_opens_at",
+        "voting_closes_at",
+        "translations_column",
+    ]
     search_fields = ["title", "year"]
-    readonly_fields = ["phase_label", "phase_in_words"]
+    readonly_fields = ["phase_label", "phase_in_words", "translations"]
     inlines = [NominationInline]
     fieldsets = [
         (None, {"fields": ["year", "title", "intro", "phase_label", "phase_in_words"]}),
@@ -62,6 +75,95 @@ class PrizeRoundAdmin(TranslationAdmin):
     @admin.display(description=_("fase i ord"))
     def phase_in_words(self, obj: PrizeRound) -> str:
         return obj.phase_in_words() if obj.pk else "–"
+
+    # What lacks nynorsk or English: a warning for staff, never a block.
+
+    def missing(self, obj: PrizeRound) -> list[untranslated.MissingText]:
+        """As the round is stored, read once per page (the fieldsets are asked for often)."""
+        if "_missing_translations" not in obj.__dict__:
+            obj._missing_translations = untranslated.missing_translations(obj)
+        return obj._missing_translations
+
+    def get_fieldsets(self, request: HttpRequest, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is None:
+            return fieldsets
+        translations = {"fields": ["translations"]}
+        if self.missing(obj):
+            # A list that can run long: open it to read it (the warning says so).
+            translations["classes"] = ["collapse"]
+        return [*fieldsets[:1], (_("Oversettelser"), translations), *fieldsets[1:]]
+
+    @admin.display(description=_("mangler oversettelse"))
+    def translations(self, obj: PrizeRound) -> str:
+        groups = untranslated.grouped(self.missing(obj))
+        if not groups:
+            return gettext("Alle tekstene finnes på bokmål, nynorsk og engelsk.")
+        items = format_html_join(
+            "",
+            "<li><strong>{}</strong><ul>{}</ul></li>",
+            (
+                (group, format_html_join("", "<li>{}</li>", ((text,) for text in texts)))
+                for group, texts in groups
+            ),
+        )
+        return format_html('<ul class="missing-translations">{}</ul>', items)
+
+    @admin.display(description=_("uoversatt"))
+    def translations_column(self, obj: PrizeRound) -> str:
+        counts = untranslated.counts_by_language(self.missing(obj))
+        if not counts:
+            return "–"
+        # "nynorsk: 24" over "engelsk: 24": how many texts lack each language.
+        return format_html_join(
+            mark_safe("<br>"),
+            "{}:\u00a0{}",  # kept on one line
+            ((untranslated.language_name(code), count) for code, count in counts.items()),
+        )
+
+    def missing_in_words(self, obj: PrizeRound) -> str:
+        return "; ".join(
+            ngettext(
+                "%(count)d tekst mangler på %(language)s",
+                "%(count)d tekster mangler på %(language)s",
+                count,
+            )
+            % {"count": count, "language": untranslated.language_name(code)}
+            for code, count in untranslated.counts_by_language(self.missing(obj)).items()
+        )
+
+    def warn_of_missing_translations(self, request: HttpRequest, obj: PrizeRound) -> None:
+        obj.__dict__.pop("_missing_translations", None)  # just saved: read it again
+        counts = untranslated.counts_by_language(self.missing(obj))
+        if not counts:
+            return
+        self.message_user(
+            request,
+            gettext(
+                "Noen tekster i runden mangler oversettelse (%(counts)s): åpne «Oversettelser» i "
+                "skjemaet for å se hvilke. Der en oversettelse mangler, viser de offentlige sidene "
+                "teksten på bokmål. Runden kan likevel lagres og publiseres."
+            )
+            % {"counts": self.missing_in_words(obj)},
+            messages.WARNING,
+        )
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "GET" and object_id is not None:
+            obj = self.get_object(request, unquote(object_id))
+            if obj is not None:
+                self.warn_of_missing_translations(request, obj)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def response_add(self, request: HttpRequest, obj: PrizeRound, post_url_continue=None):
+        if "_continue" not in request.POST:  # else the form's page says it
+            self.warn_of_missing_translations(request, obj)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request: HttpRequest, obj: PrizeRound):
+        if "_continue" not in request.POST:
+            self.warn_of_missing_translations(request, obj)
+        return super().response_change(request, obj)
 
 
 class KeyFigureInline(TranslationTabularInline):

@@ -1,9 +1,13 @@
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
+from modeltranslation.translator import translator
 
-from nominees.models import Phase, PrizeRound
+from nominees.missing_translations import missing_translations
+from nominees.models import KeyFigure, Nomination, Phase, PrizeRound
 from tests.factories import make_municipality, make_nomination, make_round
 from voting import services
 from voting.models import Vote
@@ -122,3 +126,122 @@ def test_votes_are_read_only_in_the_admin(staff_client):
     assert change.status_code == 403
     vote.refresh_from_db()
     assert vote.status == Vote.Status.VALID
+
+
+# Missing translations: a warning for staff, never a block
+
+
+def complete_round():
+    """A round whose every text is in bokmål, nynorsk and English."""
+    prize_round = make_round(phase=Phase.NOMINEES_PUBLISHED)
+    prize_round.title_nn = "Busetjings- og integreringsprisen 2030"
+    prize_round.title_en = "The Settlement and Integration Prize 2030"
+    prize_round.intro_nb = "Stem på kommunen du mener bør vinne."
+    prize_round.intro_nn = "Røyst på kommunen du meiner bør vinne."
+    prize_round.intro_en = "Vote for the municipality you think should win."
+    prize_round.save()
+    nomination = make_nomination(
+        prize_round=prize_round, name="Gjøvik", key_figures=(("Bosatte flyktninger", "120"),)
+    )
+    for field, nn, en in (
+        ("summary", "Eit kort samandrag.", "A short summary."),
+        ("justification", "Ei grunngjeving.", "A justification."),
+    ):
+        setattr(nomination, f"{field}_nn", nn)
+        setattr(nomination, f"{field}_en", en)
+    nomination.save()
+    nomination.key_figures.update(label_nn="Busette flyktningar", label_en="Refugees settled")
+    return prize_round, nomination
+
+
+def test_the_round_page_names_the_texts_that_lack_nynorsk_or_english(staff_client):
+    prize_round, nomination = complete_round()
+    prize_round.intro_en = ""
+    prize_round.save()
+    nomination.justification_nn = nomination.justification_en = ""
+    nomination.save()
+    nomination.key_figures.update(label_en="")
+
+    page = staff_client.get(reverse("admin:nominees_prizeround_change", args=[prize_round.pk]))
+    listing = staff_client.get(reverse("admin:nominees_prizeround_changelist"))
+
+    warnings = [str(m) for m in page.context["messages"] if m.level_tag == "warning"]
+    assert any(
+        "mangler oversettelse (1 tekst mangler på nynorsk; 3 tekster mangler på engelsk)" in m
+        and "Runden kan likevel lagres og publiseres." in m
+        for m in warnings
+    )
+    listed = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.text))
+    assert "Runden innledning: mangler på engelsk" in listed
+    assert "Nominasjon Gjøvik (2030) begrunnelse: mangler på nynorsk og engelsk" in listed
+    assert "nøkkeltall «Bosatte flyktninger: 120», hva tallet viser: mangler på engelsk" in listed
+    assert "sammendrag: mangler" not in listed
+    assert "tittel: mangler" not in listed
+    column = '<td class="field-translations_column">nynorsk:\u00a01<br>engelsk:\u00a03</td>'
+    assert column in listing.text
+
+
+def test_a_round_with_missing_translations_still_saves_with_the_warning(staff_client):
+    prize_round, nomination = complete_round()
+    url = reverse("admin:nominees_prizeround_change", args=[prize_round.pk])
+    data = round_form(
+        published="01.02.2031",
+        year="2030",
+        title_nb="Ny tittel",
+        title_nn="",
+        title_en="",
+        intro_nb=prize_round.intro_nb,
+        intro_nn=prize_round.intro_nn,
+        intro_en=prize_round.intro_en,
+    )
+    data |= {"nominations-TOTAL_FORMS": "1", "nominations-INITIAL_FORMS": "1"}
+    data |= {
+        "nominations-0-id": str(nomination.pk),
+        "nominations-0-round": str(prize_round.pk),
+        "nominations-0-municipality": str(nomination.municipality_id),
+        "nominations-0-display_order": "0",
+    }
+
+    response = staff_client.post(url, data, follow=True)
+
+    assert response.redirect_chain[-1][0] == reverse("admin:nominees_prizeround_changelist")
+    prize_round.refresh_from_db()
+    assert prize_round.title_nb == "Ny tittel"
+    assert not prize_round.title_nn
+    warnings = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
+    assert any("1 tekst mangler på nynorsk; 1 tekst mangler på engelsk" in m for m in warnings)
+
+
+def test_a_round_whose_texts_are_all_translated_gets_no_warning(staff_client):
+    prize_round, _ = complete_round()
+    # A text that is empty in bokmål too has nothing to translate.
+    make_nomination(prize_round=prize_round, name="Voss", summary="", justification="")
+
+    page = staff_client.get(reverse("admin:nominees_prizeround_change", args=[prize_round.pk]))
+
+    assert not [m for m in page.context["messages"] if m.level_tag == "warning"]
+    assert "Alle tekstene finnes på bokmål, nynorsk og engelsk." in page.text
+    assert "mangler på" not in page.text
+
+
+def test_every_field_registered_for_translation_is_checked_not_a_list_of_its_own():
+    prize_round, nomination = complete_round()
+    registered = {
+        model: list(translator.get_options_for_model(model).all_fields)
+        for model in (PrizeRound, Nomination, KeyFigure)
+    }
+    for row in (prize_round, nomination, *nomination.key_figures.all()):
+        for field in registered[type(row)]:
+            setattr(row, f"{field}_nb", getattr(row, f"{field}_nb") or "Tekst på bokmål.")
+            setattr(row, f"{field}_nn", "")
+        row.save()
+
+    found = missing_translations(prize_round)
+
+    expected = {
+        str(type(row)._meta.get_field(field).verbose_name)
+        for row in (prize_round, nomination, *nomination.key_figures.all())
+        for field in registered[type(row)]
+    }
+    assert {item.text.rsplit(", ", 1)[-1] for item in found} == expected
+    assert all(item.languages == ("nn",) for item in found)

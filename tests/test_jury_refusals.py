@@ -6,6 +6,7 @@ IntegrityError."""
 import re
 import threading
 import time
+from datetime import timedelta
 from unittest import mock
 
 import pytest
@@ -16,6 +17,7 @@ from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 
+from nominees.models import PrizeRound
 from tests.test_counting import SIX, closed_round_with_votes
 from tests.test_jury import member_of
 from voting import services
@@ -56,6 +58,115 @@ def test_staff_open_a_jury_decision_to_read_it_and_cannot_change_it(client, coun
     decision.refresh_from_db()
     assert decision.winner == nominations["Asker"]
     assert decision.justification == "Best resultater over tid."
+
+
+@pytest.fixture
+def announced_decision(counted_round):
+    """Asker recorded as the winner, and the winner announced since: the decision is locked."""
+    prize_round, nominations = counted_round
+    decision = services.record_winner(
+        prize_round=prize_round,
+        winner=nominations["Asker"],
+        justification="Best resultater over tid.",
+        recorded_by=member_of("Jury", "juror"),
+    )
+    closed = prize_round.voting_closes_at
+    PrizeRound.objects.filter(pk=prize_round.pk).update(
+        finalists_announced_at=closed + timedelta(microseconds=1),
+        winner_announced_at=closed + timedelta(microseconds=2),
+    )
+    return decision, nominations
+
+
+def heading(page) -> str:
+    return re.search(r"<h2>(.*?)</h2>", page.text, re.S).group(1).strip()
+
+
+def title(page) -> str:
+    return re.search(r"<title>(.*?)</title>", page.text, re.S).group(1).strip()
+
+
+LOCKED = "Vinneren er kunngjort, og avgjørelsen er låst."
+
+
+@pytest.mark.django_db
+def test_a_locked_decision_is_shown_to_the_jury_read_only_with_the_reason_and_no_save_button(
+    client, announced_decision
+):
+    decision, _ = announced_decision
+    client.force_login(decision.recorded_by)
+
+    page = client.get(reverse("admin:voting_jurydecision_change", args=[decision.pk]))
+
+    assert page.status_code == 200
+    assert LOCKED in page.text
+    readonly = re.findall(r'<div class="readonly">(.*?)</div>', page.text, re.S)
+    assert any(">Asker (2030)</a>" in value for value in readonly)
+    assert "Best resultater over tid." in readonly
+    assert 'name="winner"' not in page.text
+    assert 'name="justification"' not in page.text
+    assert 'name="_save"' not in page.text
+    assert 'name="_continue"' not in page.text
+    assert 'name="correction_reason"' not in page.text
+
+
+@pytest.mark.django_db
+def test_a_save_posted_to_a_locked_decision_writes_nothing_and_the_page_stays_as_it_was(
+    client, announced_decision
+):
+    decision, nominations = announced_decision
+    juror = decision.recorded_by
+    client.force_login(juror)
+    url = reverse("admin:voting_jurydecision_change", args=[decision.pk])
+    logged = LogEntry.objects.count()
+
+    page = client.post(
+        url,
+        {"winner": nominations["Randaberg"].pk, "justification": "Endret etter kunngjøringen."},
+        follow=True,
+    )
+
+    assert page.redirect_chain == [(url, 302)]
+    assert "Ingenting ble lagret. Avgjørelsen står som før." in page.text
+    assert LOCKED in page.text
+    assert heading(page) == "2030: Asker"
+    assert title(page).startswith("2030: Asker |")
+    assert "Randaberg (2030)</a>" not in page.text
+    assert 'name="_save"' not in page.text
+    decision.refresh_from_db()
+    assert decision.winner == nominations["Asker"]
+    assert decision.justification == "Best resultater over tid."
+    assert LogEntry.objects.count() == logged
+
+
+@pytest.mark.django_db
+def test_a_correction_without_a_reason_is_refused_under_the_stored_winners_heading(
+    client, announced_decision
+):
+    decision, nominations = announced_decision
+    boss = get_user_model().objects.create_superuser("boss", password="pw-tests")
+    client.force_login(boss)
+    url = reverse("admin:voting_jurydecision_change", args=[decision.pk])
+
+    form = client.get(url)
+    refused = client.post(
+        url,
+        {
+            "winner": nominations["Randaberg"].pk,
+            "justification": "Rettet feil.",
+            "correction_reason": "",
+        },
+    )
+
+    assert 'name="correction_reason"' in form.text
+    assert 'name="_save"' in form.text
+    assert refused.status_code == 200
+    assert "Skriv hvorfor den låste avgjørelsen rettes." in refused.text
+    assert heading(refused) == "2030: Asker"
+    assert title(refused).startswith("Feil: 2030: Asker |")
+    decision.refresh_from_db()
+    assert decision.winner == nominations["Asker"]
+    assert not LogEntry.objects.filter(user=boss).exists()
 
 
 @pytest.mark.django_db

@@ -228,6 +228,22 @@ def test_staff_cannot_reopen_a_counted_round_and_no_vote_is_counted_after_the_co
     assert Vote.objects.filter(round=prize_round).valid().count() == tally.valid_votes == 15
 
 
+def test_a_refused_round_save_leaves_the_heading_with_the_stored_title(staff, counted):
+    prize_round, _, _ = counted
+    tomorrow = timezone.now() + timedelta(days=1)
+
+    response = post_change(
+        staff, prize_round, title_nb="Ny tittel", **moment_fields("voting_closes_at", tomorrow)
+    )
+
+    assert response.status_code == 200
+    assert REFUSED_COUNTED in response.text
+    assert f"<h2>{prize_round.title}</h2>" in response.text
+    assert "Ny tittel</h2>" not in response.text
+    prize_round.refresh_from_db()
+    assert prize_round.title == "Bosettings- og integreringsprisen 2030"
+
+
 # What the admin shows, and what stays editable.
 
 

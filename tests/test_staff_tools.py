@@ -3,6 +3,7 @@ reason, the tally CSV, and the audit trail each leaves."""
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -153,6 +154,56 @@ def test_after_a_resolution_the_jury_chooses_among_the_completed_finalists(clien
     form = client.get(reverse("admin:voting_jurydecision_add")).context["adminform"].form
 
     assert {n.municipality.name for n in form.fields["winner"].queryset} == {"A", "B", "C"}
+
+
+def tally_rows(page) -> dict[str, str]:
+    """The tally page's result rows by municipality: rank to the tie, as the cells read."""
+    rows = {}
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", page.text, re.S):
+        cells = dict(re.findall(r'<td class="field-(\w+)">(.*?)</td>', row, re.S))
+        if "municipality_name" in cells:
+            text = {name: re.sub(r"<[^>]+>", "", cell).strip() for name, cell in cells.items()}
+            rows[text["municipality_name"]] = " | ".join(text.values())
+    return rows
+
+
+def test_the_tally_reads_a_tie_resolved_by_lot_in_words_with_the_finalists_as_they_stand(
+    client,
+):
+    prize_round, nominations = closed_round_with_votes(
+        {"Asker": 5, "Voss": 4, "Gjøvik": 3, "Randaberg": 3, "Sunndal": 1}
+    )
+    tally = services.count_votes(prize_round=prize_round)
+    services.resolve_tie(
+        tally=tally, nominations=[nominations["Gjøvik"]], reason="Loddtrekning med to vitner."
+    )
+    client.force_login(member_of("IMDi staff", "staff"))
+
+    page = client.get(reverse("admin:voting_tally_change", args=[tally.pk]))
+    listing = client.get(reverse("admin:voting_tally_changelist"))
+
+    rows = tally_rows(page)
+    assert rows["Gjøvik"].endswith("Finalist etter avgjørelsen av likt resultat | Ja")
+    assert rows["Randaberg"].endswith("Ikke finalist etter avgjørelsen av likt resultat | Ja")
+    assert rows["Asker"].endswith("Finalist | Nei")
+    assert rows["Sunndal"].endswith("Ikke finalist | Nei")
+    for response in (page, listing):
+        assert "icon-yes.svg" not in response.text
+        assert "icon-no.svg" not in response.text
+        assert "Asker, Voss, Gjøvik" in response.text
+
+
+def test_the_tally_says_an_open_tie_is_not_decided_instead_of_naming_finalists(client, tied_tally):
+    tally, _ = tied_tally
+    client.force_login(member_of("IMDi staff", "staff"))
+
+    page = client.get(reverse("admin:voting_tally_change", args=[tally.pk]))
+
+    rows = tally_rows(page)
+    assert rows["C"].endswith("Likt ved grensen, ikke avgjort ennå | Ja")
+    assert rows["A"].endswith("Finalist | Nei")
+    assert "Ikke avgjort: likt resultat ved grensen" in page.text
+    assert "icon-no.svg" not in page.text
 
 
 # Invalidating votes in the admin

@@ -1,4 +1,5 @@
-"""The admin of rows the vote may fix (rounds, nominations, municipalities):
+"""The admin of rows the vote may fix (rounds, nominations, municipalities;
+the jury's decision shows what it fixes the same way, ShowsWhatIsFixed):
 what voting.services.changes says is fixed is shown read-only with a sentence
 saying why, a POST that changes it anyway is refused with that sentence and
 nothing written, and every save and delete goes through that service. Holders
@@ -71,10 +72,12 @@ class CorrectionForm(forms.ModelForm):
         return data
 
 
-class FixedByTheVote(admin.ModelAdmin):
-    """Shows, refuses and saves as voting.services.changes decides."""
-
-    form = CorrectionForm
+class ShowsWhatIsFixed(admin.ModelAdmin):
+    """The page of a row the vote or the announcement may fix: what ``freeze``
+    says is fixed is read-only unless the user may correct it, the page says
+    why, a holder of voting.correct_result gets the correction reason to fill
+    in, and the page's heading is the stored row's, also after a refused save.
+    How the row is saved is the subclass's."""
 
     def freeze(self, obj) -> services.Freeze:
         return services.freeze_of(obj) if obj is not None else services.NOTHING_FIXED
@@ -107,6 +110,31 @@ class FixedByTheVote(admin.ModelAdmin):
             if not readonly & {field, *sources}
         }
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "GET" and object_id is not None:
+            freeze = self.freeze(self.get_object(request, unquote(object_id)))
+            if freeze.fixed:
+                self.message_user(request, str(freeze.reason), messages.WARNING)
+                if services.may_correct(request.user):
+                    # The fields stand open to a holder of voting.correct_result.
+                    self.message_user(request, CORRECTION_OPEN, messages.WARNING)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if change and obj is not None and request.method == "POST":
+            # A refused save's form has put the posted values on ``obj``; the
+            # heading, title and breadcrumbs name the row as it is stored.
+            stored = self.get_object(request, str(obj.pk))
+            if stored is not None:
+                context = {**context, "subtitle": str(stored), "original": stored}
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+class FixedByTheVote(ShowsWhatIsFixed):
+    """Shows, refuses and saves as voting.services.changes decides."""
+
+    form = CorrectionForm
+
     def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         form.user = request.user  # a new form class each request, so this stays per request
@@ -136,13 +164,6 @@ class FixedByTheVote(admin.ModelAdmin):
         )
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        if request.method == "GET" and object_id is not None:
-            freeze = self.freeze(self.get_object(request, unquote(object_id)))
-            if freeze.fixed:
-                self.message_user(request, str(freeze.reason), messages.WARNING)
-                if services.may_correct(request.user):
-                    # The fields stand open to a holder of voting.correct_result.
-                    self.message_user(request, CORRECTION_OPEN, messages.WARNING)
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except services.ChangeRefused as refusal:

@@ -4,8 +4,10 @@ from dataclasses import dataclass
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from nominees.models import Nomination, PrizeRound
@@ -13,14 +15,14 @@ from nominees.models import Nomination, PrizeRound
 from .. import services
 from ..models import JuryDecision, Tally
 from .base import AuditedByService
-from .frozen import correction_reason_field
+from .frozen import ShowsWhatIsFixed, correction_reason_field
 
 
 class JuryDecisionForm(forms.ModelForm):
     """Offers only the nominations the jury may choose; the service decides."""
 
     justification = forms.CharField(label=_("Juryens begrunnelse"), widget=forms.Textarea)
-    # Shown only to those who may correct a locked decision (JuryDecisionAdmin.get_fields).
+    # Shown only to those who may correct a locked decision (ShowsWhatIsFixed.get_fieldsets).
     correction_reason = correction_reason_field(
         _(
             "Vinneren er kunngjort, så en endring er en retting: skriv hvorfor. Grunnen står "
@@ -109,26 +111,50 @@ def before_the_jury(prize_round: PrizeRound) -> RoundBeforeTheJury:
 
 
 @admin.register(JuryDecision)
-class JuryDecisionAdmin(AuditedByService):
+class JuryDecisionAdmin(ShowsWhatIsFixed, AuditedByService):
+    """Once the winner is announced the decision is locked
+    (services.decision_freeze): the page shows it read-only with the reason
+    and no save button, and a save posted all the same writes nothing.
+    Holders of voting.correct_result keep the form, with a reason to give."""
+
     form = JuryDecisionForm
     list_display = ["round", "winner", "recorded_at", "recorded_by"]
     ordering = ["-round__year"]
     list_select_related = ["round", "winner__municipality", "recorded_by"]
+    # Named, so the form's correction reason shows only where it belongs.
+    fields = ["round", "winner", "justification", "recorded_by", "recorded_at"]
     readonly_fields = ["recorded_by", "recorded_at"]
 
-    def get_readonly_fields(self, request: HttpRequest, obj=None):
-        return [*self.readonly_fields, "round"] if obj else self.readonly_fields
+    def freeze(self, obj) -> services.Freeze:
+        return services.decision_freeze(obj) if obj is not None else services.NOTHING_FIXED
 
-    def get_fields(self, request: HttpRequest, obj=None):
-        fields = super().get_fields(request, obj)
-        correcting = (
-            obj is not None
-            and obj.round.winner_is_announced()
-            and services.may_correct(request.user)
-        )
-        return fields if correcting else [f for f in fields if f != "correction_reason"]
+    def locked_for(self, request: HttpRequest, obj) -> bool:
+        return self.freeze(obj).fixed and not services.may_correct(request.user)
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        return [*readonly, "round"] if obj else readonly
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        # Nothing of a locked decision may change: a page to look at, no save button.
+        return super().has_change_permission(request, obj) and not self.locked_for(request, obj)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and object_id is not None:
+            obj = self.get_object(request, unquote(object_id))
+            # A juror's form opened before the announcement, saved after it:
+            # nothing is written, and the page shows the decision as it stands.
+            if (
+                obj is not None
+                and self.locked_for(request, obj)
+                and super().has_change_permission(request, obj)
+            ):
+                self.message_user(
+                    request,
+                    gettext("Ingenting ble lagret. Avgjørelsen står som før."),
+                    messages.ERROR,
+                )
+                return HttpResponseRedirect(request.get_full_path())
         # Beside the form, the counts the jury decides with (DESIGN.md: "with the
         # counts before it"), and why a round cannot be decided yet.
         if object_id is None:

@@ -20,6 +20,22 @@ from .base import AuditedByService, ReadOnlyAdmin, ReadOnlyInline
 from .rounds import tie_state
 
 
+def finalist_in_words(entry: TallyEntry) -> str:
+    """Whether the nomination is a finalist as the tally stands now, a tie
+    resolution included, in words: the admin's ✓ and ✗ icons read a
+    nomination below the cut as an error."""
+    if entry.finalist:
+        return gettext("Finalist")
+    if not entry.tied_at_cut:
+        return gettext("Ikke finalist")
+    resolution = entry.tally.resolution
+    if resolution is None:
+        return gettext("Likt ved grensen, ikke avgjort ennå")
+    if any(nomination.pk == entry.nomination_id for nomination in resolution.nominations.all()):
+        return gettext("Finalist etter avgjørelsen av likt resultat")
+    return gettext("Ikke finalist etter avgjørelsen av likt resultat")
+
+
 class TallyEntryInline(ReadOnlyInline):
     model = TallyEntry
     # The municipality as counted, not as its row reads now.
@@ -28,10 +44,26 @@ class TallyEntryInline(ReadOnlyInline):
         "municipality_name",
         "municipality_number",
         "votes",
-        "finalist",
-        "tied_at_cut",
+        "finalist_state",
+        "tie_state",
     ]
     readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("tally__tie_resolution")
+            .prefetch_related("tally__tie_resolution__nominations")
+        )
+
+    @admin.display(description=_("finalist"))
+    def finalist_state(self, entry: TallyEntry) -> str:
+        return finalist_in_words(entry)
+
+    @admin.display(description=_("likt ved grensen"))
+    def tie_state(self, entry: TallyEntry) -> str:
+        return gettext("Ja") if entry.tied_at_cut else gettext("Nei")
 
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
         # The rows are part of the tally: whoever may see a tally sees its result.
@@ -47,7 +79,8 @@ class TallyAdmin(ReadOnlyAdmin):
         "valid_votes",
         "invalidated_votes",
         "tie",
-        "digest",
+        "finalists",
+        "digest_start",
     ]
     list_filter = ["round"]
     list_select_related = ["round", "counted_by", "tie_resolution"]
@@ -62,6 +95,7 @@ class TallyAdmin(ReadOnlyAdmin):
         "shortfall",
         "tie",
         "resolution_summary",
+        "finalists",
         "resolve",
         "export",
     ]
@@ -80,11 +114,32 @@ class TallyAdmin(ReadOnlyAdmin):
         return [field for field in self.fields if field not in hidden]
 
     def get_queryset(self, request: HttpRequest):
-        return super().get_queryset(request).prefetch_related("entries")
+        return (
+            super().get_queryset(request).prefetch_related("entries", "tie_resolution__nominations")
+        )
 
     @admin.display(description=_("likt ved grensen"))
     def tie(self, tally: Tally) -> str:
         return tie_state(tally)
+
+    @admin.display(description=_("kontrollsum (SHA-256)"))
+    def digest_start(self, tally: Tally) -> str:
+        # The whole sum is on the tally's page; 64 characters would push the
+        # list's other columns out of a 1280 px window.
+        return format_html('<span title="{}">{}…</span>', tally.digest, tally.digest[:12])
+
+    @admin.display(description=_("finalister"))
+    def finalists(self, tally: Tally) -> str:
+        """As they stand now: a tie resolution's choice among them."""
+        if not tally.is_settled:
+            return gettext("Ikke avgjort: likt resultat ved grensen")
+        chosen = tally.finalist_ids()
+        names = [
+            entry.municipality_name
+            for entry in tally.entries.all()
+            if entry.nomination_id in chosen
+        ]
+        return ", ".join(names) or "–"
 
     @admin.display(description=_("ufylte finalistplasser"))
     def shortfall(self, tally: Tally) -> str:

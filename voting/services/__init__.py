@@ -24,6 +24,7 @@ from .jury import (
     DecisionRefused,
     allowed_winners,
     check_decision,
+    decision_freeze,
     decision_waits_for,
     record_winner,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "check_deletion",
     "check_tie_resolution",
     "count_votes",
+    "decision_freeze",
     "decision_waits_for",
     "delete_row",
     "freeze_of",

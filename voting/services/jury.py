@@ -7,18 +7,33 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from nominees.models import Nomination, PrizeRound, WinnerRule
 
 from ..audit import audit
 from ..models import JuryDecision, Vote
-from .changes import may_correct
+from .changes import NOTHING_FIXED, Freeze, may_correct
 from .counts import take_turns_with_counting
 from .ties import settled_tally
 
 
 class DecisionRefused(Exception):
     pass
+
+
+DECISION_LOCKED = gettext_lazy(
+    "Vinneren er kunngjort, og avgjørelsen er låst. Bare den som har lov til å rette "
+    "resultater, kan endre den, med en begrunnelse."
+)
+
+
+def decision_freeze(decision: JuryDecision, *, at: datetime | None = None) -> Freeze:
+    """What of a stored decision may not change now, and why: all of it once
+    the round's winner is announced (check_decision refuses it)."""
+    if decision.pk is None or not decision.round.winner_is_announced(at or timezone.now()):
+        return NOTHING_FIXED
+    return Freeze(frozenset({"winner", "justification"}), DECISION_LOCKED)
 
 
 def decision_waits_for(prize_round: PrizeRound, *, at: datetime | None = None) -> str:
@@ -92,12 +107,7 @@ def check_decision(
     if not exists or not prize_round.winner_is_announced(at):
         return
     if not may_correct(recorded_by):
-        raise DecisionRefused(
-            _(
-                "Vinneren er kunngjort, og avgjørelsen er låst. Bare den som har lov til å "
-                "rette resultater, kan endre den, med en begrunnelse."
-            )
-        )
+        raise DecisionRefused(str(DECISION_LOCKED))
     if not reason.strip():
         raise DecisionRefused(
             _("Skriv hvorfor den låste avgjørelsen rettes. Grunnen står i loggen med rettingen.")
