@@ -233,6 +233,7 @@ def test_every_field_registered_for_translation_is_checked_not_a_list_of_its_own
     for row in (prize_round, nomination, *nomination.key_figures.all()):
         for field in registered[type(row)]:
             setattr(row, f"{field}_nb", getattr(row, f"{field}_nb") or "Tekst på bokmål.")
+            setattr(row, f"{field}_en", getattr(row, f"{field}_en") or "Text in English.")
             setattr(row, f"{field}_nn", "")
         row.save()
 
