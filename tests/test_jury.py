@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -49,6 +50,23 @@ def test_juror_records_a_finalist_as_winner_and_the_admin_log_keeps_it(client, c
     assert decision.recorded_by == juror
     assert decision.justification == "Best resultater over tid."
     assert LogEntry.objects.get().user == juror
+
+
+def test_a_juror_on_a_nynorsk_screen_edits_the_bokmal_justification(client, counted_round):
+    prize_round, nominations = counted_round
+    services.record_winner(
+        prize_round=prize_round,
+        winner=nominations["Asker"],
+        justification="Grunngiving på bokmål.",
+        translations={"nn": "Grunngjeving på nynorsk.", "en": "In English."},
+    )
+    decision = JuryDecision.objects.get()
+    client.force_login(member_of("Jury", "juror"))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "nn"
+
+    page = client.get(reverse("admin:voting_jurydecision_change", args=[decision.pk]))
+
+    assert page.context["adminform"].form["justification"].value() == "Grunngiving på bokmål."
 
 
 def test_juror_is_offered_only_the_finalists(client, counted_round):

@@ -38,6 +38,10 @@ class JuryDecisionForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.pk is not None and "justification" in self.fields:
+            # The form edits the bokmål text (services.record_winner), whatever
+            # language the juror's screen is in.
+            self.initial["justification"] = self.instance.justification_nb
         if "winner" not in self.fields:
             # Shown read-only (staff may look, not change): nothing to offer.
             return
