@@ -105,7 +105,7 @@ def test_a_long_round_is_shown_per_day():
 
 def test_staff_see_the_review_page_with_charts_tables_and_links_to_the_votes(client, voted_round):
     prize_round, _, _ = voted_round
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
 
     page = client.get(reverse("admin:nominees_prizeround_review", args=[prize_round.pk]))
 
@@ -135,7 +135,7 @@ def test_the_jury_cannot_open_the_review_page(client, voted_round):
 
 def test_a_round_without_votes_has_an_empty_review(client):
     prize_round = make_round()
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
 
     page = client.get(reverse("admin:nominees_prizeround_review", args=[prize_round.pk]))
 
@@ -172,7 +172,7 @@ def review_url(prize_round, day: str = "") -> str:
 
 def test_each_day_of_a_long_round_links_to_that_day_per_hour(client, march_round):
     prize_round, _, _ = march_round
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
 
     page = client.get(review_url(prize_round))
 
@@ -189,7 +189,7 @@ def test_each_day_of_a_long_round_links_to_that_day_per_hour(client, march_round
 
 def test_a_day_shows_its_votes_per_hour_as_a_chart_and_a_table(client, march_round):
     prize_round, _, _ = march_round
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
 
     page = client.get(review_url(prize_round, "2030-03-15"))
 
@@ -213,7 +213,7 @@ def test_a_day_shows_its_votes_per_hour_as_a_chart_and_a_table(client, march_rou
 
 def test_a_days_clusters_link_to_that_days_votes_only(client, march_round):
     prize_round, _, _ = march_round
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
 
     page = client.get(review_url(prize_round, "2030-03-15"))
 
@@ -233,7 +233,7 @@ def test_a_days_clusters_link_to_that_days_votes_only(client, march_round):
 def test_the_day_the_clocks_go_forward_has_23_hours(client, march_round):
     prize_round, asker, _ = march_round
     vote(asker, 7, datetime(2030, 3, 31, 3, 15, tzinfo=OSLO))
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
 
     page = client.get(review_url(prize_round, "2030-03-31"))
 
@@ -245,7 +245,7 @@ def test_the_day_the_clocks_go_forward_has_23_hours(client, march_round):
 
 def test_a_day_without_votes_says_so(client, march_round):
     prize_round, _, _ = march_round
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
 
     page = client.get(review_url(prize_round, "2030-03-20"))
 
@@ -256,7 +256,7 @@ def test_a_day_without_votes_says_so(client, march_round):
 
 def test_a_short_round_is_per_hour_without_day_links(client, voted_round):
     prize_round, _, _ = voted_round
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
 
     page = client.get(review_url(prize_round))
 
@@ -267,7 +267,7 @@ def test_a_short_round_is_per_hour_without_day_links(client, voted_round):
 @pytest.mark.parametrize("day", ["2030-02-30", "i går", "2030-3"])
 def test_a_day_that_is_no_date_is_not_found(client, march_round, day):
     prize_round, _, _ = march_round
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
 
     page = client.get(review_url(prize_round), {"dag": day})
 

@@ -2,10 +2,12 @@
 reason, the tally CSV, and the audit trail each leaves."""
 
 import csv
+import importlib
 import io
 from datetime import timedelta
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
@@ -50,7 +52,7 @@ def test_a_tie_at_the_cut_leaves_no_finalists_to_decide_between(tied_tally):
 
 def test_staff_resolve_a_tie_in_the_admin_and_the_finalists_are_complete(client, tied_tally):
     tally, nominations = tied_tally
-    staff = member_of("IMDi staff", "staff")
+    staff = member_of("IMDi-ansatte", "staff")
     client.force_login(staff)
 
     response = resolve(client, tally, nominations["D"])
@@ -73,7 +75,7 @@ def test_staff_resolve_a_tie_in_the_admin_and_the_finalists_are_complete(client,
 
 def test_the_add_form_offers_only_the_tied_nominations_of_the_chosen_tally(client, tied_tally):
     tally, _ = tied_tally
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
 
     form = (
         client.get(reverse("admin:voting_tieresolution_add") + f"?tally={tally.pk}")
@@ -97,7 +99,7 @@ def test_a_resolution_with_the_wrong_number_or_no_reason_is_refused(
     client, tied_tally, chosen, reason, message
 ):
     tally, nominations = tied_tally
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
 
     response = resolve(client, tally, *(nominations[n] for n in chosen), reason=reason)
 
@@ -167,7 +169,7 @@ def invalidate(client, votes, **extra):
 
 def test_invalidation_asks_for_a_reason_first_and_changes_nothing_until_given(client):
     closed_round_with_votes(SIX)
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
     votes = list(Vote.objects.all()[:3])
 
     page = invalidate(client, votes)
@@ -180,7 +182,7 @@ def test_invalidation_asks_for_a_reason_first_and_changes_nothing_until_given(cl
 
 def test_invalidating_selected_votes_with_a_reason_keeps_them_marked_and_logged(client):
     closed_round_with_votes(SIX)
-    staff = member_of("IMDi staff", "staff")
+    staff = member_of("IMDi-ansatte", "staff")
     client.force_login(staff)
     votes = list(Vote.objects.all()[:3])
 
@@ -205,7 +207,7 @@ def test_invalidating_selected_votes_with_a_reason_keeps_them_marked_and_logged(
 
 def test_invalidation_with_an_empty_reason_is_refused_with_a_message(client):
     closed_round_with_votes(SIX)
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
 
     response = invalidate(client, list(Vote.objects.all()[:2]), reason="  ")
 
@@ -236,7 +238,7 @@ def read_csv(response) -> list[list[str]]:
 def test_staff_export_a_tally_as_csv_with_numbers_ranks_finalists_and_digest(client):
     prize_round, nominations = closed_round_with_votes(SIX)
     tally = services.count_votes(prize_round=prize_round)
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
 
     response = client.get(reverse("admin:voting_tally_csv", args=[tally.pk]))
 
@@ -257,7 +259,7 @@ def test_staff_export_a_tally_as_csv_with_numbers_ranks_finalists_and_digest(cli
 def test_the_csv_counts_a_tie_resolution_among_the_finalists(client, tied_tally):
     tally, nominations = tied_tally
     services.resolve_tie(tally=tally, nominations=[nominations["D"]], reason="Loddtrekning.")
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
 
     _, *rows = read_csv(client.get(reverse("admin:voting_tally_csv", args=[tally.pk])))
 
@@ -289,7 +291,7 @@ def test_the_roles_have_exactly_the_permissions_of_the_design():
             for p in Group.objects.get(name=group).permissions.select_related("content_type")
         }
 
-    staff, jury = codes("IMDi staff"), codes("Jury")
+    staff, jury = codes("IMDi-ansatte"), codes("Jury")
 
     assert staff == {
         # Municipalities, rounds and nominations.
@@ -323,6 +325,25 @@ def test_the_roles_have_exactly_the_permissions_of_the_design():
         "voting.change_jurydecision",
     }
     assert Permission.objects.filter(codename="export_tally").exists()
+
+
+def test_the_staff_group_has_its_norwegian_name_and_keeps_members_and_permissions():
+    # voting.0011 renames "IMDi staff", which 0002-0010 created and granted to.
+    rename = importlib.import_module("voting.migrations.0011_staff_group_in_norwegian")
+    staff = Group.objects.get(name="IMDi-ansatte")
+    member = member_of("IMDi-ansatte", "kari")
+    permissions = set(staff.permissions.values_list("pk", flat=True))
+    assert not Group.objects.filter(name="IMDi staff").exists()
+
+    rename.backwards(django_apps, None)
+    assert Group.objects.get(pk=staff.pk).name == "IMDi staff"
+    rename.forwards(django_apps, None)
+
+    renamed = Group.objects.get(name="IMDi-ansatte")
+    assert renamed.pk == staff.pk
+    assert set(renamed.permissions.values_list("pk", flat=True)) == permissions
+    assert list(renamed.user_set.all()) == [member]
+    assert member.has_perm("voting.count_votes")
 
 
 def test_a_superuser_changing_a_locked_decision_outside_the_admin_leaves_a_trace(
