@@ -4,7 +4,7 @@ reason, the tally CSV, and the audit trail each leaves."""
 import csv
 import importlib
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.apps import apps as django_apps
@@ -264,6 +264,26 @@ def test_the_csv_counts_a_tie_resolution_among_the_finalists(client, tied_tally)
     _, *rows = read_csv(client.get(reverse("admin:voting_tally_csv", args=[tally.pk])))
 
     assert {row[1] for row in rows if row[5] == "ja"} == {"A", "B", "D"}
+
+
+@pytest.mark.parametrize(
+    ("counted_at", "written"),
+    [
+        (datetime(2026, 1, 15, 11, 30, tzinfo=UTC), "2026-01-15T12:30:00+01:00"),
+        (datetime(2026, 6, 15, 11, 30, tzinfo=UTC), "2026-06-15T13:30:00+02:00"),
+    ],
+)
+def test_the_csv_writes_the_time_of_count_in_norwegian_time_with_its_offset(
+    client, counted_at, written
+):
+    prize_round, _ = closed_round_with_votes(SIX)
+    tally = services.count_votes(prize_round=prize_round)
+    Tally.objects.filter(pk=tally.pk).update(counted_at=counted_at)
+    client.force_login(member_of("IMDi-ansatte", "staff"))
+
+    header, *rows = read_csv(client.get(reverse("admin:voting_tally_csv", args=[tally.pk])))
+
+    assert {row[header.index("telt")] for row in rows} == {written}
 
 
 def test_jury_sees_the_tally_but_cannot_export_it(client):
