@@ -4,6 +4,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
+from config.admin import InlineFormSet
+
 from .models import KeyFigure, Municipality, Nomination, PrizeRound
 
 SCHEDULE_HELP = _(
@@ -66,6 +68,7 @@ class PrizeRoundAdmin(TranslationAdmin):
 
 class KeyFigureInline(TranslationTabularInline):
     model = KeyFigure
+    formset = InlineFormSet  # a repeated place is named "plass", not "position"
     fields = ["position", "label", "value"]
     extra = 1
     # A label in three languages and a value side by side: the admin's wide

@@ -1,7 +1,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from nominees.models import Phase, PrizeRound
 from tests.factories import make_municipality, make_nomination, make_round
@@ -100,6 +100,19 @@ def test_round_with_schedule_out_of_order_is_refused_in_the_admin(staff_client):
 
     assert response.status_code == 200
     assert "rekkefølge" in response.text
+    assert not PrizeRound.objects.exists()
+
+
+def test_a_municipality_nominated_twice_in_the_round_form_is_named_in_norwegian(staff_client):
+    asker = make_municipality(name="Asker")
+    data = round_form(published="01.02.2031", nominations=[asker, asker])
+
+    with translation.override("nb"):
+        response = staff_client.post(reverse("admin:nominees_prizeround_add"), data)
+
+    assert response.status_code == 200
+    assert "Vennligst korriger dupliserte data for kommune." in response.text
+    assert "municipality." not in response.text
     assert not PrizeRound.objects.exists()
 
 
