@@ -211,6 +211,47 @@ def test_a_day_shows_its_votes_per_hour_as_a_chart_and_a_table(client, march_rou
     assert 'href="?"' in page.text  # back to the whole round
 
 
+@pytest.mark.parametrize(
+    ("peak", "ticks"), [(0, []), (2, [0, 1, 2]), (7, [0, 2, 4, 6]), (130, [0, 50, 100])]
+)
+def test_the_count_axis_has_round_steps_from_zero_to_the_peak(peak, ticks):
+    axis = review.count_ticks(peak)
+
+    assert [tick.votes for tick in axis] == ticks
+    if axis:
+        assert axis[0].y == review.CHART_HEIGHT  # 0 at the bottom
+        assert axis[-1].y == pytest.approx(review.CHART_HEIGHT * (1 - ticks[-1] / peak), abs=0.01)
+
+
+def test_a_days_charts_have_a_count_axis_and_hours_in_norwegian_time(client, march_round):
+    prize_round, _, _ = march_round
+    client.force_login(member_of("IMDi-ansatte", "staff"))
+
+    page = client.get(review_url(prize_round, "2030-03-15"))
+
+    day = page.context["review"].overall
+    assert [tick.start.astimezone(OSLO).hour for tick in day.time_ticks] == list(range(0, 24, 2))
+    assert [tick.votes for tick in day.count_ticks] == [0, 1, 2]
+    start = page.text.index('<svg class="bars"')
+    chart = page.text[start : page.text.index("</svg>", start)]
+    assert ">Stemmer</text>" in chart  # the y-axis' title
+    assert ">0</text>" in chart and ">2</text>" in chart
+    assert ">00.00</text>" in chart and ">22.00</text>" in chart
+    assert "Tidene er norsk tid." in page.text
+
+
+def test_a_months_overview_is_labelled_by_day(client, march_round):
+    prize_round, _, _ = march_round
+    client.force_login(member_of("IMDi-ansatte", "staff"))
+
+    page = client.get(review_url(prize_round))
+
+    overall = page.context["review"].overall
+    # 1 to 16 March: every second day, from the first.
+    assert [tick.start.astimezone(OSLO).day for tick in overall.time_ticks] == list(range(1, 17, 2))
+    assert ">1. mar</text>" in page.text and ">15. mar</text>" in page.text
+
+
 def test_a_days_clusters_link_to_that_days_votes_only(client, march_round):
     prize_round, _, _ = march_round
     client.force_login(member_of("IMDi-ansatte", "staff"))
