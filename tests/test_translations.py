@@ -90,6 +90,41 @@ def test_the_admins_english_msgids_are_norwegian_in_bokmal_and_nynorsk():
     assert nn["Home"] == "Heim"
 
 
+# config/admin_strings.py's English msgids spelt the same in Norwegian.
+SAME_IN_NORWEGIAN = {"%(class_name)s %(instance)s", "HTTP Accept"}
+
+
+@pytest.mark.parametrize("language", ["nb", "nn"])
+def test_the_english_strings_of_the_admin_and_its_packages_read_norwegian(language):
+    from django.utils import translation
+
+    from config import admin_strings
+
+    strings = [
+        admin_strings.FORM_ERRORS,
+        *admin_strings.DJANGO_ADMIN,
+        *admin_strings.DJANGO_AUTH,
+        *admin_strings.AXES,
+        *admin_strings.TASKS,
+    ]
+
+    def read(text) -> str:
+        # A plural (ngettext_lazy) in its plural form, unformatted.
+        return text._translate(2) if hasattr(text, "_translate") else str(text)
+
+    with translation.override(None):
+        english = [read(text) for text in strings]
+    with translation.override(language):
+        norwegian = [read(text) for text in strings]
+
+    still_english = [
+        text
+        for text, shown in zip(english, norwegian, strict=True)
+        if shown == text and text not in SAME_IN_NORWEGIAN
+    ]
+    assert still_english == [], FIX
+
+
 @pytest.mark.parametrize("language", ["nn", "en"])
 def test_translations_keep_the_non_breaking_spaces_of_the_bokmal_text(language):
     # As in "33,3 %": the sign stays on the line of its number.
