@@ -18,7 +18,7 @@ singular entries, so that line needs a plural entry here too.
 Nothing here is called at runtime: the lists exist for makemessages and for
 tests/test_translations.py, which checks that each string reads Norwegian."""
 
-from django.utils.translation import gettext_lazy, ngettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy, pgettext_lazy
 
 FORM_ERRORS = ngettext_lazy(
     "Please correct the error below.", "Please correct the errors below.", "count"
@@ -121,10 +121,10 @@ AXES = [
 
 # django-tasks (the statuses) and django-tasks-db (the task results' model).
 TASKS = [
-    gettext_lazy("Ready"),
-    gettext_lazy("Running"),
-    gettext_lazy("Failed"),
-    gettext_lazy("Successful"),
+    pgettext_lazy("Task", "Ready"),
+    pgettext_lazy("Task", "Running"),
+    pgettext_lazy("Task", "Failed"),
+    pgettext_lazy("Task", "Successful"),
     gettext_lazy("Task Result"),
     gettext_lazy("Task Results"),
     gettext_lazy("enqueued at"),
