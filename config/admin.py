@@ -8,6 +8,9 @@ it off so ``make run`` works with the printed password alone.
 from django import forms
 from django.conf import settings
 from django.contrib.admin import AdminSite
+from django.forms.models import BaseInlineFormSet
+from django.utils.text import get_text_list
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_otp import devices_for_user
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
@@ -74,3 +77,21 @@ class StaffAdminSite(OTPAdminSite):
         if settings.ADMIN_REQUIRE_2FA:
             return super().has_permission(request)
         return AdminSite.has_permission(self, request)
+
+
+class InlineFormSet(BaseInlineFormSet):
+    """An inline formset whose error for rows that repeat a unique value names
+    the fields as the model does ("kommune"), not by their attribute names
+    ("municipality"), which Django's formset puts in that sentence."""
+
+    def get_unique_error_message(self, unique_check) -> str:
+        names = [
+            str(self.model._meta.get_field(name).verbose_name)
+            for name in unique_check
+            if name != self.fk.name  # the same in every row, as in Django's message
+        ]
+        if len(names) == 1:
+            return gettext("Please correct the duplicate data for %(field)s.") % {"field": names[0]}
+        return gettext("Please correct the duplicate data for %(field)s, which must be unique.") % {
+            "field": get_text_list(names, gettext("and"))
+        }

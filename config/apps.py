@@ -20,9 +20,26 @@ class AdminConfig(DjangoAdminConfig):
 class AuthenticatorAppsConfig(OTPTOTPConfig):
     verbose_name = _("Autentiseringsapper")
 
+    def ready(self) -> None:
+        super().ready()
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from .third_party_admin import AuthenticatorAppAdmin, replace, set_model_names
+
+        set_model_names()
+        replace(TOTPDevice, AuthenticatorAppAdmin)
+
 
 class BackupCodesConfig(OTPStaticConfig):
     verbose_name = _("Reservekoder")
+
+    def ready(self) -> None:
+        super().ready()
+        from django_otp.plugins.otp_static.models import StaticDevice
+
+        from .third_party_admin import BackupCodesAdmin, replace
+
+        replace(StaticDevice, BackupCodesAdmin)
 
 
 class LoginAttemptsConfig(AxesConfig):
@@ -31,3 +48,11 @@ class LoginAttemptsConfig(AxesConfig):
 
 class BackgroundTasksConfig(TasksAppConfig):
     verbose_name = _("Bakgrunnsoppgaver")
+
+    def ready(self) -> None:
+        super().ready()
+        from django_tasks_db.models import DBTaskResult
+
+        from .third_party_admin import TaskResultAdmin, replace
+
+        replace(DBTaskResult, TaskResultAdmin)

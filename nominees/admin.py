@@ -9,6 +9,8 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
+from config.admin import InlineFormSet
+
 from . import missing_translations as untranslated
 from .models import KeyFigure, Municipality, Nomination, PrizeRound
 
@@ -168,6 +170,7 @@ class PrizeRoundAdmin(TranslationAdmin):
 
 class KeyFigureInline(TranslationTabularInline):
     model = KeyFigure
+    formset = InlineFormSet  # a repeated place is named "plass", not "position"
     fields = ["position", "label", "value"]
     extra = 1
     # A label in three languages and a value side by side: the admin's wide

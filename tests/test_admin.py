@@ -1,9 +1,15 @@
 import re
+from datetime import UTC, datetime
 
 import pytest
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import get_user_model
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_tasks_db.models import DBTaskResult
 from modeltranslation.translator import translator
 
 from nominees.missing_translations import missing_translations
@@ -104,6 +110,19 @@ def test_round_with_schedule_out_of_order_is_refused_in_the_admin(staff_client):
 
     assert response.status_code == 200
     assert "rekkefølge" in response.text
+    assert not PrizeRound.objects.exists()
+
+
+def test_a_municipality_nominated_twice_in_the_round_form_is_named_in_norwegian(staff_client):
+    asker = make_municipality(name="Asker")
+    data = round_form(published="01.02.2031", nominations=[asker, asker])
+
+    with translation.override("nb"):
+        response = staff_client.post(reverse("admin:nominees_prizeround_add"), data)
+
+    assert response.status_code == 200
+    assert "Vennligst korriger dupliserte data for kommune." in response.text
+    assert "municipality." not in response.text
     assert not PrizeRound.objects.exists()
 
 
@@ -246,3 +265,181 @@ def test_every_field_registered_for_translation_is_checked_not_a_list_of_its_own
     }
     assert {item.text.rsplit(", ", 1)[-1] for item in found} == expected
     assert all(item.languages == ("nn",) for item in found)
+
+
+# The admin in Norwegian: Django's strings that its nb and nn catalogues lack,
+# and the packages' pages (config/admin_strings.py, config/third_party_admin.py).
+
+
+@pytest.fixture
+def admin_in(client):
+    """A superuser's client reading the admin in a language, as the cookie sets it."""
+    user = get_user_model().objects.create_superuser("kari", password="pw-for-tests-only")
+    client.force_login(user)
+
+    def read(url: str, language: str) -> str:
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        response = client.get(url)
+        assert response.status_code == 200
+        assert f'<html lang="{language}"' in response.text
+        return response.text
+
+    read.user = user
+    return read
+
+
+ENGLISH_ON_THE_INDEX = [
+    "TOTP devices",
+    "Static devices",
+    "Task Results",
+    "Access attempts",
+    "Access failures",
+    "Access logs",
+    "Model name",
+]
+
+
+@pytest.mark.parametrize(
+    ("language", "norwegian"),
+    [
+        (
+            "nb",
+            [
+                "TOTP-enheter",
+                "Reservekodelister",
+                "Oppgaver",
+                "Mislykkede forsøk",
+                "Feilede innlogginger",
+                "Innlogginger",
+            ],
+        ),
+        (
+            "nn",
+            [
+                "TOTP-einingar",
+                "Reservekodelister",
+                "Oppgåver",
+                "Mislukka forsøk",
+                "Feila innloggingar",
+                "Innloggingar",
+            ],
+        ),
+    ],
+)
+def test_the_admin_index_names_the_packages_models_in_norwegian(admin_in, language, norwegian):
+    page = admin_in(reverse("admin:index"), language)
+
+    assert [name for name in norwegian if name not in page] == []
+    assert [name for name in ENGLISH_ON_THE_INDEX if name in page] == []
+
+
+@pytest.mark.parametrize(
+    ("language", "norwegian"),
+    [
+        ("nb", ["Vis antall", "Etter fylke", 'placeholder="Skriv for å filtrere']),
+        ("nn", ["Vis tal", "Etter fylke", 'placeholder="Skriv for å filtrere']),
+    ],
+)
+def test_a_change_list_with_filters_is_norwegian(admin_in, language, norwegian):
+    make_municipality(name="Asker")
+
+    page = admin_in(reverse("admin:nominees_municipality_changelist"), language)
+
+    assert [text for text in norwegian if text not in page] == []
+    assert "Show counts" not in page and "Start typing" not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "norwegian"),
+    [("nb", ["5 oppføringer", "Endret:"]), ("nn", ["5 oppføringar", "Endra:"])],
+)
+def test_the_history_and_recent_actions_are_norwegian(admin_in, language, norwegian):
+    municipality = make_municipality(name="Asker")
+    for _ in range(5):
+        LogEntry.objects.log_actions(
+            user_id=admin_in.user.pk,
+            queryset=[municipality],
+            action_flag=CHANGE,
+            change_message=[{"changed": {"fields": ["Navn"]}}],
+            single_object=True,
+        )
+
+    history = admin_in(
+        reverse("admin:nominees_municipality_history", args=[municipality.pk]), language
+    )
+    index = admin_in(reverse("admin:index"), language)
+
+    assert norwegian[0] in history and "entries" not in history
+    assert norwegian[1] in index and "Changed:" not in index
+
+
+@pytest.mark.parametrize(
+    ("language", "norwegian"),
+    [
+        ("nb", ["TOTP-enheter", "Bruker", "Sist brukt", "Bekreftet", "Vis QR-kode"]),
+        ("nn", ["TOTP-einingar", "Brukar", "Sist brukt", "Stadfesta", "Vis QR-kode"]),
+    ],
+)
+def test_the_authenticator_apps_pages_are_norwegian(admin_in, language, norwegian):
+    device = TOTPDevice.objects.create(user=admin_in.user, name="Telefon")
+
+    listed = admin_in(reverse("admin:otp_totp_totpdevice_changelist"), language)
+    changed = admin_in(reverse("admin:otp_totp_totpdevice_change", args=[device.pk]), language)
+
+    assert [text for text in norwegian if text not in listed] == []
+    for english in ["TOTP device", "Last used at", "qrcode<", "Search by user"]:
+        assert english not in listed
+    for english in ["Identity", "Timestamps", "Configuration", "The time step in seconds."]:
+        assert english not in changed
+
+
+@pytest.mark.parametrize(
+    ("language", "status", "run_after"),
+    [("nb", "Klar", "Kjøres tidligst"), ("nn", "Klar", "Køyrast tidlegast")],
+)
+def test_task_results_are_norwegian_and_run_after_is_in_norwegian_time(
+    admin_in, language, status, run_after
+):
+    task = DBTaskResult.objects.create(
+        task_path="voting.mail.erase_expired_links",
+        args_kwargs={"args": [], "kwargs": {}},
+        backend_name="default",
+        run_after=datetime(2026, 1, 15, 11, 30, tzinfo=UTC),
+    )
+
+    listed = admin_in(reverse("admin:django_tasks_database_dbtaskresult_changelist"), language)
+    changed = admin_in(
+        reverse("admin:django_tasks_database_dbtaskresult_change", args=[task.pk]), language
+    )
+
+    assert status in listed and run_after in listed
+    assert "Task Results" not in listed and "Enqueued at" not in listed
+    assert "15. januar 2026 kl. 12.30" in listed  # 11.30 UTC
+    assert "15. januar 2026 kl. 12.30" in changed
+    assert "+00:00" not in changed and "Run after" not in changed
+
+
+@pytest.mark.parametrize(
+    ("language", "norwegian"),
+    [
+        ("nb", ["Mislykkede forsøk", "2 forsøk igjen", "Brukernavn"]),
+        ("nn", ["Mislukka forsøk", "2 forsøk att", "Brukarnamn"]),
+    ],
+)
+def test_login_attempts_are_norwegian(admin_in, language, norwegian):
+    AccessAttempt.objects.create(
+        username="ola",
+        ip_address="127.0.0.1",
+        user_agent="Mozilla/5.0",
+        failures_since_start=3,
+        get_data="",
+        post_data="",
+        http_accept="text/html",
+        path_info="/admin/login/",
+    )
+
+    page = admin_in(reverse("admin:axes_accessattempt_changelist"), language)
+
+    assert [text for text in norwegian if text not in page] == []
+    for english in ["Access attempts", "Attempt Remaining", "Failed Logins", "Clean up expired"]:
+        assert english not in page

@@ -310,7 +310,7 @@ def archive_round(year):
     return prize_round, nominations
 
 codes = {{
-    "staff": person("attack-requests-staff", "IMDi staff"),
+    "staff": person("attack-requests-staff", "IMDi-ansatte"),
     "juror-a": person("attack-requests-juror-a", "Jury"),
     "juror-b": person("attack-requests-juror-b", "Jury"),
 }}

@@ -72,7 +72,7 @@ services.record_winner(
 elsewhere = municipality("Annenby")
 
 user = User.objects.create_user("{username}", password="{password}", is_staff=True)
-user.groups.add(Group.objects.get(name="IMDi staff"))
+user.groups.add(Group.objects.get(name="IMDi-ansatte"))
 device = StaticDevice.objects.create(user=user, name="Reservekoder", confirmed=True)
 StaticToken.objects.create(device=device, token="{token}")
 print(json.dumps({{

@@ -163,7 +163,7 @@ def test_close_and_count_admin_action_freezes_a_tally_and_logs_who_counted(clien
 
 def staff_in_the_admin(client):
     staff = get_user_model().objects.create_user("staff", password="pw-tests", is_staff=True)
-    staff.groups.add(Group.objects.get(name="IMDi staff"))
+    staff.groups.add(Group.objects.get(name="IMDi-ansatte"))
     client.force_login(staff)
     return staff
 

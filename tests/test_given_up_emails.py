@@ -79,7 +79,7 @@ def test_staff_see_how_many_emails_wait_fail_and_were_given_up(client, queued, s
     request_vote(client, queued, "failing@example.no")
     run_worker()  # its first attempt fails; the second waits
     request_vote(client, queued, "waiting@example.no")
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
 
     page = client.get(reverse(PAGE))
 
@@ -96,7 +96,7 @@ def test_staff_see_how_many_emails_wait_fail_and_were_given_up(client, queued, s
 
 
 def test_the_page_is_linked_from_the_admin_index_for_staff_only(client):
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
     staff_index = client.get(reverse("admin:index"))
     client.force_login(member_of("Jury", "juror"))
     jury_index = client.get(reverse("admin:index"))
@@ -123,7 +123,7 @@ def test_retry_sends_the_given_up_email_again_and_its_link_votes(
 ):
     give_up(client, settings, queued)
     assert mail.outbox == []
-    staff = member_of("IMDi staff", "staff")
+    staff = member_of("IMDi-ansatte", "staff")
     client.force_login(staff)
 
     retried = client.post(reverse(RETRY), follow=True)
@@ -152,7 +152,7 @@ def test_retry_sends_the_given_up_email_again_and_its_link_votes(
 
 def test_retry_is_audited_in_the_log_too(client, queued, settings, caplog):
     give_up(client, settings, queued)
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
 
     with caplog.at_level(logging.INFO, logger="voting.audit"):
         client.post(reverse(RETRY))
@@ -163,7 +163,7 @@ def test_retry_is_audited_in_the_log_too(client, queued, settings, caplog):
 
 def test_a_retried_email_that_fails_again_is_given_up_again(client, queued, settings):
     give_up(client, settings, queued)
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
     client.post(reverse(RETRY))
     settings.EMAIL_BACKEND = FAILING
 
@@ -178,7 +178,7 @@ def test_a_retried_email_that_fails_again_is_given_up_again(client, queued, sett
 
 def test_retry_is_post_only(client, queued, settings):
     give_up(client, settings, queued)
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
 
     response = client.get(reverse(RETRY))
 
@@ -189,7 +189,7 @@ def test_retry_is_post_only(client, queued, settings):
 
 def test_retrying_twice_queues_each_email_once(client, queued, settings):
     give_up(client, settings, queued)
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
 
     client.post(reverse(RETRY))
     second = client.post(reverse(RETRY), follow=True)
@@ -202,7 +202,7 @@ def test_no_page_shows_an_address_or_a_link(client, queued, settings):
     give_up(client, settings, queued)
     sealed = sealed_strings()
     assert len(sealed) == 2
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
     failed_attempt = DBTaskResult.objects.filter(status="FAILED").latest("finished_at")
 
     pages = [
@@ -257,7 +257,7 @@ def test_once_the_link_expires_its_sealed_copies_are_erased_and_it_cannot_be_ret
     assert (given_up.sealed_address, given_up.sealed_confirm_url) == ("", "")
     for text in sealed:
         assert rows_containing(text) == []
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
     page = client.get(reverse(PAGE))
     assert (page.context["queue"].retryable, page.context["queue"].expired) == (0, 1)
     assert reverse(RETRY) not in page.text
@@ -270,7 +270,7 @@ def test_once_the_link_expires_its_sealed_copies_are_erased_and_it_cannot_be_ret
 def test_an_expired_link_is_not_retried_even_before_its_copies_are_erased(client, queued, settings):
     give_up(client, settings, queued)
     GivenUpEmail.objects.update(link_expires_at=timezone.now() - timedelta(seconds=1))
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
 
     client.post(reverse(RETRY))
 
@@ -288,7 +288,7 @@ def test_in_the_local_run_a_failed_send_is_given_up_at_once_and_retry_sends_it(
     request_vote(client, nomination)
     assert GivenUpEmail.objects.get().attempts == 1
     settings.EMAIL_BACKEND = WORKING
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
 
     client.post(reverse(RETRY))
 

@@ -124,7 +124,7 @@ def test_juror_gets_403_on_the_vote_list(client, counted_round):
 
 def test_staff_cannot_record_the_decision(client, counted_round):
     prize_round, nominations = counted_round
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
 
     assert client.get(reverse("admin:voting_jurydecision_add")).status_code == 403
     assert decide(client, prize_round, nominations["Asker"]).status_code == 403

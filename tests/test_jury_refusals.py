@@ -41,7 +41,7 @@ def test_staff_open_a_jury_decision_to_read_it_and_cannot_change_it(client, coun
         justification="Best resultater over tid.",
         recorded_by=member_of("Jury", "juror"),
     )
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
     url = reverse("admin:voting_jurydecision_change", args=[decision.pk])
 
     page = client.get(url)

@@ -289,7 +289,7 @@ def test_admin_index_names_the_site_and_the_package_apps_in_the_staffs_language(
     ("language", "words"),
     [
         ("nb", ["Gå til hovedinnholdet", "Skriv for å filtrere …", "Bytt fargetema"]),
-        ("nn", ["Gå til hovudinnhaldet", "Skriv for å filtrera …", "Byt fargetema"]),
+        ("nn", ["Gå til hovudinnhaldet", "Skriv for å filtrere …", "Byt fargetema"]),
     ],
 )
 def test_the_admins_own_words_are_norwegian_where_djangos_catalogues_lack_them(

@@ -55,7 +55,7 @@ def test_invalidating_100000_votes_selected_across_all_pages_changes_and_logs_ea
     honest = make_nomination(prize_round=prize_round, name="Bodø")
     make_votes(nomination=bought, count=MANY)
     make_votes(nomination=honest, count=10)
-    staff = member_of("IMDi staff", "staff")
+    staff = member_of("IMDi-ansatte", "staff")
     client.force_login(staff)
     one_shown = Vote.objects.filter(nomination=bought).first()
 

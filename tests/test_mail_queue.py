@@ -103,7 +103,7 @@ def test_staff_reading_the_queue_after_a_send_find_no_link_to_vote_with(
     request_vote(client, queued)
     run_worker()
     task = DBTaskResult.objects.get()
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
 
     page = client.get(reverse("admin:django_tasks_database_dbtaskresult_change", args=[task.pk]))
 
@@ -216,7 +216,7 @@ def test_staff_see_failed_sends_in_the_admin_and_the_jury_does_not(client, queue
     run_worker()
     url = reverse("admin:django_tasks_database_dbtaskresult_changelist") + "?status__exact=FAILED"
 
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
     listing = client.get(url)
     client.force_login(member_of("Jury", "juror"))
     refused = client.get(url)

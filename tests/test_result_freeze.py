@@ -121,7 +121,7 @@ def read_csv(response) -> list[list[str]]:
 
 @pytest.fixture
 def staff(client):
-    client.force_login(member_of("IMDi staff", "kari"))
+    client.force_login(member_of("IMDi-ansatte", "kari"))
     return client
 
 
@@ -441,7 +441,7 @@ def test_a_municipality_in_a_tally_cannot_be_deleted(staff, counted):
 
 def test_a_script_through_the_service_cannot_change_what_is_fixed(counted):
     prize_round, nominations, _tally = counted
-    staff_member = member_of("IMDi staff", "kari")
+    staff_member = member_of("IMDi-ansatte", "kari")
     asker = Nomination.objects.get(pk=nominations["Asker"].pk)
     asker.municipality = make_municipality(name="Annenby")
     prize_round.voting_closes_at = timezone.now() + timedelta(days=1)
@@ -459,7 +459,7 @@ def test_a_script_through_the_service_cannot_change_what_is_fixed(counted):
 
 def corrector(django_user_model):
     """Staff with the permission to correct, not a superuser."""
-    user = member_of("IMDi staff", "rettar")
+    user = member_of("IMDi-ansatte", "rettar")
     user.user_permissions.add(Permission.objects.get(codename="correct_result"))
     return django_user_model.objects.get(pk=user.pk)
 

@@ -105,7 +105,7 @@ def test_a_long_round_is_shown_per_day():
 
 def test_staff_see_the_review_page_with_charts_tables_and_links_to_the_votes(client, voted_round):
     prize_round, _, _ = voted_round
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
 
     page = client.get(reverse("admin:nominees_prizeround_review", args=[prize_round.pk]))
 
@@ -135,7 +135,7 @@ def test_the_jury_cannot_open_the_review_page(client, voted_round):
 
 def test_a_round_without_votes_has_an_empty_review(client):
     prize_round = make_round()
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
 
     page = client.get(reverse("admin:nominees_prizeround_review", args=[prize_round.pk]))
 
@@ -172,7 +172,7 @@ def review_url(prize_round, day: str = "") -> str:
 
 def test_each_day_of_a_long_round_links_to_that_day_per_hour(client, march_round):
     prize_round, _, _ = march_round
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
 
     page = client.get(review_url(prize_round))
 
@@ -189,7 +189,7 @@ def test_each_day_of_a_long_round_links_to_that_day_per_hour(client, march_round
 
 def test_a_day_shows_its_votes_per_hour_as_a_chart_and_a_table(client, march_round):
     prize_round, _, _ = march_round
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
 
     page = client.get(review_url(prize_round, "2030-03-15"))
 
@@ -211,9 +211,50 @@ def test_a_day_shows_its_votes_per_hour_as_a_chart_and_a_table(client, march_rou
     assert 'href="?"' in page.text  # back to the whole round
 
 
+@pytest.mark.parametrize(
+    ("peak", "ticks"), [(0, []), (2, [0, 1, 2]), (7, [0, 2, 4, 6]), (130, [0, 50, 100])]
+)
+def test_the_count_axis_has_round_steps_from_zero_to_the_peak(peak, ticks):
+    axis = review.count_ticks(peak)
+
+    assert [tick.votes for tick in axis] == ticks
+    if axis:
+        assert axis[0].y == review.CHART_HEIGHT  # 0 at the bottom
+        assert axis[-1].y == pytest.approx(review.CHART_HEIGHT * (1 - ticks[-1] / peak), abs=0.01)
+
+
+def test_a_days_charts_have_a_count_axis_and_hours_in_norwegian_time(client, march_round):
+    prize_round, _, _ = march_round
+    client.force_login(member_of("IMDi-ansatte", "staff"))
+
+    page = client.get(review_url(prize_round, "2030-03-15"))
+
+    day = page.context["review"].overall
+    assert [tick.start.astimezone(OSLO).hour for tick in day.time_ticks] == list(range(0, 24, 2))
+    assert [tick.votes for tick in day.count_ticks] == [0, 1, 2]
+    start = page.text.index('<svg class="bars"')
+    chart = page.text[start : page.text.index("</svg>", start)]
+    assert ">Stemmer</text>" in chart  # the y-axis' title
+    assert ">0</text>" in chart and ">2</text>" in chart
+    assert ">00.00</text>" in chart and ">22.00</text>" in chart
+    assert "Tidene er norsk tid." in page.text
+
+
+def test_a_months_overview_is_labelled_by_day(client, march_round):
+    prize_round, _, _ = march_round
+    client.force_login(member_of("IMDi-ansatte", "staff"))
+
+    page = client.get(review_url(prize_round))
+
+    overall = page.context["review"].overall
+    # 1 to 16 March: every second day, from the first.
+    assert [tick.start.astimezone(OSLO).day for tick in overall.time_ticks] == list(range(1, 17, 2))
+    assert ">1. mar</text>" in page.text and ">15. mar</text>" in page.text
+
+
 def test_a_days_clusters_link_to_that_days_votes_only(client, march_round):
     prize_round, _, _ = march_round
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
 
     page = client.get(review_url(prize_round, "2030-03-15"))
 
@@ -233,7 +274,7 @@ def test_a_days_clusters_link_to_that_days_votes_only(client, march_round):
 def test_the_day_the_clocks_go_forward_has_23_hours(client, march_round):
     prize_round, asker, _ = march_round
     vote(asker, 7, datetime(2030, 3, 31, 3, 15, tzinfo=OSLO))
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
 
     page = client.get(review_url(prize_round, "2030-03-31"))
 
@@ -245,7 +286,7 @@ def test_the_day_the_clocks_go_forward_has_23_hours(client, march_round):
 
 def test_a_day_without_votes_says_so(client, march_round):
     prize_round, _, _ = march_round
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
 
     page = client.get(review_url(prize_round, "2030-03-20"))
 
@@ -256,7 +297,7 @@ def test_a_day_without_votes_says_so(client, march_round):
 
 def test_a_short_round_is_per_hour_without_day_links(client, voted_round):
     prize_round, _, _ = voted_round
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
 
     page = client.get(review_url(prize_round))
 
@@ -267,7 +308,7 @@ def test_a_short_round_is_per_hour_without_day_links(client, voted_round):
 @pytest.mark.parametrize("day", ["2030-02-30", "i går", "2030-3"])
 def test_a_day_that_is_no_date_is_not_found(client, march_round, day):
     prize_round, _, _ = march_round
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
 
     page = client.get(review_url(prize_round), {"dag": day})
 

@@ -2,11 +2,13 @@
 reason, the tally CSV, and the audit trail each leaves."""
 
 import csv
+import importlib
 import io
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
@@ -51,7 +53,7 @@ def test_a_tie_at_the_cut_leaves_no_finalists_to_decide_between(tied_tally):
 
 def test_staff_resolve_a_tie_in_the_admin_and_the_finalists_are_complete(client, tied_tally):
     tally, nominations = tied_tally
-    staff = member_of("IMDi staff", "staff")
+    staff = member_of("IMDi-ansatte", "staff")
     client.force_login(staff)
 
     response = resolve(client, tally, nominations["D"])
@@ -74,7 +76,7 @@ def test_staff_resolve_a_tie_in_the_admin_and_the_finalists_are_complete(client,
 
 def test_the_add_form_offers_only_the_tied_nominations_of_the_chosen_tally(client, tied_tally):
     tally, _ = tied_tally
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
 
     form = (
         client.get(reverse("admin:voting_tieresolution_add") + f"?tally={tally.pk}")
@@ -98,7 +100,7 @@ def test_a_resolution_with_the_wrong_number_or_no_reason_is_refused(
     client, tied_tally, chosen, reason, message
 ):
     tally, nominations = tied_tally
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
 
     response = resolve(client, tally, *(nominations[n] for n in chosen), reason=reason)
 
@@ -177,7 +179,7 @@ def test_the_tally_reads_a_tie_resolved_by_lot_in_words_with_the_finalists_as_th
     services.resolve_tie(
         tally=tally, nominations=[nominations["Gjøvik"]], reason="Loddtrekning med to vitner."
     )
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
 
     page = client.get(reverse("admin:voting_tally_change", args=[tally.pk]))
     listing = client.get(reverse("admin:voting_tally_changelist"))
@@ -195,7 +197,7 @@ def test_the_tally_reads_a_tie_resolved_by_lot_in_words_with_the_finalists_as_th
 
 def test_the_tally_says_an_open_tie_is_not_decided_instead_of_naming_finalists(client, tied_tally):
     tally, _ = tied_tally
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
 
     page = client.get(reverse("admin:voting_tally_change", args=[tally.pk]))
 
@@ -218,7 +220,7 @@ def invalidate(client, votes, **extra):
 
 def test_invalidation_asks_for_a_reason_first_and_changes_nothing_until_given(client):
     closed_round_with_votes(SIX)
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
     votes = list(Vote.objects.all()[:3])
 
     page = invalidate(client, votes)
@@ -231,7 +233,7 @@ def test_invalidation_asks_for_a_reason_first_and_changes_nothing_until_given(cl
 
 def test_invalidating_selected_votes_with_a_reason_keeps_them_marked_and_logged(client):
     closed_round_with_votes(SIX)
-    staff = member_of("IMDi staff", "staff")
+    staff = member_of("IMDi-ansatte", "staff")
     client.force_login(staff)
     votes = list(Vote.objects.all()[:3])
 
@@ -256,7 +258,7 @@ def test_invalidating_selected_votes_with_a_reason_keeps_them_marked_and_logged(
 
 def test_invalidation_with_an_empty_reason_is_refused_with_a_message(client):
     closed_round_with_votes(SIX)
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
 
     response = invalidate(client, list(Vote.objects.all()[:2]), reason="  ")
 
@@ -287,7 +289,7 @@ def read_csv(response) -> list[list[str]]:
 def test_staff_export_a_tally_as_csv_with_numbers_ranks_finalists_and_digest(client):
     prize_round, nominations = closed_round_with_votes(SIX)
     tally = services.count_votes(prize_round=prize_round)
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
 
     response = client.get(reverse("admin:voting_tally_csv", args=[tally.pk]))
 
@@ -308,11 +310,31 @@ def test_staff_export_a_tally_as_csv_with_numbers_ranks_finalists_and_digest(cli
 def test_the_csv_counts_a_tie_resolution_among_the_finalists(client, tied_tally):
     tally, nominations = tied_tally
     services.resolve_tie(tally=tally, nominations=[nominations["D"]], reason="Loddtrekning.")
-    client.force_login(member_of("IMDi staff", "staff"))
+    client.force_login(member_of("IMDi-ansatte", "staff"))
 
     _, *rows = read_csv(client.get(reverse("admin:voting_tally_csv", args=[tally.pk])))
 
     assert {row[1] for row in rows if row[5] == "ja"} == {"A", "B", "D"}
+
+
+@pytest.mark.parametrize(
+    ("counted_at", "written"),
+    [
+        (datetime(2026, 1, 15, 11, 30, tzinfo=UTC), "2026-01-15T12:30:00+01:00"),
+        (datetime(2026, 6, 15, 11, 30, tzinfo=UTC), "2026-06-15T13:30:00+02:00"),
+    ],
+)
+def test_the_csv_writes_the_time_of_count_in_norwegian_time_with_its_offset(
+    client, counted_at, written
+):
+    prize_round, _ = closed_round_with_votes(SIX)
+    tally = services.count_votes(prize_round=prize_round)
+    Tally.objects.filter(pk=tally.pk).update(counted_at=counted_at)
+    client.force_login(member_of("IMDi-ansatte", "staff"))
+
+    header, *rows = read_csv(client.get(reverse("admin:voting_tally_csv", args=[tally.pk])))
+
+    assert {row[header.index("telt")] for row in rows} == {written}
 
 
 def test_jury_sees_the_tally_but_cannot_export_it(client):
@@ -340,7 +362,7 @@ def test_the_roles_have_exactly_the_permissions_of_the_design():
             for p in Group.objects.get(name=group).permissions.select_related("content_type")
         }
 
-    staff, jury = codes("IMDi staff"), codes("Jury")
+    staff, jury = codes("IMDi-ansatte"), codes("Jury")
 
     assert staff == {
         # Municipalities, rounds and nominations.
@@ -374,6 +396,25 @@ def test_the_roles_have_exactly_the_permissions_of_the_design():
         "voting.change_jurydecision",
     }
     assert Permission.objects.filter(codename="export_tally").exists()
+
+
+def test_the_staff_group_has_its_norwegian_name_and_keeps_members_and_permissions():
+    # voting.0013 renames "IMDi staff", which 0002-0010 created and granted to.
+    rename = importlib.import_module("voting.migrations.0013_staff_group_in_norwegian")
+    staff = Group.objects.get(name="IMDi-ansatte")
+    member = member_of("IMDi-ansatte", "kari")
+    permissions = set(staff.permissions.values_list("pk", flat=True))
+    assert not Group.objects.filter(name="IMDi staff").exists()
+
+    rename.backwards(django_apps, None)
+    assert Group.objects.get(pk=staff.pk).name == "IMDi staff"
+    rename.forwards(django_apps, None)
+
+    renamed = Group.objects.get(name="IMDi-ansatte")
+    assert renamed.pk == staff.pk
+    assert set(renamed.permissions.values_list("pk", flat=True)) == permissions
+    assert list(renamed.user_set.all()) == [member]
+    assert member.has_perm("voting.count_votes")
 
 
 def test_a_superuser_changing_a_locked_decision_outside_the_admin_leaves_a_trace(

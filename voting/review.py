@@ -18,6 +18,16 @@ from .models import Vote
 
 CHART_WIDTH = 960
 CHART_HEIGHT = 200
+# Room around the bars for the axes: counts on the left, times below.
+AXIS_LEFT = 48
+AXIS_BOTTOM = 36
+AXIS_TOP = 10
+AXIS_RIGHT = 12
+MAX_COUNT_TICKS = 5
+MAX_TIME_TICKS = 12
+# Hours between time ticks, and days between ticks of a per-day chart.
+HOUR_STEPS = (1, 2, 3, 6, 12, 24, 48)
+DAY_STEPS = (1, 2, 7, 14, 28)
 # Hourly bars while they stay readable; longer rounds are shown per day.
 MAX_HOURLY_BUCKETS = 24 * 7
 CLUSTERS_SHOWN = 10
@@ -34,12 +44,50 @@ class Bar:
 
 
 @dataclass(frozen=True)
+class CountTick:
+    """A count on the y-axis and its height in the plot (0 at the top)."""
+
+    votes: int
+    y: float
+
+
+@dataclass(frozen=True)
+class TimeTick:
+    """A bucket's start on the x-axis, at the middle of its bar."""
+
+    start: datetime
+    x: float
+
+
+@dataclass(frozen=True)
 class BarChart:
     bars: list[Bar]
     peak: int
     total: int
+    count_ticks: list[CountTick] = ()
+    time_ticks: list[TimeTick] = ()
     width: int = CHART_WIDTH
     height: int = CHART_HEIGHT
+    left: int = AXIS_LEFT
+    top: int = AXIS_TOP
+
+    @property
+    def outer_width(self) -> int:
+        return AXIS_LEFT + self.width + AXIS_RIGHT
+
+    @property
+    def outer_height(self) -> int:
+        return AXIS_TOP + self.height + AXIS_BOTTOM
+
+    @property
+    def count_title_x(self) -> float:
+        """Where the rotated "votes" title is centred along the y-axis."""
+        return -self.height / 2
+
+    @property
+    def axis_label_y(self) -> int:
+        """Baseline of the time labels, below the plot."""
+        return self.height + 20
 
 
 @dataclass(frozen=True)
@@ -74,6 +122,15 @@ class Review:
         return self.day + timedelta(days=1) if self.day else None
 
     @property
+    def tick_format(self) -> str:
+        """The time axis' labels: hours within a day, days beyond."""
+        if self.day:
+            return "H.i"
+        if self.by_hour:
+            return "j. b" if hour_step(len(self.overall.bars)) >= 24 else "j. b H.i"
+        return "j. b"
+
+    @property
     def label_format(self) -> str:
         if self.day:
             return "H.i"
@@ -95,7 +152,57 @@ class Review:
         ]
 
 
-def chart(buckets: list[datetime], counts: dict[datetime, int], peak: int) -> BarChart:
+def count_ticks(peak: int) -> list[CountTick]:
+    """0 and round counts up to the peak, at most MAX_COUNT_TICKS of them:
+    steps of 1, 2 or 5 times a power of ten."""
+    if peak <= 0:
+        return []
+    magnitude = 1
+    while True:
+        step = next(
+            (m * magnitude for m in (1, 2, 5) if peak // (m * magnitude) < MAX_COUNT_TICKS),
+            None,
+        )
+        if step:
+            break
+        magnitude *= 10
+    return [
+        CountTick(votes=v, y=round(CHART_HEIGHT - CHART_HEIGHT * v / peak, 2))
+        for v in range(0, peak + 1, step)
+    ]
+
+
+def hour_step(buckets: int) -> int:
+    return next((h for h in HOUR_STEPS if buckets / h <= MAX_TIME_TICKS), HOUR_STEPS[-1])
+
+
+def time_ticks(buckets: list[datetime], slot: float, *, by_hour: bool) -> list[TimeTick]:
+    """Ticks on whole Norwegian hours (every 1, 2, 3, 6, 12 or 24) or days,
+    few enough to read."""
+    if not buckets:
+        return []
+    if by_hour:
+        step = hour_step(len(buckets))
+        chosen = [
+            index
+            for index, start in enumerate(buckets)
+            if (
+                timezone.localtime(start).hour % step == 0
+                if step < 24
+                else timezone.localtime(start).hour == 0
+            )
+        ]
+        if step >= 24 and len(chosen) > MAX_TIME_TICKS:
+            chosen = chosen[:: -(-len(chosen) // MAX_TIME_TICKS)]
+    else:
+        step = next((d for d in DAY_STEPS if len(buckets) / d <= MAX_TIME_TICKS), DAY_STEPS[-1])
+        chosen = list(range(0, len(buckets), step))
+    return [TimeTick(start=buckets[i], x=round(i * slot + slot / 2, 2)) for i in chosen]
+
+
+def chart(
+    buckets: list[datetime], counts: dict[datetime, int], peak: int, *, by_hour: bool = True
+) -> BarChart:
     slot = CHART_WIDTH / max(1, len(buckets))
     bars = []
     for index, start in enumerate(buckets):
@@ -111,7 +218,13 @@ def chart(buckets: list[datetime], counts: dict[datetime, int], peak: int) -> Ba
                 height=round(height, 2),
             )
         )
-    return BarChart(bars=bars, peak=peak, total=sum(counts.values()))
+    return BarChart(
+        bars=bars,
+        peak=peak,
+        total=sum(counts.values()),
+        count_ticks=count_ticks(peak),
+        time_ticks=time_ticks(buckets, slot, by_hour=by_hour),
+    )
 
 
 def time_buckets(first: datetime, last: datetime, *, by_hour: bool) -> list[datetime]:
@@ -192,10 +305,11 @@ def review(prize_round: PrizeRound, *, day: date | None = None) -> Review:
     peak_nominee = max((max(c.values(), default=0) for c in per_nominee.values()), default=0)
     return Review(
         by_hour=by_hour,
-        overall=chart(buckets, overall, max(overall.values(), default=0)),
+        overall=chart(buckets, overall, max(overall.values(), default=0), by_hour=by_hour),
         # One scale for every nominee, so their bars can be compared.
         per_nominee=[
-            (name, chart(buckets, counts, peak_nominee)) for name, counts in per_nominee.items()
+            (name, chart(buckets, counts, peak_nominee, by_hour=by_hour))
+            for name, counts in per_nominee.items()
         ],
         networks=clusters(votes, "network_hash"),
         domains=clusters(votes, "email_domain"),

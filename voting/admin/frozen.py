@@ -12,10 +12,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.db import transaction
-from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from config.admin import InlineFormSet
 
 from .. import services
 
@@ -191,7 +192,7 @@ class FixedByTheVote(ShowsWhatIsFixed):
             services.delete_row(obj=obj, deleted_by=request.user)
 
 
-class FixedNominationsFormSet(BaseInlineFormSet):
+class FixedNominationsFormSet(InlineFormSet):
     """A round's nominations in its form. Once they are fixed, the inline
     offers no adding or deleting and shows the municipalities read-only, and
     a POST that adds, deletes or re-points one anyway is refused."""

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -207,7 +208,7 @@ class TallyAdmin(ReadOnlyAdmin):
                     entry.rank,
                     gettext("ja") if entry.nomination_id in finalists else gettext("nei"),
                     gettext("ja") if entry.tied_at_cut else gettext("nei"),
-                    tally.counted_at.isoformat(),
+                    timezone.localtime(tally.counted_at).isoformat(timespec="seconds"),
                     tally.digest,
                 ]
             )
