@@ -73,3 +73,72 @@ def test_the_main_pages_fit_phones_and_desktops(live_server, open_page, language
     assert page.locator("main .winner__name").inner_text() == "Asker"
     assert page.locator("main .finalist").count() == 3
     print(f"\nScreenshots in {language} at {width} px: " + ", ".join(map(str, written)))
+
+
+# The first line of the h1, as the browser broke it.
+FIRST_LINE_OF_H1 = """() => {
+  const text = document.querySelector('main h1').firstChild;
+  const range = document.createRange();
+  let first = '';
+  let top = null;
+  for (let i = 0; i < text.length; i++) {
+    range.setStart(text, i);
+    range.setEnd(text, i + 1);
+    const rects = range.getClientRects();
+    if (!rects.length) { first += text.data[i]; continue; }
+    if (top === null) top = rects[0].top;
+    if (rects[0].top > top + 1) break;
+    first += text.data[i];
+  }
+  return first.replace(/\\u00ad/g, '-');
+}"""
+
+
+@pytest.mark.parametrize(
+    ("language", "first_line"),
+    [("nb", "Tilgjengelighets-"), ("nn", "Tilgjengelegheits-")],
+)
+def test_the_accessibility_heading_breaks_where_its_compound_joins_on_a_phone(
+    live_server, open_page, language, first_line
+):
+    page = open_page(width=375, height=800)
+    with translation.override(language):
+        page.goto(live_server.url + reverse("voting:accessibility"))
+
+    assert page.evaluate("document.documentElement.lang") == language
+    assert page.evaluate("getComputedStyle(document.querySelector('main h1')).hyphens") == "auto"
+    assert page.evaluate(FIRST_LINE_OF_H1) == first_line
+
+
+# Per row of cards (by their top): the heights, and the tops of the vote buttons.
+CARD_ROWS = """() => {
+  const rows = {};
+  for (const card of document.querySelectorAll('.nominee')) {
+    const box = card.getBoundingClientRect();
+    const button = card.querySelector('.button');
+    const row = (rows[Math.round(box.top)] ||= {heights: [], buttons: []});
+    row.heights.push(Math.round(box.height));
+    if (button) row.buttons.push(Math.round(button.getBoundingClientRect().top));
+  }
+  return Object.values(rows);
+}"""
+
+
+def test_the_cards_of_a_row_are_equally_tall_with_their_buttons_level(live_server, open_page):
+    voting_round = round_in_phase(Phase.VOTING_OPEN, year=2030)
+    # Summaries of very different lengths, one with none at all.
+    for n, nomination in enumerate(voting_round.nominations.all()):
+        nomination.summary = "Kort." if n % 3 else nomination.summary * 2
+        if n == 4:
+            nomination.summary = ""
+        nomination.save()
+    page = open_page(width=1280, height=900)
+    page.goto(live_server.url + voting_round.get_absolute_url())
+
+    rows = page.evaluate(CARD_ROWS)
+
+    assert len(rows) == 2
+    for row in rows:
+        assert len(row["heights"]) == 3
+        assert len(set(row["heights"])) == 1, row
+        assert len(set(row["buttons"])) == 1, row
