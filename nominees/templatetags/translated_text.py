@@ -73,7 +73,7 @@ def text_lang(obj, field: str) -> str:
 
 @register.filter
 def marked(obj, field: str) -> str:
-    text = getattr(obj, field, "")
+    text = getattr(obj, field, "") or ""
     language = noted(language_of(obj, field))
     if language:
         return format_html('<span lang="{}">{}</span>', language, text)
@@ -82,7 +82,7 @@ def marked(obj, field: str) -> str:
 
 @register.filter
 def own_text(obj, field: str) -> str:
-    return "" if language_of(obj, field) else getattr(obj, field, "")
+    return "" if language_of(obj, field) else getattr(obj, field, "") or ""
 
 
 class LanguageNoteNode(template.Node):
