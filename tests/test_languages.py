@@ -4,6 +4,7 @@ translated nominee texts with bokmål as the fallback, and dates per language.""
 import re
 from datetime import datetime, timedelta
 from io import StringIO
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -330,12 +331,12 @@ def test_nominee_page_shows_the_english_text_where_given_and_bokmal_where_not(cl
     assert "Sammendrag på bokmål." not in english.text
     # Bokmål shown as a fallback is marked so screen readers pronounce it as such.
     assert '<div lang="nb"><p>En begrunnelse.</p></div>' in english.text
-    assert '<dt lang="nb">i arbeid</dt>' in english.text
-    assert "<dt>settled</dt>" in english.text
+    assert '<span class="figure__label" lang="nb">i arbeid</span>' in english.text
+    assert '<span class="figure__label">settled</span>' in english.text
     assert '<p class="lead" lang="nb">Sammendrag på bokmål.</p>' in nynorsk.text
     bokmal = client.get(f"/nb/2030/{asker.municipality.slug}/").text
     assert "<div><p>En begrunnelse.</p></div>" in bokmal
-    assert "<dt>i arbeid</dt>" in bokmal
+    assert '<span class="figure__label">i arbeid</span>' in bokmal
     assert "En begrunnelse." in english.text  # no English justification: bokmål
     assert "settled" in english.text
     assert "i arbeid" in english.text
@@ -346,6 +347,155 @@ def test_nominee_page_shows_the_english_text_where_given_and_bokmal_where_not(cl
     assert "The Settlement and Integration Prize 2030" in round_page.text
     voss.refresh_from_db()
     assert (voss.summary_nb, voss.summary_en, voss.summary_nn) == ("Bare på bokmål.", None, None)
+
+
+NOTE = {
+    "nn": "Noko av teksten på denne sida finst berre på bokmål.",
+    "en": "Some of the text on this page is only available in Norwegian Bokmål.",
+}
+NOTE_CLASS = 'class="language-note"'
+
+
+def bokmal_only_round():
+    """A round decided, with every text only in bokmål: the round's title and
+    intro, a nominee's summary, justification, image text and key figure, and
+    the jury's justification."""
+    prize_round = make_round(year=2030, phase=Phase.VOTING_OPEN)
+    prize_round.title_nb = "Prisen 2030 på bokmål"
+    prize_round.intro_nb = "Innledning på bokmål."
+    prize_round.save()
+    asker = make_nomination(
+        prize_round=prize_round,
+        name="Asker",
+        summary="Sammendrag på bokmål.",
+        justification="Begrunnelse på bokmål.",
+        key_figures=(("bosatte flyktninger", "44"),),
+    )
+    services.cast_vote(
+        nomination=asker, voter_key="k" * 64, email_domain="example.no", network_hash="n"
+    )
+    closes = prize_round.voting_closes_at
+    services.count_votes(prize_round=prize_round, at=closes + timedelta(minutes=1))
+    services.record_winner(
+        prize_round=prize_round,
+        winner=asker,
+        justification="Juryens begrunnelse på bokmål.",
+        at=closes + timedelta(hours=1),
+    )
+    return prize_round, asker
+
+
+def decided(prize_round):
+    return mock.patch(
+        "django.utils.timezone.now",
+        return_value=prize_round.winner_announced_at + timedelta(seconds=1),
+    )
+
+
+@pytest.mark.parametrize("language", ["nn", "en"])
+def test_texts_only_in_bokmal_are_marked_as_bokmal_and_the_page_says_so_once(client, language):
+    prize_round, asker = bokmal_only_round()
+
+    with decided(prize_round):
+        round_page = client.get(f"/{language}/2030/").text
+        nominee_page = client.get(f"/{language}/2030/{asker.municipality.slug}/").text
+        with translation.override(language):
+            archive_page = client.get(reverse("voting:archive")).text
+
+    assert '<h1 lang="nb">Prisen 2030 på bokmål</h1>' in round_page
+    assert '<div class="intro" lang="nb"><p>Innledning på bokmål.</p></div>' in round_page
+    assert '<p class="nominee__summary" lang="nb">Sammendrag på bokmål.</p>' in round_page
+    assert '<span class="figure__label" lang="nb">bosatte flyktninger</span>' in round_page
+    assert (
+        '<div class="winner__justification" lang="nb"><p>Juryens begrunnelse på bokmål.</p></div>'
+        in round_page
+    )
+    assert f'<a href="/{language}/2030/" lang="nb">Prisen 2030 på bokmål</a>' in nominee_page
+    assert '<p class="lead" lang="nb">Sammendrag på bokmål.</p>' in nominee_page
+    assert '<div lang="nb"><p>Begrunnelse på bokmål.</p></div>' in nominee_page
+    assert '<span class="figure__label" lang="nb">bosatte flyktninger</span>' in nominee_page
+    assert f'<a href="/{language}/2030/" lang="nb">Prisen 2030 på bokmål</a>' in archive_page
+    for page in (round_page, nominee_page, archive_page):
+        # Once, first in the main content, in the reader's language.
+        assert page.count(NOTE_CLASS) == 1
+        assert (
+            f'<main id="main" class="wrap" tabindex="-1">\n    <p {NOTE_CLASS}>{NOTE[language]}</p>'
+            in page
+        )
+    for page in (round_page, nominee_page):
+        # The title and the sharing tags cannot mark a language: they do not
+        # take the bokmål round title, but the prize's name in the page's language.
+        title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
+        assert "Prisen 2030 på bokmål" not in title
+        assert "2030" in title
+    assert "Prisen 2030 på bokmål" not in re.search(
+        r'<meta property="og:title" content="([^"]*)"', nominee_page
+    ).group(1)
+    assert "Sammendrag på bokmål" not in re.search(
+        r'<meta property="og:description" content="([^"]*)"', nominee_page
+    ).group(1)
+
+
+def test_a_bokmal_page_marks_nothing_and_has_no_note(client):
+    prize_round, asker = bokmal_only_round()
+
+    with decided(prize_round):
+        round_page = client.get("/nb/2030/").text
+        nominee_page = client.get(f"/nb/2030/{asker.municipality.slug}/").text
+
+    for page in (round_page, nominee_page):
+        assert NOTE_CLASS not in page
+        # Only the header's link to the bokmål page carries a lang of its own.
+        # <html lang="nb"> and the switcher's link
+        assert len(re.findall(r'\slang="nb"', page)) == 2
+    assert "<title>Prisen 2030 på bokmål – IMDi</title>" in round_page
+    assert '<meta property="og:description" content="Sammendrag på bokmål.">' in nominee_page
+
+
+@pytest.mark.parametrize("language", ["nn", "en"])
+def test_texts_given_in_the_readers_language_are_not_marked_and_the_page_has_no_note(
+    client, language
+):
+    prize_round, asker = bokmal_only_round()
+    setattr(prize_round, f"title_{language}", f"Prisen 2030 ({language})")
+    setattr(prize_round, f"intro_{language}", f"Innleiing ({language}).")
+    prize_round.save()
+    setattr(asker, f"summary_{language}", f"Samandrag ({language}).")
+    setattr(asker, f"justification_{language}", f"Grunngjeving ({language}).")
+    asker.save()
+    figure = asker.key_figures.get()
+    setattr(figure, f"label_{language}", f"busette ({language})")
+    figure.save()
+    # The jury's justification is staff's bokmål on every page: none given.
+    asker.round.decision.justification = ""
+    asker.round.decision.save()
+
+    with decided(prize_round):
+        round_page = client.get(f"/{language}/2030/").text
+        nominee_page = client.get(f"/{language}/2030/{asker.municipality.slug}/").text
+
+    for page in (round_page, nominee_page):
+        assert NOTE_CLASS not in page
+        assert len(re.findall(r'\slang="nb"', page)) == 1  # the switcher's link to bokmål
+    assert f"<title>Prisen 2030 ({language}) – IMDi</title>" in round_page
+    assert f"<h1>Prisen 2030 ({language})</h1>" in round_page
+    assert f'<meta property="og:description" content="Samandrag ({language}).">' in nominee_page
+
+
+def test_the_cached_pages_keep_each_languages_note_and_marks(client, settings):
+    settings.PAGE_CACHE_SECONDS = 300
+    prize_round, _ = bokmal_only_round()
+
+    with decided(prize_round):
+        first = {language: client.get(f"/{language}/2030/").text for language in ("nb", "en", "nn")}
+        again = {language: client.get(f"/{language}/2030/").text for language in ("nb", "en", "nn")}
+
+    assert again == first
+    assert NOTE_CLASS not in again["nb"]
+    assert NOTE["en"] in again["en"]
+    assert NOTE["nn"] in again["nn"]
+    assert '<h1 lang="nb">' in again["en"]
+    assert '<h1 lang="nb">' not in again["nb"]
 
 
 def test_staff_give_nynorsk_and_english_texts_in_the_admin(client):

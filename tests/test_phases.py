@@ -178,3 +178,55 @@ def test_nominee_page_offers_the_vote_only_while_voting_is_open(client, phase, h
     assert ("Stem på Asker!" in page.text) is has_form
     assert ('name="email"' in page.text) is has_form
     assert nomination.round.phase_in_words() in page.text
+
+
+@pytest.mark.parametrize(
+    ("phase", "back_link", "heading"),
+    [
+        (Phase.NOMINEES_PUBLISHED, "Se alle de nominerte.", "Hvorfor kommunen er nominert"),
+        (
+            Phase.VOTING_OPEN,
+            "Vil du stemme på en annen kommune? Se alle de nominerte.",
+            "Hvorfor kommunen er nominert",
+        ),
+        (Phase.VOTING_CLOSED, "Se alle de nominerte.", "Hvorfor kommunen ble nominert"),
+        (
+            Phase.FINALISTS_ANNOUNCED,
+            "Se resultatet og alle de nominerte.",
+            "Hvorfor kommunen ble nominert",
+        ),
+        (
+            Phase.WINNER_ANNOUNCED,
+            "Se resultatet og alle de nominerte.",
+            "Hvorfor kommunen ble nominert",
+        ),
+    ],
+)
+def test_nominee_page_asks_for_another_vote_only_while_voting_is_open(
+    client, phase, back_link, heading
+):
+    nomination = make_nomination(prize_round=make_round(phase=phase), name="Asker")
+
+    page = client.get(nomination.get_absolute_url())
+
+    assert page.status_code == 200
+    assert f'<p class="back"><a href="/nb/2030/">{back_link}</a></p>' in page.text
+    assert f"<h2>{heading}</h2>" in page.text
+    assert ("Vil du stemme" in page.text) is (phase == Phase.VOTING_OPEN)
+
+
+@pytest.mark.parametrize(
+    ("language", "decided_link"),
+    [
+        ("nn", "Sjå resultatet og alle dei nominerte."),
+        ("en", "See the result and all the nominees."),
+    ],
+)
+def test_nominee_page_of_a_decided_round_points_to_the_result_in_each_language(
+    client, language, decided_link
+):
+    nomination = make_nomination(prize_round=make_round(phase=Phase.WINNER_ANNOUNCED), name="Asker")
+
+    page = client.get(f"/{language}/2030/{nomination.municipality.slug}/")
+
+    assert decided_link in page.text

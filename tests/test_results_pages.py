@@ -488,3 +488,137 @@ def test_an_imported_round_with_its_winner_says_only_that_counts_are_missing(cli
     assert "Vinneren av prisen for 2008" in page
     assert UNAVAILABLE in page
     assert WINNER_UNKNOWN not in page
+# A tie at the finalist cut, told to the public once the finalists are out
+
+
+TIE_REASON = "Avgjort ved loddtrekning med to vitner til stede."
+TIE_SENTENCES = {
+    "nb": (
+        "C og D fikk like mange stemmer og sto likt om den siste finaleplassen.",
+        "Likheten ble avgjort {when}, og D gikk videre til finalen.",
+    ),
+    "nn": (
+        "C og D fekk like mange stemmer og stod likt om den siste finaleplassen.",
+        "Det like resultatet vart avgjort {when}, og D gjekk vidare til finalen.",
+    ),
+    "en": (
+        "C and D had the same number of votes and were tied for the last finalist place.",
+        "The tie was resolved on {when}, and D went through to the final.",
+    ),
+}
+
+
+def round_with_resolved_tie(*, publish_vote_counts: bool = False):
+    """A, B and C, D tied at 1 vote each for the third seat; D let through."""
+    prize_round, nominations, _ = round_with_votes(
+        {"A": 3, "B": 2, "C": 1, "D": 1}, publish_vote_counts=publish_vote_counts
+    )
+    tally = count(prize_round)
+    resolution = services.resolve_tie(
+        tally=tally,
+        nominations=[nominations["D"]],
+        reason=TIE_REASON,
+        at=prize_round.voting_closes_at + timedelta(hours=3),
+    )
+    return prize_round, tally, resolution
+
+
+def in_language(language: str, moment: datetime, format_name: str) -> str:
+    from django.utils import formats, timezone, translation
+
+    with translation.override(language):
+        return formats.date_format(timezone.localtime(moment), format_name)
+
+
+@pytest.mark.parametrize("language", ["nb", "nn", "en"])
+def test_a_resolved_tie_is_told_with_who_tied_who_went_through_why_and_when(client, language):
+    prize_round, _tally, resolution = round_with_resolved_tie()
+
+    with frozen_at(prize_round.finalists_announced_at + SECOND):
+        page = client.get(f"/{language}/2030/").text
+
+    tied, resolved = TIE_SENTENCES[language]
+    when = in_language(language, resolution.resolved_at, "DATE_FORMAT")
+    assert finalists_list(page) == ["A", "B", "D"]
+    tie = re.search(r'<div class="tie">(.*?)</div>', page, re.S).group(1)
+    assert tied in tie
+    assert resolved.format(when=when) in " ".join(tie.split())
+    # The reason is staff's bokmål: marked as such on the other pages.
+    marked = "" if language == "nb" else ' lang="nb"'
+    assert f'<span class="tie__reason"{marked}>{TIE_REASON}</span>' in tie
+    assert in_language("nb", resolution.resolved_at, "DATE_FORMAT") != in_language(
+        "en", resolution.resolved_at, "DATE_FORMAT"
+    )
+
+
+@pytest.mark.parametrize("language", ["nb", "nn", "en"])
+def test_the_integrity_report_tells_the_tie_with_the_votes_when_counts_are_published(
+    client, language
+):
+    prize_round, _tally, resolution = round_with_resolved_tie(publish_vote_counts=True)
+
+    with frozen_at(prize_round.finalists_announced_at + SECOND):
+        page = client.get(f"/{language}/2030/").text
+
+    report = re.search(r'<div class="report">(.*?)</div>', page, re.S).group(1)
+    line = " ".join(re.search(r"<li>C (og|and) D ha.*?</li>", report, re.S).group(0).split())
+    when = in_language(language, resolution.resolved_at, "DATETIME_FORMAT")
+    expected = {
+        "nb": "C og D hadde 1 stemme hver og sto likt ved grensen for finaleplassene. "
+        f"Likheten ble avgjort {when}, og D gikk videre. Begrunnelse:",
+        "nn": "C og D hadde 1 stemme kvar og stod likt ved grensa for finaleplassane. "
+        f"Det like resultatet vart avgjort {when}, og D gjekk vidare. Grunngjeving:",
+        "en": "C and D had 1 vote each and were tied at the cut for the finalist places. "
+        f"The tie was resolved on {when}, and D went through. Reason:",
+    }[language]
+    assert expected in line
+    assert TIE_REASON in line
+
+
+def test_the_integrity_report_tells_the_tie_without_its_votes_when_counts_are_not_published():
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from voting import integrity
+
+    prize_round, _tally, _resolution = round_with_resolved_tie(publish_vote_counts=False)
+
+    report = integrity.report(prize_round)
+    with translation.override("nb"):
+        html = render_to_string("voting/_integrity_report.html", {"report": report})
+
+    assert report.tie.tied == ["C", "D"]
+    assert report.tie.chosen == ["D"]
+    assert report.tie.seats == 1
+    assert report.tie.votes is None
+    assert "C og D hadde like mange stemmer og sto likt ved grensen for finaleplassene." in html
+    assert "1 stemme hver" not in html
+
+
+def test_a_tie_for_two_places_between_three_names_them_all_and_both_let_through(client):
+    prize_round, nominations, _ = round_with_votes({"A": 3, "B": 1, "C": 1, "D": 1})
+    tally = count(prize_round)
+    services.resolve_tie(
+        tally=tally, nominations=[nominations["B"], nominations["D"]], reason="Loddtrekning."
+    )
+
+    with frozen_at(prize_round.finalists_announced_at + SECOND):
+        page = client.get("/nb/2030/").text
+        english = client.get("/en/2030/").text
+
+    assert tally.seats_in_tie == 2
+    assert "B, C og D fikk like mange stemmer og sto likt om de 2 siste finaleplassene." in page
+    assert "og B og D gikk videre til finalen." in page
+    assert "B, C and D had the same number of votes and were tied for the last 2" in english
+
+
+def test_a_resolved_tie_is_not_told_before_the_finalists_are_announced(client):
+    prize_round, tally, _ = round_with_resolved_tie(publish_vote_counts=True)
+
+    with frozen_at(prize_round.finalists_announced_at - SECOND):
+        page = client.get("/nb/2030/").text
+
+    assert TieResolution.objects.filter(tally=tally).exists()
+    assert TIE_REASON not in page
+    assert "likt" not in page
+    assert 'class="tie"' not in page

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from nominees.models import Phase
 from tests.factories import make_nomination, make_round
+from voting import identity, services
 from voting.models import Vote
 
 pytestmark = pytest.mark.django_db
@@ -136,6 +137,73 @@ def test_confirming_the_same_link_twice_counts_once(client, mailoutbox, confirm_
     assert client.post(confirm_path()).status_code == 409
 
     assert Vote.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "words"),
+    [
+        ("nb", "Du har allerede stemt", "Denne e-postadressen er allerede brukt til å stemme"),
+        ("nn", "Du har alt stemt", "Denne e-postadressa er alt brukt til å stemme"),
+        ("en", "You have already voted", "This e-mail address has already been used to vote"),
+    ],
+)
+def test_opening_the_link_again_after_voting_says_so_at_once_and_offers_no_button(
+    client, mailoutbox, confirm_path, language, heading, words
+):
+    nomination = make_nomination(prize_round=make_round(), name="Sunndal")
+    request_vote(client, nomination, "per@example.no")
+    assert client.post(confirm_path()).status_code == 200
+    link = confirm_path().replace("/nb/", f"/{language}/", 1)
+
+    again = client.get(link)
+    refused = client.post(link)
+
+    assert again.status_code == 200
+    assert f"<h1>{heading}</h1>" in again.text
+    assert words in again.text
+    assert '<form method="post"' not in again.text
+    assert 'type="submit"' not in again.text
+    assert refused.status_code == 409
+    assert Vote.objects.count() == 1
+
+
+def test_a_new_link_for_another_nominee_after_voting_says_the_address_has_voted_not_for_whom(
+    client, mailoutbox, confirm_path
+):
+    prize_round = make_round()
+    asker = make_nomination(prize_round=prize_round, name="Asker")
+    voss = make_nomination(prize_round=prize_round, name="Voss")
+    request_vote(client, asker, "kari@example.no")
+    assert client.post(confirm_path()).status_code == 200
+    request_vote(client, voss, "kari@example.no")
+
+    ballot = client.get(confirm_path())
+
+    assert ballot.status_code == 200
+    assert "Du har allerede stemt" in ballot.text
+    assert "Asker" not in ballot.text
+    assert 'type="submit"' not in ballot.text
+    assert client.post(confirm_path()).status_code == 409
+    assert Vote.objects.get().nomination == asker
+
+
+def test_a_link_of_an_address_that_voted_in_another_round_still_shows_the_button(
+    client, mailoutbox, confirm_path
+):
+    earlier = make_round(year=2029)
+    services.cast_vote(
+        nomination=make_nomination(prize_round=earlier, name="Asker"),
+        voter_key=identity.voter_key("kari@example.no"),
+        email_domain="example.no",
+        network_hash="n",
+    )
+    nomination = make_nomination(prize_round=make_round(year=2030), name="Voss")
+    request_vote(client, nomination, "kari@example.no")
+
+    ballot = client.get(confirm_path())
+
+    assert "Bekreft stemmen din" in ballot.text
+    assert 'type="submit"' in ballot.text
 
 
 def test_the_same_address_can_vote_once_in_each_round(client, mailoutbox, confirm_path):

@@ -8,14 +8,16 @@ vote is a row, and counting the rows is exact by construction. A counter
 would put one row that every vote of a surge must lock and wait for."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F
+from django.utils.translation import gettext as _
 
 from nominees.models import PrizeRound
 
-from .models import IntegrityCounts, Tally, Vote
+from .models import IntegrityCounts, Tally, TieResolution, Vote
 
 
 class Event(StrEnum):
@@ -62,6 +64,59 @@ def counts_for(prize_round: PrizeRound) -> IntegrityCounts:
     return counts
 
 
+def in_words(names: list[str]) -> str:
+    """ "Gjøvik", "Gjøvik og Randaberg", "Gjøvik, Randaberg og Voss" in the active language."""
+    if len(names) < 2:
+        return "".join(names)
+    return _("%(first)s og %(last)s") % {"first": ", ".join(names[:-1]), "last": names[-1]}
+
+
+@dataclass(frozen=True)
+class Tie:
+    """Nominations with the same number of votes across the finalist cut, and
+    how staff resolved it. Names as the tally counted them, alphabetical."""
+
+    tied: list[str]
+    chosen: list[str]
+    seats: int  # the finalist places the tie was for
+    votes: int | None  # each tied nomination's votes, if the round publishes counts
+    resolution: TieResolution
+
+    @property
+    def reason(self) -> str:
+        return self.resolution.reason
+
+    @property
+    def resolved_at(self) -> datetime:
+        return self.resolution.resolved_at
+
+    @property
+    def tied_in_words(self) -> str:
+        return in_words(self.tied)
+
+    @property
+    def chosen_in_words(self) -> str:
+        return in_words(self.chosen)
+
+
+def tie_of(tally: Tally | None) -> Tie | None:
+    """The resolved tie at the tally's cut, or None: no tally, no tie, or one
+    still open (which is not for the public to see)."""
+    if tally is None or not tally.has_tie_at_cut or tally.resolution is None:
+        return None
+    entries = tally.tied_entries()
+    chosen_ids = {nomination.pk for nomination in tally.resolution.nominations.all()}
+    return Tie(
+        tied=sorted(entry.municipality_name for entry in entries),
+        chosen=sorted(
+            entry.municipality_name for entry in entries if entry.nomination_id in chosen_ids
+        ),
+        seats=tally.seats_in_tie,
+        votes=entries[0].votes if tally.round.publish_vote_counts else None,
+        resolution=tally.resolution,
+    )
+
+
 @dataclass(frozen=True)
 class Report:
     """The integrity report: the counters, the invalidations and their reasons,
@@ -71,6 +126,7 @@ class Report:
     invalidations: list[tuple[str, int]]  # (reason, votes), most votes first
     invalidated_total: int
     tally: Tally | None
+    tie: Tie | None = None
 
 
 def report(prize_round: PrizeRound) -> Report:
@@ -80,9 +136,15 @@ def report(prize_round: PrizeRound) -> Report:
         .annotate(votes=Count("pk"))
         .order_by("-votes", "invalidated_reason")
     )
+    tally = (
+        prize_round.tallies.select_related("round", "tie_resolution")
+        .prefetch_related("entries", "tie_resolution__nominations")
+        .first()
+    )
     return Report(
         counts=counts_for(prize_round),
         invalidations=invalidations,
-        invalidated_total=sum(votes for _, votes in invalidations),
-        tally=prize_round.tallies.first(),
+        invalidated_total=sum(votes for _reason, votes in invalidations),
+        tally=tally,
+        tie=tie_of(tally),
     )

@@ -36,6 +36,9 @@ class RoundResult:
     finalists: list[Finalist] = field(default_factory=list)
     decision: JuryDecision | None = None
     report: integrity.Report | None = None
+    # A tie across the finalist cut and how it was resolved: told with the
+    # finalists it decided.
+    tie: integrity.Tie | None = None
     # The winner's municipality: as counted when the winner is in the tally
     # shown, else (an archive round without a vote here) as its row reads.
     winner_name: str = ""
@@ -82,6 +85,7 @@ def for_round(
         finalists=finalists_of(tally, with_counts=prize_round.publish_vote_counts),
         decision=decision,
         report=integrity.report(prize_round) if with_report else None,
+        tie=integrity.tie_of(tally),
         winner_name=counted_name(tally, decision.winner_id) if decision else "",
     )
 

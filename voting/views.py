@@ -20,6 +20,7 @@ from nominees.views import (
 
 from . import confirmation, identity, integrity, mail, ratelimits, receipts, services
 from .forms import VoteRequestForm
+from .models import Vote
 from .ratelimits import limit_per_ip
 
 logger = logging.getLogger(__name__)
@@ -109,7 +110,9 @@ def confirm_vote(request: HttpRequest, token: str) -> HttpResponse:
         integrity.record(integrity.Event.LINK_INVALID, round_id=integrity.current_round_id())
         return outcome(request, "invalid", status=400)
     if request.method != "POST":
-        return ballot_page(request, nomination, token=token, shared=shared, key=page_key)
+        return ballot_page(
+            request, nomination, ballot=ballot, token=token, shared=shared, key=page_key
+        )
     try:
         vote = services.cast_vote(
             nomination=nomination,
@@ -133,12 +136,22 @@ def confirm_vote(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def ballot_page(
-    request: HttpRequest, nomination: Nomination, *, token: str, shared: pagecache.Shared, key: str
+    request: HttpRequest,
+    nomination: Nomination,
+    *,
+    ballot: confirmation.Ballot,
+    token: str,
+    shared: pagecache.Shared,
+    key: str,
 ) -> HttpResponse:
-    """The page the link opens: the nominee and the button that votes."""
+    """The page the link opens: the nominee and the button that votes, or, if
+    the link's address has voted in this round already, that it has (not for
+    whom), with no button that could only be refused."""
     if not nomination.round.voting_is_open():
         message = nomination.round.phase_in_words()
         return outcome(request, "not_open", nomination=nomination, message=message, status=403)
+    if Vote.objects.filter(round_id=nomination.round_id, voter_key=ballot.voter_key).exists():
+        return outcome(request, "already_voted", nomination=nomination)
     context = {
         "nomination": nomination,
         "round": nomination.round,

@@ -6,6 +6,7 @@ skipped heading level, the landmarks, errors tied to their field, and alt text
 on images."""
 
 import io
+from datetime import timedelta
 
 import pytest
 from django.core.files.base import ContentFile
@@ -126,6 +127,31 @@ def test_every_public_page_passes_axe_in_each_phase(
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
+def test_a_result_with_a_tie_resolved_at_the_cut_passes_axe(live_server, page, language):
+    """Voss draws level with Gjøvik for the third place; staff let Gjøvik through."""
+    prize_round = round_in_phase(Phase.VOTING_CLOSED)
+    voss = prize_round.nominations.get(municipality__name="Voss")
+    for n in range(2):
+        services.cast_vote(
+            nomination=voss,
+            voter_key=f"tie-{n:060d}",
+            email_domain="example.no",
+            network_hash="n",
+            at=prize_round.voting_closes_at - timedelta(minutes=1),
+        )
+    reschedule(prize_round, Phase.FINALISTS_ANNOUNCED)
+    tally = services.count_votes(prize_round=prize_round)
+    gjovik = prize_round.nominations.get(municipality__name="Gjøvik")
+    services.resolve_tie(tally=tally, nominations=[gjovik], reason="Avgjort ved loddtrekning.")
+
+    response = page.goto(live_server.url + path("nominees:round", 2030, language=language))
+
+    check(page, "round page with a resolved tie", language, status=200, response=response)
+    assert page.locator("main .tie").count() == 1
+    assert page.locator("main .report .tie__reason").count() == 1
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_the_vote_its_refusals_and_the_error_pages_pass_axe(
     live_server, open_page, settings, mailoutbox, language
 ):
@@ -160,9 +186,16 @@ def test_the_vote_its_refusals_and_the_error_pages_pass_axe(
     submit("vote requested", 200)
     link = confirmation_link()
     visit(link, "confirm page", 200)
+    # The same ballot left open in another window, to press after voting.
+    other = open_page()
+    other.goto(live_server.url + link)
     submit("vote counted", 200)
-    visit(link, "confirm page again", 200)
-    submit("already voted", 409)
+    # Opened again, the link says at once that the address has voted.
+    visit(link, "confirm page again, after voting", 200)
+    assert page.locator("main form").count() == 0
+    with other.expect_navigation() as navigation:
+        other.locator("main form button").press("Enter")
+    check(other, "already voted", language, status=409, response=navigation.value)
 
     # Links: tampered (400) and expired (410, every link is older than -1 s).
     visit(path("voting:confirm", "ugyldig-lenke", language=language), "invalid link", 400)
