@@ -488,6 +488,8 @@ def test_an_imported_round_with_its_winner_says_only_that_counts_are_missing(cli
     assert "Vinneren av prisen for 2008" in page
     assert UNAVAILABLE in page
     assert WINNER_UNKNOWN not in page
+
+
 # A tie at the finalist cut, told to the public once the finalists are out
 
 
