@@ -1,4 +1,4 @@
-"""The load benchmark of issue 7: `make bench`, or
+"""The load benchmark: `make bench`, or
 
     .venv/bin/python bench/run.py [--quick] [--servers gunicorn,granian] [--workers N]
 
@@ -588,7 +588,7 @@ def main() -> None:
     parser.add_argument("--servers", default="gunicorn,granian")
     # cores + 1 measured best here: the views are CPU-bound in Python, and with
     # wrk and PostgreSQL on the same cores, 2 x cores + 1 workers only add
-    # context switches (see README, "Benchmark").
+    # context switches (see docs/benchmarks.md, "App server").
     parser.add_argument(
         "--workers", type=int, default=(os.cpu_count() or 1) + 1, help="default cores + 1"
     )

@@ -54,8 +54,7 @@ SEAL_PURPOSE = "voting.mail"
 LINK_SEAL_PURPOSE = "voting.mail.link"
 # The arguments a finished attempt no longer needs, and nobody may read.
 SEALED_ARGUMENTS = ("sealed_address", "sealed_confirm_url")
-# What an attempt may hold of them: "confirm_url" is the link in the clear, in
-# rows queued before it was sealed.
+# Every argument an attempt's row may not keep once it has finished.
 SECRET_ARGUMENTS = (*SEALED_ARGUMENTS, "confirm_url")
 # How django-tasks-db records an attempt whose worker was stopped during it
 # (a second SIGTERM or Ctrl+C): failed, and never retried by the library.

@@ -159,8 +159,8 @@ class JuryDecisionAdmin(ShowsWhatIsFixed, AuditedByService):
                     messages.ERROR,
                 )
                 return HttpResponseRedirect(request.get_full_path())
-        # Beside the form, the counts the jury decides with (DESIGN.md: "with the
-        # counts before it"), and why a round cannot be decided yet.
+        # Beside the form, the counts the jury decides with, and why a round
+        # cannot be decided yet.
         if object_id is None:
             rounds = PrizeRound.objects.filter(decision__isnull=True, nominations__isnull=False)
         else:
