@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
-from django.utils.text import capfirst
+from django.utils.text import capfirst, get_text_list
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from modeltranslation import settings as translation_settings
@@ -119,15 +119,10 @@ def grouped(missing: list[MissingText]) -> list[tuple[str, list[str]]]:
     [("Nominasjon Gjøvik (2026)", ["sammendrag: mangler på engelsk", ...])]."""
     groups: dict[str, list[str]] = {}
     for item in missing:
-        languages = [language_name(code) for code in item.languages]
-        if len(languages) > 1:
-            languages = [
-                gettext("%(first)s og %(last)s")
-                % {"first": ", ".join(languages[:-1]), "last": languages[-1]}
-            ]
+        languages = get_text_list([language_name(code) for code in item.languages], gettext("og"))
         groups.setdefault(item.group, []).append(
             gettext("%(text)s: mangler på %(languages)s")
-            % {"text": item.text, "languages": languages[0]}
+            % {"text": item.text, "languages": languages}
         )
     return list(groups.items())
 

@@ -32,8 +32,9 @@ def counted_round():
     return prize_round, nominations
 
 
-@pytest.mark.django_db
-def test_staff_open_a_jury_decision_to_read_it_and_cannot_change_it(client, counted_round):
+@pytest.fixture
+def recorded_decision(counted_round):
+    """Asker recorded as the winner by a juror, the winner not announced yet."""
     prize_round, nominations = counted_round
     decision = services.record_winner(
         prize_round=prize_round,
@@ -41,6 +42,12 @@ def test_staff_open_a_jury_decision_to_read_it_and_cannot_change_it(client, coun
         justification="Best resultater over tid.",
         recorded_by=member_of("Jury", "juror"),
     )
+    return decision, nominations
+
+
+@pytest.mark.django_db
+def test_staff_open_a_jury_decision_to_read_it_and_cannot_change_it(client, recorded_decision):
+    decision, nominations = recorded_decision
     client.force_login(member_of("IMDi-ansatte", "staff"))
     url = reverse("admin:voting_jurydecision_change", args=[decision.pk])
 
@@ -61,15 +68,10 @@ def test_staff_open_a_jury_decision_to_read_it_and_cannot_change_it(client, coun
 
 
 @pytest.fixture
-def announced_decision(counted_round):
+def announced_decision(recorded_decision):
     """Asker recorded as the winner, and the winner announced since: the decision is locked."""
-    prize_round, nominations = counted_round
-    decision = services.record_winner(
-        prize_round=prize_round,
-        winner=nominations["Asker"],
-        justification="Best resultater over tid.",
-        recorded_by=member_of("Jury", "juror"),
-    )
+    decision, nominations = recorded_decision
+    prize_round = decision.round
     closed = prize_round.voting_closes_at
     PrizeRound.objects.filter(pk=prize_round.pk).update(
         finalists_announced_at=closed + timedelta(microseconds=1),

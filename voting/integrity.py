@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F
+from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
 from nominees.models import PrizeRound
@@ -66,9 +67,7 @@ def counts_for(prize_round: PrizeRound) -> IntegrityCounts:
 
 def in_words(names: list[str]) -> str:
     """ "Gjøvik", "Gjøvik og Randaberg", "Gjøvik, Randaberg og Voss" in the active language."""
-    if len(names) < 2:
-        return "".join(names)
-    return _("%(first)s og %(last)s") % {"first": ", ".join(names[:-1]), "last": names[-1]}
+    return get_text_list(names, _("og"))
 
 
 @dataclass(frozen=True)
@@ -129,18 +128,21 @@ class Report:
     tie: Tie | None = None
 
 
-def report(prize_round: PrizeRound) -> Report:
+def report(prize_round: PrizeRound, *, tally: Tally | None = None) -> Report:
+    """The round's report, on ``tally`` if the caller has read it already (with
+    its entries and tie resolution), else on the round's latest tally."""
     invalidations = list(
         Vote.objects.filter(round=prize_round, status=Vote.Status.INVALIDATED)
         .values_list("invalidated_reason")
         .annotate(votes=Count("pk"))
         .order_by("-votes", "invalidated_reason")
     )
-    tally = (
-        prize_round.tallies.select_related("round", "tie_resolution")
-        .prefetch_related("entries", "tie_resolution__nominations")
-        .first()
-    )
+    if tally is None:
+        tally = (
+            prize_round.tallies.select_related("round", "tie_resolution")
+            .prefetch_related("entries", "tie_resolution__nominations")
+            .first()
+        )
     return Report(
         counts=counts_for(prize_round),
         invalidations=invalidations,

@@ -24,6 +24,10 @@ class VoteQuerySet(models.QuerySet):
     def valid(self) -> "VoteQuerySet":
         return self.filter(status=Vote.Status.VALID)
 
+    def by_voter(self, *, round_id: int, voter_key: str) -> "VoteQuerySet":
+        """The voter's vote in the round, if any (one at most: the unique constraint)."""
+        return self.filter(round_id=round_id, voter_key=voter_key)
+
 
 class Vote(models.Model):
     """One confirmed vote. Written only by ``voting.services``."""

@@ -6,6 +6,7 @@ from datetime import date
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.text import get_text_list
 from django.utils.translation import gettext
 
 from config.http import require_safe
@@ -64,6 +65,4 @@ def years_in_words(years: list[int]) -> str:
         else:
             spans.append([year])
     parts = [f"{span[0]}–{span[-1]}" if len(span) > 1 else str(span[0]) for span in spans]
-    if len(parts) < 2:
-        return "".join(parts)
-    return gettext("%(years)s og %(last)s") % {"years": ", ".join(parts[:-1]), "last": parts[-1]}
+    return get_text_list(parts, gettext("og"))

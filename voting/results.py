@@ -84,7 +84,7 @@ def for_round(
         tally=tally,
         finalists=finalists_of(tally, with_counts=prize_round.publish_vote_counts),
         decision=decision,
-        report=integrity.report(prize_round) if with_report else None,
+        report=integrity.report(prize_round, tally=tally) if with_report else None,
         tie=integrity.tie_of(tally),
         winner_name=counted_name(tally, decision.winner_id) if decision else "",
     )

@@ -150,7 +150,7 @@ def ballot_page(
     if not nomination.round.voting_is_open():
         message = nomination.round.phase_in_words()
         return outcome(request, "not_open", nomination=nomination, message=message, status=403)
-    if Vote.objects.filter(round_id=nomination.round_id, voter_key=ballot.voter_key).exists():
+    if Vote.objects.by_voter(round_id=nomination.round_id, voter_key=ballot.voter_key).exists():
         return outcome(request, "already_voted", nomination=nomination)
     context = {
         "nomination": nomination,

@@ -70,7 +70,7 @@ def cast_vote(
         # counted from the rows, so no counter row is locked by every vote.
         insert_alone(vote)
     except IntegrityError:
-        if Vote.objects.filter(round=prize_round, voter_key=voter_key).exists():
+        if Vote.objects.by_voter(round_id=prize_round.pk, voter_key=voter_key).exists():
             integrity.record(integrity.Event.REPEAT_REFUSED, round_id=prize_round.pk)
             raise AlreadyVoted(_("Du har allerede stemt i denne runden.")) from None
         raise
