@@ -8,12 +8,11 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
-from django.urls import reverse
 from django.utils import translation
 
 from tests import cluster
 from tests import production as production_stack
-from tests.factories import make_nomination, make_round
+from tests.factories import make_nomination, make_round, request_vote
 
 
 @pytest.fixture(autouse=True)
@@ -59,8 +58,9 @@ def confirm_path(mailoutbox):
 def link(mailoutbox, confirm_path) -> str:
     """The path of a fresh, unused confirmation link for Asker."""
     asker = make_nomination(prize_round=make_round(year=2030), name="Asker")
-    url = reverse("voting:request", kwargs={"year": 2030, "slug": asker.municipality.slug})
-    assert Client().post(url, {"email": "kari@example.no"}).status_code == 302
+    assert (
+        request_vote(client=Client(), nomination=asker, email="kari@example.no").status_code == 302
+    )
     return confirm_path()
 
 

@@ -3,7 +3,9 @@
 from datetime import datetime, timedelta
 
 from django.db import connection
-from django.utils import timezone
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.text import slugify
 
 from nominees.models import KeyFigure, Municipality, Nomination, Phase, PrizeRound
@@ -19,6 +21,9 @@ OFFSETS = {
     Phase.FINALISTS_ANNOUNCED: (-4, -3, -2, -1, 1),
     Phase.WINNER_ANNOUNCED: (-5, -4, -3, -2, -1),
 }
+
+# The address a test asks for a vote with when the address itself is not what it is about.
+ADDRESS = "kari.nordmann@example.no"
 
 _counter = iter(range(1000, 10000))
 
@@ -94,3 +99,14 @@ def make_votes(*, nomination: Nomination, count: int, cast_at: datetime | None =
                 ),
             ],
         )
+
+
+def request_url(*, nomination: Nomination, language: str = "nb") -> str:
+    """Where the nominee page's form posts a request for a confirmation e-mail."""
+    with translation.override(language):
+        return reverse("voting:request", args=[nomination.round.year, nomination.municipality.slug])
+
+
+def request_vote(*, client: Client, nomination: Nomination, email: str = ADDRESS):
+    """Ask for a vote for ``nomination`` as the public form does; the response."""
+    return client.post(request_url(nomination=nomination), {"email": email})

@@ -12,15 +12,11 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.factories import make_nomination, make_round
+from tests.factories import make_nomination, make_round, request_url
 from voting import confirmation, identity
 from voting.models import IntegrityCounts, Vote
 
 pytestmark = pytest.mark.django_db
-
-
-def request_url(nomination) -> str:
-    return reverse("voting:request", args=[nomination.round.year, nomination.municipality.slug])
 
 
 @pytest.fixture
@@ -65,7 +61,7 @@ def test_forged_x_forwarded_for_never_changes_the_limit_without_trusted_proxies(
 
     statuses = [
         client.post(
-            request_url(nomination),
+            request_url(nomination=nomination),
             {"email": f"velger{i}@example.no"},
             HTTP_X_FORWARDED_FOR=f"203.0.113.{i}",
         ).status_code
@@ -84,7 +80,7 @@ def test_behind_one_trusted_proxy_the_limit_follows_the_address_the_proxy_saw(
 
     def post(email: str, forwarded: str) -> int:
         return client.post(
-            request_url(nomination),
+            request_url(nomination=nomination),
             {"email": email},
             REMOTE_ADDR="10.0.0.1",
             HTTP_X_FORWARDED_FOR=forwarded,
@@ -127,7 +123,7 @@ def test_an_address_gets_at_most_three_confirmation_emails_an_hour_then_a_clear_
     # Aliases of one mailbox share the count: it is kept by voter key.
     addresses = ["kari@example.no", "Kari+pris@example.no", "KARI@example.no", "kari@example.no"]
 
-    responses = [client.post(request_url(nomination), {"email": a}) for a in addresses]
+    responses = [client.post(request_url(nomination=nomination), {"email": a}) for a in addresses]
 
     assert [r.status_code for r in responses] == [302, 302, 302, 429]
     refused = responses[-1]
@@ -147,7 +143,7 @@ def test_the_limit_on_one_address_leaves_other_addresses_alone(client, settings,
     nomination = make_nomination(prize_round=make_round(), name="Asker")
 
     statuses = [
-        client.post(request_url(nomination), {"email": email}).status_code
+        client.post(request_url(nomination=nomination), {"email": email}).status_code
         for email in ["kari@example.no", "kari@example.no", "ola@example.no"]
     ]
 
@@ -160,7 +156,9 @@ def test_the_address_limit_holds_across_client_addresses(client, settings, mailo
 
     statuses = [
         client.post(
-            request_url(nomination), {"email": "kari@example.no"}, REMOTE_ADDR=f"192.0.2.{i}"
+            request_url(nomination=nomination),
+            {"email": "kari@example.no"},
+            REMOTE_ADDR=f"192.0.2.{i}",
         ).status_code
         for i in range(1, 4)
     ]
@@ -250,7 +248,7 @@ def test_vote_is_counted_with_the_cache_down_and_the_failure_is_logged(
     settings.RATELIMIT_VOTE_CONFIRM = "0/m"
     caplog.set_level(logging.WARNING, logger="voting.ratelimits")
 
-    sent = client.post(request_url(nomination), {"email": "kari@example.no"})
+    sent = client.post(request_url(nomination=nomination), {"email": "kari@example.no"})
     counted = client.post(confirm_path())
 
     assert sent.status_code == 302
@@ -276,7 +274,7 @@ def test_a_broken_rate_setting_is_an_error_not_taken_for_a_cache_outage(
     settings.RATELIMIT_VOTE_REQUEST = "tjue i minuttet"
 
     with pytest.raises(ImproperlyConfigured, match="vote-request"):
-        client.post(request_url(nomination), {"email": "kari@example.no"})
+        client.post(request_url(nomination=nomination), {"email": "kari@example.no"})
 
     assert mailoutbox == []
 
@@ -301,7 +299,7 @@ def test_filled_honeypot_is_refused_with_a_message_and_sends_nothing(
     client, mailoutbox, nomination
 ):
     response = client.post(
-        request_url(nomination),
+        request_url(nomination=nomination),
         {"email": "kari@example.no", "website": "https://spam.example"},
     )
 
@@ -315,7 +313,9 @@ def test_filled_honeypot_is_refused_with_a_message_and_sends_nothing(
 
 
 def test_empty_honeypot_as_browsers_send_it_is_accepted(client, mailoutbox, nomination):
-    response = client.post(request_url(nomination), {"email": "kari@example.no", "website": ""})
+    response = client.post(
+        request_url(nomination=nomination), {"email": "kari@example.no", "website": ""}
+    )
 
     assert response.status_code == 302
     assert len(mailoutbox) == 1
@@ -328,7 +328,7 @@ def test_empty_honeypot_as_browsers_send_it_is_accepted(client, mailoutbox, nomi
 def test_disposable_address_is_refused_with_a_message_tied_to_the_field(
     client, mailoutbox, nomination, email
 ):
-    response = client.post(request_url(nomination), {"email": email})
+    response = client.post(request_url(nomination=nomination), {"email": email})
 
     assert response.status_code == 400
     assert "Vi sender ikke til e-postadresser for engangsbruk" in response.text

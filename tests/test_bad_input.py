@@ -9,18 +9,11 @@ from django.test import Client
 from django.urls import reverse
 
 from nominees.models import Phase, PrizeRound
-from tests.factories import make_municipality, make_nomination, make_round
+from tests.factories import make_municipality, make_nomination, make_round, request_url
 from voting import confirmation
 from voting.models import Vote
 
 pytestmark = pytest.mark.django_db
-
-
-def request_url(nomination) -> str:
-    return reverse(
-        "voting:request",
-        kwargs={"year": nomination.round.year, "slug": nomination.municipality.slug},
-    )
 
 
 @pytest.mark.parametrize(
@@ -40,7 +33,7 @@ def test_bad_email_address_is_refused_with_a_message_tied_to_the_field(
 ):
     nomination = make_nomination(prize_round=make_round(), name="Asker")
 
-    response = client.post(request_url(nomination), {"email": email})
+    response = client.post(request_url(nomination=nomination), {"email": email})
 
     assert response.status_code == 400
     assert message in response.text
@@ -53,7 +46,7 @@ def test_bad_email_address_is_refused_with_a_message_tied_to_the_field(
 def test_missing_email_field_is_refused(client, mailoutbox):
     nomination = make_nomination(prize_round=make_round(), name="Asker")
 
-    response = client.post(request_url(nomination), {})
+    response = client.post(request_url(nomination=nomination), {})
 
     assert response.status_code == 400
     assert "Skriv inn e-postadressen din." in response.text
@@ -76,7 +69,10 @@ def test_nominee_of_an_unpublished_round_is_not_found(client, mailoutbox):
 
     assert client.get(nomination.get_absolute_url()).status_code == 404
     assert client.get(nomination.round.get_absolute_url()).status_code == 404
-    assert client.post(request_url(nomination), {"email": "kari@example.no"}).status_code == 404
+    assert (
+        client.post(request_url(nomination=nomination), {"email": "kari@example.no"}).status_code
+        == 404
+    )
     assert "Voss" not in client.get("/nb/").text
     assert mailoutbox == []
 
@@ -109,7 +105,7 @@ def test_vote_request_outside_the_voting_window_is_refused(client, mailoutbox, p
     assert page.status_code == 200
     assert 'name="email"' not in page.text
 
-    response = client.post(request_url(nomination), {"email": "kari@example.no"})
+    response = client.post(request_url(nomination=nomination), {"email": "kari@example.no"})
     assert response.status_code == 403
     assert message in response.text
     assert mailoutbox == []
@@ -129,7 +125,7 @@ def move_schedule(prize_round: PrizeRound, by: timedelta) -> None:
 
 def test_link_confirmed_after_voting_closed_is_not_counted(client, mailoutbox, confirm_path):
     nomination = make_nomination(prize_round=make_round(), name="Asker")
-    client.post(request_url(nomination), {"email": "kari@example.no"})
+    client.post(request_url(nomination=nomination), {"email": "kari@example.no"})
     move_schedule(nomination.round, -timedelta(hours=36))
 
     page = client.get(confirm_path())
@@ -217,7 +213,7 @@ def test_link_for_a_nomination_that_no_longer_is_published_is_refused(client):
 
 def test_expired_link_is_refused(client, settings, mailoutbox, confirm_path):
     nomination = make_nomination(prize_round=make_round(), name="Asker")
-    client.post(request_url(nomination), {"email": "kari@example.no"})
+    client.post(request_url(nomination=nomination), {"email": "kari@example.no"})
     settings.VOTE_CONFIRMATION_MAX_AGE = -1
 
     page = client.get(confirm_path())
@@ -232,7 +228,7 @@ def test_expired_link_is_refused(client, settings, mailoutbox, confirm_path):
 def test_link_expires_after_the_configured_time(client, settings, mailoutbox, confirm_path):
     settings.VOTE_CONFIRMATION_MAX_AGE = 2 * 3600
     nomination = make_nomination(prize_round=make_round(), name="Asker")
-    client.post(request_url(nomination), {"email": "kari@example.no"})
+    client.post(request_url(nomination=nomination), {"email": "kari@example.no"})
 
     assert "2 timer" in mailoutbox[0].body
     assert client.post(confirm_path()).status_code == 200
@@ -242,7 +238,7 @@ def test_vote_request_without_csrf_token_is_refused(mailoutbox):
     nomination = make_nomination(prize_round=make_round(), name="Asker")
     client = Client(enforce_csrf_checks=True)
 
-    response = client.post(request_url(nomination), {"email": "kari@example.no"})
+    response = client.post(request_url(nomination=nomination), {"email": "kari@example.no"})
 
     assert response.status_code == 403
     assert "Skjemaet kunne ikke sendes" in response.text
@@ -279,7 +275,7 @@ def test_confirm_page_carries_a_csrf_token_that_lets_the_vote_through():
 def test_get_on_the_vote_request_url_is_not_allowed(client, mailoutbox):
     nomination = make_nomination(prize_round=make_round(), name="Asker")
 
-    response = client.get(request_url(nomination))
+    response = client.get(request_url(nomination=nomination))
 
     assert response.status_code == 405
     assert response["Allow"] == "POST"

@@ -16,6 +16,7 @@ from modeltranslation.translator import translator
 from PIL import Image
 
 from nominees.models import KeyFigure, Municipality, Nomination, Phase, PrizeRound
+from tests.factories import request_vote
 from voting import integrity, services
 from voting.models import JuryDecision, Vote
 
@@ -333,10 +334,7 @@ def test_votes_cast_in_the_open_demo_round_are_confirmed_ones(client, confirm_pa
     current = PrizeRound.objects.current()
     asker = current.nominations.get(municipality__name="Asker")
 
-    client.post(
-        reverse("voting:request", kwargs={"year": current.year, "slug": "asker"}),
-        {"email": "kari.nordmann@example.no"},
-    )
+    request_vote(client=client, nomination=asker, email="kari.nordmann@example.no")
     client.post(confirm_path())
 
     counts = integrity.counts_for(current)

@@ -12,10 +12,8 @@ from email import policy
 from pathlib import Path
 
 import pytest
-from django.urls import reverse
-from django.utils import translation
 
-from tests.factories import make_municipality, make_nomination, make_round
+from tests.factories import make_municipality, make_nomination, make_round, request_url
 
 pytestmark = pytest.mark.django_db
 
@@ -46,9 +44,9 @@ def nomination(settings):
 def request_in(client, mailoutbox, language: str, nomination) -> email.message.EmailMessage:
     """Ask for a vote on the public page in ``language``; the e-mail as bytes
     on the wire, parsed back as a mail program would."""
-    with translation.override(language):
-        url = reverse("voting:request", kwargs={"year": 2030, "slug": nomination.municipality.slug})
-    response = client.post(url, {"email": ADDRESS})
+    response = client.post(
+        request_url(nomination=nomination, language=language), {"email": ADDRESS}
+    )
     assert response.status_code == 302
     (sent,) = mailoutbox
     return email.message_from_bytes(sent.message().as_bytes(), policy=policy.default)

@@ -12,7 +12,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.factories import make_nomination, make_round
+from tests.factories import make_nomination, make_round, request_url
 from voting import confirmation, integrity
 from voting.models import Vote
 
@@ -38,13 +38,6 @@ def nomination(settings):
     return make_nomination(prize_round=make_round(), name="Asker")
 
 
-def request_url(nomination) -> str:
-    return reverse(
-        "voting:request",
-        kwargs={"year": nomination.round.year, "slug": nomination.municipality.slug},
-    )
-
-
 def assert_clear_refusal(response, status: int = 400) -> None:
     assert response.status_code == status
     assert "<h1" in response.text  # a whole page, not a bare error
@@ -56,7 +49,7 @@ def assert_clear_refusal(response, status: int = 400) -> None:
 def test_any_email_field_is_either_mailed_or_refused_with_a_message(nomination, email):
     before = len(mail.outbox)
 
-    response = Client().post(request_url(nomination), {"email": email})
+    response = Client().post(request_url(nomination=nomination), {"email": email})
 
     assert response.status_code in (302, 400), response.status_code
     if response.status_code == 400:
@@ -102,7 +95,7 @@ def test_an_oversized_body_is_refused_with_a_page_and_no_mail(nomination, settin
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
 
     response = Client().post(
-        request_url(nomination),
+        request_url(nomination=nomination),
         "email=" + "a" * (128 * 1024) + "%40example.no",
         content_type="application/x-www-form-urlencoded",
     )
@@ -122,7 +115,7 @@ def test_an_oversized_body_is_refused_with_a_page_and_no_mail(nomination, settin
 def test_a_body_of_another_content_type_is_refused_as_an_empty_form(
     nomination, mailoutbox, content_type, body
 ):
-    response = Client().post(request_url(nomination), body, content_type=content_type)
+    response = Client().post(request_url(nomination=nomination), body, content_type=content_type)
 
     assert_clear_refusal(response)
     assert "Skriv inn e-postadressen din." in response.text
@@ -135,7 +128,7 @@ def test_a_body_of_another_content_type_is_refused_as_an_empty_form(
 )
 def test_bytes_that_are_not_utf8_are_refused_with_a_message(nomination, mailoutbox, body):
     response = Client().post(
-        request_url(nomination), body, content_type="application/x-www-form-urlencoded"
+        request_url(nomination=nomination), body, content_type="application/x-www-form-urlencoded"
     )
 
     assert_clear_refusal(response)
@@ -147,7 +140,8 @@ def test_a_wrong_csrf_token_is_refused_like_a_missing_one(nomination, mailoutbox
     client.get(nomination.get_absolute_url())  # sets the CSRF cookie
 
     response = client.post(
-        request_url(nomination), {"email": "kari@example.no", "csrfmiddlewaretoken": "x" * 64}
+        request_url(nomination=nomination),
+        {"email": "kari@example.no", "csrfmiddlewaretoken": "x" * 64},
     )
 
     assert_clear_refusal(response, status=403)

@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from tests.factories import make_nomination, make_round
+from tests.factories import ADDRESS, make_nomination, make_round, request_vote
 from tests.test_jury import member_of
-from tests.test_mail_queue import FAILING, request_vote, run_worker
+from tests.test_mail_queue import FAILING, run_worker
 from tests.test_privacy import rows_containing
 from tests.test_privacy_purge import announce_the_winner
 from voting import mail as voting_mail
@@ -25,7 +25,6 @@ from voting.models import GivenUpEmail, Vote
 
 pytestmark = pytest.mark.django_db
 
-ADDRESS = "kari.nordmann@example.no"
 LINK = "/stem/bekreft/"
 PAGE = "admin:voting_givenupemail_changelist"
 RETRY = "admin:voting_givenupemail_retry"
@@ -49,7 +48,7 @@ def run_due_tasks() -> None:
 def give_up(client, settings, nomination, address=ADDRESS) -> None:
     """A vote request whose e-mail fails both of its attempts."""
     settings.EMAIL_BACKEND = FAILING
-    request_vote(client, nomination, address)
+    request_vote(client=client, nomination=nomination, email=address)
     run_worker()
     queued_sends().update(run_after=timezone.now())
     run_worker()
@@ -76,9 +75,9 @@ def sealed_strings() -> list[str]:
 def test_staff_see_how_many_emails_wait_fail_and_were_given_up(client, queued, settings):
     give_up(client, settings, queued, "given.up@example.no")
     settings.EMAIL_BACKEND = FAILING
-    request_vote(client, queued, "failing@example.no")
+    request_vote(client=client, nomination=queued, email="failing@example.no")
     run_worker()  # its first attempt fails; the second waits
-    request_vote(client, queued, "waiting@example.no")
+    request_vote(client=client, nomination=queued, email="waiting@example.no")
     client.force_login(member_of("IMDi-ansatte", "staff"))
 
     page = client.get(reverse(PAGE))
@@ -285,7 +284,7 @@ def test_in_the_local_run_a_failed_send_is_given_up_at_once_and_retry_sends_it(
     and the retry sends it then and there."""
     settings.EMAIL_BACKEND = FAILING
     nomination = make_nomination(prize_round=make_round(), name="Asker")
-    request_vote(client, nomination)
+    request_vote(client=client, nomination=nomination)
     assert GivenUpEmail.objects.get().attempts == 1
     settings.EMAIL_BACKEND = WORKING
     client.force_login(member_of("IMDi-ansatte", "staff"))

@@ -12,14 +12,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import make_nomination, make_round
+from tests.factories import ADDRESS, make_nomination, make_round, request_url, request_vote
 from tests.test_counting import SIX, closed_round_with_votes
 from voting import confirmation, integrity, services
 from voting.models import IntegrityCounts, Vote
 
 pytestmark = pytest.mark.django_db
-
-ADDRESS = "kari.nordmann@example.no"
 
 
 NUMBERS = [*(event.value for event in integrity.Event), "votes_confirmed"]
@@ -34,20 +32,10 @@ def zero(**changed: int) -> dict[str, int]:
     return dict.fromkeys(NUMBERS, 0) | changed
 
 
-def request_vote(client, nomination, address=ADDRESS):
-    return client.post(
-        reverse(
-            "voting:request",
-            kwargs={"year": nomination.round.year, "slug": nomination.municipality.slug},
-        ),
-        {"email": address},
-    )
-
-
 def test_a_vote_from_request_to_repeat_counts_each_event_once(client, confirm_path):
     nomination = make_nomination(prize_round=make_round(), name="Asker")
 
-    request_vote(client, nomination)
+    request_vote(client=client, nomination=nomination)
     client.get(confirm_path())  # opening the link is not an event
     client.post(confirm_path())
     client.post(confirm_path())
@@ -58,7 +46,7 @@ def test_a_vote_from_request_to_repeat_counts_each_event_once(client, confirm_pa
 def test_a_refused_e_mail_request_is_not_counted_as_sent(client):
     nomination = make_nomination(prize_round=make_round(), name="Asker")
 
-    request_vote(client, nomination, address="ikke-en-adresse")
+    request_vote(client=client, nomination=nomination, email="ikke-en-adresse")
 
     assert counts(nomination.round) == zero()
     assert not IntegrityCounts.objects.exists()
@@ -81,7 +69,7 @@ def test_rate_limited_requests_are_counted_on_the_round_in_the_url(client, setti
     nomination = make_nomination(prize_round=make_round(), name="Asker")
     other = make_nomination(prize_round=make_round(year=2031), name="Voss")
 
-    statuses = [request_vote(client, nomination).status_code for _ in range(3)]
+    statuses = [request_vote(client=client, nomination=nomination).status_code for _ in range(3)]
 
     assert statuses == [302, 429, 429]
     assert counts(nomination.round) == zero(emails_sent=1, rate_limited=2)
@@ -90,7 +78,7 @@ def test_rate_limited_requests_are_counted_on_the_round_in_the_url(client, setti
 
 def test_the_counters_hold_no_personal_data(client, confirm_path):
     nomination = make_nomination(prize_round=make_round(), name="Asker")
-    request_vote(client, nomination)
+    request_vote(client=client, nomination=nomination)
     client.post(confirm_path())
 
     row = IntegrityCounts.objects.values().get()
@@ -142,10 +130,7 @@ def test_counters_lose_nothing_when_requests_arrive_at_the_same_moment(settings)
     with mock.patch("time.time", return_value=time.time() - 2 * 86400):
         old = confirmation.make_token(nomination=nomination, address="gammel@example.no")
     confirm += [("confirm", reverse("voting:confirm", args=[old]))] * 4
-    request = reverse(
-        "voting:request",
-        kwargs={"year": nomination.round.year, "slug": nomination.municipality.slug},
-    )
+    request = request_url(nomination=nomination)
     requests = [("request", f"ny{i}@example.no") for i in range(12)]
     barrier = threading.Barrier(len(confirm) + len(requests))
     statuses: dict[str, list[int]] = {"confirm": [], "request": []}

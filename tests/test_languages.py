@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from nominees.models import KeyFigure, Nomination, Phase, PrizeRound, WinnerRule
-from tests.factories import make_municipality, make_nomination, make_round
+from tests.factories import make_municipality, make_nomination, make_round, request_url
 from voting import services
 from voting.models import JuryDecision, Vote
 
@@ -188,8 +188,7 @@ def test_choosing_a_language_by_post_is_refused(client):
 def test_confirmation_email_and_link_are_in_the_voters_language(
     client, mailoutbox, confirm_path, asker, language, subject, body, page
 ):
-    with translation.override(language):
-        url = reverse("voting:request", kwargs={"year": 2030, "slug": asker.municipality.slug})
+    url = request_url(nomination=asker, language=language)
 
     sent = client.post(url, {"email": "kari@example.no"})
 

@@ -38,8 +38,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from tests import cluster
-from tests.factories import make_nomination, make_round
-from tests.test_mail_queue import FAILING, FailingEmailBackend, request_vote, run_worker
+from tests.factories import make_nomination, make_round, request_vote
+from tests.test_mail_queue import FAILING, FailingEmailBackend, run_worker
 from tests.test_privacy_purge import compose_service
 from tests.test_settings import PRODUCTION_ENV
 from voting import mail as voting_mail
@@ -136,7 +136,7 @@ def test_a_mail_server_that_never_answers_fails_the_attempt_after_the_timeout_an
     settings.EMAIL_PORT = silent_server.port
     settings.EMAIL_USE_TLS = False
     settings.EMAIL_TIMEOUT = 1
-    request_vote(client, queued)
+    request_vote(client=client, nomination=queued)
     # Without a timeout the worker would wait for ever: hang up on it then.
     watchdog = threading.Timer(30, silent_server.hang_up)
     watchdog.start()
@@ -175,7 +175,7 @@ def test_an_attempt_running_past_the_limit_is_retried_once_with_the_back_off(
     client, queued, settings, caplog
 ):
     settings.CONFIRMATION_EMAIL_STUCK_AFTER = 200
-    request_vote(client, queued)
+    request_vote(client=client, nomination=queued)
     killed = stuck(attempt=3, started_ago=201)
 
     assert voting_mail.recover_stuck_sends() == 1
@@ -198,7 +198,7 @@ def test_an_attempt_running_past_the_limit_is_retried_once_with_the_back_off(
 @pytest.mark.django_db
 def test_an_attempt_running_for_less_than_the_limit_is_left_to_its_worker(client, queued, settings):
     settings.CONFIRMATION_EMAIL_STUCK_AFTER = 200
-    request_vote(client, queued)
+    request_vote(client=client, nomination=queued)
     running = stuck(started_ago=150)
 
     assert voting_mail.recover_stuck_sends() == 0
@@ -214,7 +214,7 @@ def test_a_stuck_last_attempt_is_given_up_for_staff_to_retry_and_erased_from_its
 ):
     settings.CONFIRMATION_EMAIL_STUCK_AFTER = 200
     settings.CONFIRMATION_EMAIL_MAX_ATTEMPTS = 3
-    request_vote(client, queued)
+    request_vote(client=client, nomination=queued)
     killed = stuck(attempt=3, started_ago=300)
 
     assert voting_mail.recover_stuck_sends() == 1
@@ -247,7 +247,7 @@ def test_an_attempt_taken_over_while_its_worker_was_slow_is_not_retried_twice(
     its send fails, so it queues none of its own."""
     settings.CONFIRMATION_EMAIL_STUCK_AFTER = 0
     settings.EMAIL_BACKEND = "tests.test_mail_faults.TakenOverBackend"
-    request_vote(client, queued)
+    request_vote(client=client, nomination=queued)
 
     run_worker()
 
@@ -262,7 +262,7 @@ def test_a_send_failed_by_its_workers_interruption_is_retried_and_then_erased(
     client, queued, settings
 ):
     settings.EMAIL_BACKEND = FAILING
-    request_vote(client, queued)
+    request_vote(client=client, nomination=queued)
 
     with pytest.MonkeyPatch.context() as patch:
         # The worker's second SIGTERM, as db_worker raises it in the send.

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from tests.factories import make_nomination, make_round
+from tests.factories import ADDRESS, make_nomination, make_round, request_vote
 from tests.test_jury import member_of
 from tests.test_privacy import rows_containing
 from voting import integrity
@@ -24,7 +24,6 @@ from voting.models import GivenUpEmail, Vote
 
 pytestmark = pytest.mark.django_db
 
-ADDRESS = "kari.nordmann@example.no"
 LINK = "/stem/bekreft/"
 FAILING = "tests.test_mail_queue.FailingEmailBackend"
 
@@ -44,16 +43,6 @@ def queued(settings):
     return make_nomination(prize_round=make_round(), name="Asker")
 
 
-def request_vote(client, nomination, address=ADDRESS):
-    return client.post(
-        reverse(
-            "voting:request",
-            kwargs={"year": nomination.round.year, "slug": nomination.municipality.slug},
-        ),
-        {"email": address},
-    )
-
-
 def run_worker() -> None:
     """One pass of the real worker over the ready tasks. Between tasks it closes
     stale connections, which would end the test's transaction: not here."""
@@ -64,7 +53,7 @@ def run_worker() -> None:
 
 
 def test_a_request_only_queues_the_mail_with_the_address_sealed(client, queued, mailoutbox):
-    response = request_vote(client, queued)
+    response = request_vote(client=client, nomination=queued)
 
     assert response.status_code == 302
     assert mailoutbox == []
@@ -79,7 +68,7 @@ def test_a_request_only_queues_the_mail_with_the_address_sealed(client, queued, 
 def test_the_worker_sends_it_and_erases_the_sealed_address_and_link(
     client, queued, mailoutbox, confirm_path
 ):
-    request_vote(client, queued)
+    request_vote(client=client, nomination=queued)
     queued_kwargs = DBTaskResult.objects.get().args_kwargs["kwargs"]
 
     run_worker()
@@ -100,7 +89,7 @@ def test_the_worker_sends_it_and_erases_the_sealed_address_and_link(
 def test_staff_reading_the_queue_after_a_send_find_no_link_to_vote_with(
     client, queued, mailoutbox, confirm_path
 ):
-    request_vote(client, queued)
+    request_vote(client=client, nomination=queued)
     run_worker()
     task = DBTaskResult.objects.get()
     client.force_login(member_of("IMDi-ansatte", "staff"))
@@ -119,7 +108,7 @@ def test_a_failing_mail_server_never_fails_the_request(client, settings, caplog)
     settings.EMAIL_BACKEND = FAILING
     nomination = make_nomination(prize_round=make_round(), name="Asker")
 
-    response = request_vote(client, nomination)
+    response = request_vote(client=client, nomination=nomination)
 
     assert response.status_code == 302
     assert "SMTPRecipientsRefused" in caplog.text
@@ -129,7 +118,7 @@ def test_a_failing_mail_server_never_fails_the_request(client, settings, caplog)
 
 def test_a_failed_send_is_retried_later_and_then_delivered(client, queued, settings, caplog):
     settings.EMAIL_BACKEND = FAILING
-    request_vote(client, queued)
+    request_vote(client=client, nomination=queued)
 
     run_worker()
 
@@ -159,7 +148,7 @@ def test_a_failed_send_is_retried_later_and_then_delivered(client, queued, setti
 
 def test_the_link_a_retry_delivers_records_the_vote(client, queued, settings, confirm_path):
     settings.EMAIL_BACKEND = FAILING
-    request_vote(client, queued)
+    request_vote(client=client, nomination=queued)
     run_worker()
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
@@ -176,7 +165,7 @@ def test_the_link_a_retry_delivers_records_the_vote(client, queued, settings, co
 def test_after_the_last_attempt_the_mail_is_given_up_and_logged(client, queued, settings, caplog):
     settings.EMAIL_BACKEND = FAILING
     settings.CONFIRMATION_EMAIL_MAX_ATTEMPTS = 2
-    request_vote(client, queued)
+    request_vote(client=client, nomination=queued)
 
     with caplog.at_level(logging.WARNING, logger="voting.mail"):
         run_worker()
@@ -212,7 +201,7 @@ def test_retries_back_off_up_to_an_hour():
 
 def test_staff_see_failed_sends_in_the_admin_and_the_jury_does_not(client, queued, settings):
     settings.EMAIL_BACKEND = FAILING
-    request_vote(client, queued)
+    request_vote(client=client, nomination=queued)
     run_worker()
     url = reverse("admin:django_tasks_database_dbtaskresult_changelist") + "?status__exact=FAILED"
 

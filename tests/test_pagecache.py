@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from nominees.models import Phase
-from tests.factories import make_nomination, make_round
+from tests.factories import make_nomination, make_round, request_url
 from tests.test_abuse import dead_redis
 from voting import confirmation, identity
 from voting.models import Vote
@@ -49,7 +49,7 @@ def test_each_visitor_of_a_cached_page_gets_a_token_that_lets_the_vote_through(m
     page = visitor.get(nomination.get_absolute_url())
     token = csrf_token_in(page.text)
     response = visitor.post(
-        reverse("voting:request", args=[nomination.round.year, nomination.municipality.slug]),
+        request_url(nomination=nomination),
         {"email": "kari@example.no", "csrfmiddlewaretoken": token},
     )
 

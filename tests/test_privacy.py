@@ -3,9 +3,8 @@ import logging
 
 import pytest
 from django.db import connection
-from django.urls import reverse
 
-from tests.factories import make_nomination, make_round
+from tests.factories import make_nomination, make_round, request_vote
 from voting import confirmation, identity
 from voting.models import Vote
 
@@ -37,10 +36,7 @@ def test_after_voting_the_address_is_in_no_table_and_no_log(
     nomination = make_nomination(prize_round=make_round(), name="Asker")
     address = "Kari.Nordmann+prisen@Gmail.com"
 
-    client.post(
-        reverse("voting:request", args=[nomination.round.year, nomination.municipality.slug]),
-        {"email": address},
-    )
+    request_vote(client=client, nomination=nomination, email=address)
     assert client.post(confirm_path()).status_code == 200
     client.post(confirm_path())
 
@@ -56,10 +52,7 @@ def test_the_confirmation_link_reveals_neither_the_choice_nor_the_voter(client, 
     """The link ends up in mail and web server logs; it is encrypted, so those
     logs cannot tell who voted for whom."""
     nomination = make_nomination(prize_round=make_round(), name="Asker")
-    client.post(
-        reverse("voting:request", args=[nomination.round.year, nomination.municipality.slug]),
-        {"email": "kari@example.no"},
-    )
+    request_vote(client=client, nomination=nomination, email="kari@example.no")
     token = confirm_path().split("/")[-2]
     raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
 

@@ -16,9 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from tests.factories import make_nomination, make_round
+from tests.factories import make_nomination, make_round, request_vote
 from tests.test_counting import SIX, closed_round_with_votes
-from tests.test_mail_queue import FAILING, request_vote, run_worker
+from tests.test_mail_queue import FAILING, run_worker
 from voting import confirmation, identity, mail, services
 from voting.mail import send_confirmation
 from voting.models import Tally, Vote
@@ -200,13 +200,7 @@ def announce_the_winner(prize_round):
 
 def test_the_voter_key_of_a_real_address_is_what_the_purge_removes(client, confirm_path):
     nomination = make_nomination(prize_round=make_round(), name="Asker")
-    client.post(
-        reverse(
-            "voting:request",
-            kwargs={"year": nomination.round.year, "slug": nomination.municipality.slug},
-        ),
-        {"email": "kari@example.no"},
-    )
+    request_vote(client=client, nomination=nomination, email="kari@example.no")
     client.post(confirm_path())
     key = identity.voter_key("kari@example.no")
     assert Vote.objects.filter(voter_key=key).exists()
@@ -224,11 +218,11 @@ def test_purge_deletes_the_rounds_finished_mail_tasks_and_keeps_other_rounds(
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     nomination = make_nomination(prize_round=make_round(year=2030), name="Asker")
     other = make_nomination(prize_round=make_round(year=2031), name="Voss")
-    request_vote(client, nomination, address="kari@example.no")
-    request_vote(client, other, address="ola@example.no")
+    request_vote(client=client, nomination=nomination, email="kari@example.no")
+    request_vote(client=client, nomination=other, email="ola@example.no")
     run_worker()  # both sent
     settings.EMAIL_BACKEND = FAILING
-    request_vote(client, nomination, address="per@example.no")
+    request_vote(client=client, nomination=nomination, email="per@example.no")
     run_worker()  # one failed, its retry waiting
     assert DBTaskResult.objects.count() == 4
     announce_the_winner(nomination.round)

@@ -3,7 +3,7 @@ import math
 import pytest
 from django.urls import reverse
 
-from tests.factories import make_nomination, make_round
+from tests.factories import make_nomination, make_round, request_url
 from voting import confirmation
 from voting.models import Vote
 
@@ -15,7 +15,7 @@ def test_too_many_vote_requests_from_one_address_get_a_429_that_says_when_to_ret
 ):
     settings.RATELIMIT_VOTE_REQUEST = "3/m"
     nomination = make_nomination(prize_round=make_round(), name="Asker")
-    url = reverse("voting:request", args=[nomination.round.year, nomination.municipality.slug])
+    url = request_url(nomination=nomination)
 
     statuses = [client.post(url, {"email": f"velger{i}@example.no"}).status_code for i in range(3)]
     limited = client.post(url, {"email": "velger9@example.no"})
@@ -31,7 +31,7 @@ def test_too_many_vote_requests_from_one_address_get_a_429_that_says_when_to_ret
 def test_limit_is_per_client_address(client, settings, mailoutbox):
     settings.RATELIMIT_VOTE_REQUEST = "1/m"
     nomination = make_nomination(prize_round=make_round(), name="Asker")
-    url = reverse("voting:request", args=[nomination.round.year, nomination.municipality.slug])
+    url = request_url(nomination=nomination)
 
     first = client.post(url, {"email": "a@example.no"}, REMOTE_ADDR="192.0.2.1")
     second = client.post(url, {"email": "b@example.no"}, REMOTE_ADDR="198.51.100.7")
@@ -72,7 +72,7 @@ def test_opening_confirmation_links_is_not_rate_limited(client, settings):
 
 def test_default_limits_let_a_school_class_vote_from_one_address(client, mailoutbox):
     nomination = make_nomination(prize_round=make_round(), name="Asker")
-    url = reverse("voting:request", args=[nomination.round.year, nomination.municipality.slug])
+    url = request_url(nomination=nomination)
 
     statuses = {client.post(url, {"email": f"elev{i}@skole.no"}).status_code for i in range(20)}
 

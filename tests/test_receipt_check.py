@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from tests.factories import request_vote
 from tests.test_results_pages import SECOND, count, frozen_at, round_with_votes
 from voting import services
 from voting.models import IntegrityCounts, Vote
@@ -227,13 +228,7 @@ def test_too_many_checks_from_one_address_get_429(client):
 def test_thanks_page_links_to_the_receipt_check(client, mailoutbox, confirm_path):
     prize_round, nominations, _ = round_with_votes({"Hemmelignes": 0})
     nomination = nominations["Hemmelignes"]
-    client.post(
-        reverse(
-            "voting:request",
-            kwargs={"year": prize_round.year, "slug": nomination.municipality.slug},
-        ),
-        {"email": "kari@example.no"},
-    )
+    request_vote(client=client, nomination=nomination, email="kari@example.no")
 
     thanks = client.post(confirm_path())
 

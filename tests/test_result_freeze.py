@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from nominees.models import Municipality, Nomination, Phase, PrizeRound, WinnerRule
-from tests.factories import make_municipality, make_nomination, make_round
+from tests.factories import make_municipality, make_nomination, make_round, request_vote
 from tests.test_counting import SIX, closed_round_with_votes
 from tests.test_jury import member_of
 from voting import services
@@ -204,12 +204,8 @@ def test_staff_cannot_reopen_a_counted_round_and_no_vote_is_counted_after_the_co
     tomorrow = timezone.now() + timedelta(days=1)
 
     response = post_change(staff, prize_round, **moment_fields("voting_closes_at", tomorrow))
-    vote = staff.post(
-        reverse(
-            "voting:request",
-            kwargs={"year": prize_round.year, "slug": nominations["Asker"].municipality.slug},
-        ),
-        {"email": "sen.velger@example.no"},
+    vote = request_vote(
+        client=staff, nomination=nominations["Asker"], email="sen.velger@example.no"
     )
 
     assert response.status_code == 200

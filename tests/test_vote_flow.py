@@ -1,22 +1,13 @@
 import re
 
 import pytest
-from django.urls import reverse
 
 from nominees.models import Phase
-from tests.factories import make_nomination, make_round
+from tests.factories import make_nomination, make_round, request_url, request_vote
 from voting import identity, services
 from voting.models import Vote
 
 pytestmark = pytest.mark.django_db
-
-
-def request_vote(client, nomination, email):
-    url = reverse(
-        "voting:request",
-        kwargs={"year": nomination.round.year, "slug": nomination.municipality.slug},
-    )
-    return client.post(url, {"email": email})
 
 
 def test_citizen_votes_from_the_front_page_to_a_counted_vote(client, mailoutbox, confirm_path):
@@ -43,7 +34,7 @@ def test_citizen_votes_from_the_front_page_to_a_counted_vote(client, mailoutbox,
     assert 'name="email"' in page.text
     assert prize_round.get_absolute_url() in page.text
 
-    sent = request_vote(client, asker, "kari@example.no")
+    sent = request_vote(client=client, nomination=asker, email="kari@example.no")
     assert sent.status_code == 302
     assert sent["Location"] == f"/nb/2030/{asker.municipality.slug}/stem/sendt/"
     assert Vote.objects.count() == 0
@@ -75,7 +66,7 @@ def test_the_emailed_link_is_on_the_public_address_whatever_host_the_request_nam
     # a link built from the request would point wherever the sender chose.
     settings.PUBLIC_BASE_URL = "https://stem.example.no"
     asker = make_nomination(prize_round=make_round(year=2030), name="Asker")
-    url = reverse("voting:request", kwargs={"year": 2030, "slug": asker.municipality.slug})
+    url = request_url(nomination=asker)
 
     sent = client.post(url, {"email": "kari@example.no"}, HTTP_HOST="testserver:9999")
 
@@ -92,7 +83,7 @@ def test_opening_the_link_without_pressing_the_button_records_nothing(
     client, mailoutbox, confirm_path
 ):
     nomination = make_nomination(prize_round=make_round(), name="Gjøvik")
-    request_vote(client, nomination, "ola@example.no")
+    request_vote(client=client, nomination=nomination, email="ola@example.no")
 
     for _ in range(3):
         assert client.get(confirm_path()).status_code == 200
@@ -117,10 +108,10 @@ def test_second_confirmation_with_an_alias_of_the_same_address_is_not_counted(
     prize_round = make_round()
     asker = make_nomination(prize_round=prize_round, name="Asker")
     voss = make_nomination(prize_round=prize_round, name="Voss")
-    request_vote(client, asker, first)
+    request_vote(client=client, nomination=asker, email=first)
     assert client.post(confirm_path()).status_code == 200
 
-    request_vote(client, voss, second)
+    request_vote(client=client, nomination=voss, email=second)
     refused = client.post(confirm_path())
 
     assert refused.status_code == 409
@@ -131,7 +122,7 @@ def test_second_confirmation_with_an_alias_of_the_same_address_is_not_counted(
 
 def test_confirming_the_same_link_twice_counts_once(client, mailoutbox, confirm_path):
     nomination = make_nomination(prize_round=make_round(), name="Sunndal")
-    request_vote(client, nomination, "per@example.no")
+    request_vote(client=client, nomination=nomination, email="per@example.no")
 
     assert client.post(confirm_path()).status_code == 200
     assert client.post(confirm_path()).status_code == 409
@@ -151,7 +142,7 @@ def test_opening_the_link_again_after_voting_says_so_at_once_and_offers_no_butto
     client, mailoutbox, confirm_path, language, heading, words
 ):
     nomination = make_nomination(prize_round=make_round(), name="Sunndal")
-    request_vote(client, nomination, "per@example.no")
+    request_vote(client=client, nomination=nomination, email="per@example.no")
     assert client.post(confirm_path()).status_code == 200
     link = confirm_path().replace("/nb/", f"/{language}/", 1)
 
@@ -173,9 +164,9 @@ def test_a_new_link_for_another_nominee_after_voting_says_the_address_has_voted_
     prize_round = make_round()
     asker = make_nomination(prize_round=prize_round, name="Asker")
     voss = make_nomination(prize_round=prize_round, name="Voss")
-    request_vote(client, asker, "kari@example.no")
+    request_vote(client=client, nomination=asker, email="kari@example.no")
     assert client.post(confirm_path()).status_code == 200
-    request_vote(client, voss, "kari@example.no")
+    request_vote(client=client, nomination=voss, email="kari@example.no")
 
     ballot = client.get(confirm_path())
 
@@ -198,7 +189,7 @@ def test_a_link_of_an_address_that_voted_in_another_round_still_shows_the_button
         network_hash="n",
     )
     nomination = make_nomination(prize_round=make_round(year=2030), name="Voss")
-    request_vote(client, nomination, "kari@example.no")
+    request_vote(client=client, nomination=nomination, email="kari@example.no")
 
     ballot = client.get(confirm_path())
 
@@ -210,9 +201,9 @@ def test_the_same_address_can_vote_once_in_each_round(client, mailoutbox, confir
     this_year = make_nomination(prize_round=make_round(year=2030), name="Tromsø")
     next_year = make_nomination(prize_round=make_round(year=2031), name="Randaberg")
 
-    request_vote(client, this_year, "kari@example.no")
+    request_vote(client=client, nomination=this_year, email="kari@example.no")
     assert client.post(confirm_path()).status_code == 200
-    request_vote(client, next_year, "kari@example.no")
+    request_vote(client=client, nomination=next_year, email="kari@example.no")
     assert client.post(confirm_path()).status_code == 200
 
     assert Vote.objects.filter(round__year=2030).count() == 1
@@ -222,7 +213,7 @@ def test_the_same_address_can_vote_once_in_each_round(client, mailoutbox, confir
 def test_different_addresses_are_different_voters(client, mailoutbox, confirm_path):
     nomination = make_nomination(prize_round=make_round(), name="Voss")
     for address in ["a@example.no", "b@example.no", "a@example.com", "a.b@example.no"]:
-        request_vote(client, nomination, address)
+        request_vote(client=client, nomination=nomination, email=address)
         assert client.post(confirm_path()).status_code == 200
 
     assert Vote.objects.filter(nomination=nomination).count() == 4

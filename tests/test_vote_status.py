@@ -15,8 +15,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from nominees.models import Phase
-from tests.factories import make_nomination, make_round, make_votes
-from tests.test_mail_queue import FAILING, request_vote, run_worker
+from tests.factories import make_nomination, make_round, make_votes, request_vote
+from tests.test_mail_queue import FAILING, run_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -51,16 +51,16 @@ def test_it_shows_the_open_round_its_votes_per_hour_and_its_e_mails(client, sett
     settings.CONFIRMATION_EMAIL_MAX_ATTEMPTS = 2
     settings.RATELIMIT_VOTE_REQUEST = "3/m"
     # Given up: both attempts failed.
-    request_vote(client, nomination, "gitt.opp@example.no")
+    request_vote(client=client, nomination=nomination, email="gitt.opp@example.no")
     run_worker()
     DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
     run_worker()
     # Failing: the first attempt failed, the second waits.
-    request_vote(client, nomination, "feiler@example.no")
+    request_vote(client=client, nomination=nomination, email="feiler@example.no")
     run_worker()
     # Waiting: not tried yet. Then one request too many.
-    request_vote(client, nomination, "venter@example.no")
-    refused = request_vote(client, nomination, "for.mange@example.no")
+    request_vote(client=client, nomination=nomination, email="venter@example.no")
+    refused = request_vote(client=client, nomination=nomination, email="for.mange@example.no")
 
     output = vote_status()
 
