@@ -1,7 +1,10 @@
 """Keyword-only factories: each test states the data it depends on."""
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -24,6 +27,9 @@ OFFSETS = {
 
 # The address a test asks for a vote with when the address itself is not what it is about.
 ADDRESS = "kari.nordmann@example.no"
+
+# The password of the staff users made here, for the tests that log in with it.
+PASSWORD = "a-long-password-for-tests"
 
 _counter = iter(range(1000, 10000))
 
@@ -110,3 +116,24 @@ def request_url(*, nomination: Nomination, language: str = "nb") -> str:
 def request_vote(*, client: Client, nomination: Nomination, email: str = ADDRESS):
     """Ask for a vote for ``nomination`` as the public form does; the response."""
     return client.post(request_url(nomination=nomination), {"email": email})
+
+
+def make_staff(
+    *,
+    username: str = "staff",
+    group: str = "",
+    permissions: Iterable[str] = (),
+    superuser: bool = False,
+):
+    """A staff user in ``group`` (one of those the migrations create,
+    "IMDi-ansatte" or "Jury") with ``permissions`` (codenames) of its own, or
+    a superuser."""
+    users = get_user_model().objects
+    if superuser:
+        return users.create_superuser(username, password=PASSWORD)
+    user = users.create_user(username, password=PASSWORD, is_staff=True)
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    if permissions:
+        user.user_permissions.set(Permission.objects.filter(codename__in=permissions))
+    return user

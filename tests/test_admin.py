@@ -5,7 +5,6 @@ import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone, translation
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -14,7 +13,7 @@ from modeltranslation.translator import translator
 
 from nominees.missing_translations import missing_translations
 from nominees.models import KeyFigure, Nomination, Phase, PrizeRound
-from tests.factories import make_municipality, make_nomination, make_round
+from tests.factories import make_municipality, make_nomination, make_round, make_staff
 from voting import services
 from voting.models import Vote
 
@@ -23,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def staff_client(client):
-    user = get_user_model().objects.create_superuser("staff", password="pw-for-tests-only")
+    user = make_staff(username="staff", superuser=True)
     client.force_login(user)
     return client
 
@@ -274,7 +273,7 @@ def test_every_field_registered_for_translation_is_checked_not_a_list_of_its_own
 @pytest.fixture
 def admin_in(client):
     """A superuser's client reading the admin in a language, as the cookie sets it."""
-    user = get_user_model().objects.create_superuser("kari", password="pw-for-tests-only")
+    user = make_staff(username="kari", superuser=True)
     client.force_login(user)
 
     def read(url: str, language: str) -> str:

@@ -16,11 +16,10 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from nominees.models import Phase
-from tests.factories import make_nomination, make_round
+from tests.factories import PASSWORD, make_nomination, make_round, make_staff
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "a-long-password-for-tests"
 LOGIN = "/admin/login/?next=/admin/"
 INDEX = "/admin/"
 
@@ -28,10 +27,6 @@ INDEX = "/admin/"
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def make_staff(username: str = "kari") -> object:
-    return get_user_model().objects.create_user(username, password=PASSWORD, is_staff=True)
 
 
 def code_for(device: TOTPDevice) -> str:
@@ -65,7 +60,7 @@ def two_factor(settings):
 
 @pytest.fixture
 def staff_with_app():
-    user = make_staff()
+    user = make_staff(username="kari")
     device = TOTPDevice.objects.create(user=user, name="Telefon", confirmed=True)
     return user, device
 
@@ -123,7 +118,7 @@ def test_a_code_cannot_be_used_twice(client, two_factor, staff_with_app):
 
 
 def test_staff_without_a_device_cannot_reach_the_admin_when_2fa_is_required(client, two_factor):
-    make_staff()
+    make_staff(username="kari")
 
     response = log_in(client, "kari", otp_token="123456")
 
@@ -161,7 +156,7 @@ def test_with_several_devices_the_user_picks_one_and_a_recovery_code_works(
 
 
 def test_the_first_superuser_gets_in_once_with_a_code_from_addstatictoken(client, two_factor):
-    get_user_model().objects.create_superuser("sjef", password=PASSWORD)
+    make_staff(username="sjef", superuser=True)
     out = StringIO()
     call_command("addstatictoken", "sjef", stdout=out)
     code = out.getvalue().strip()
@@ -175,7 +170,7 @@ def test_the_first_superuser_gets_in_once_with_a_code_from_addstatictoken(client
 
 def test_the_local_run_without_2fa_logs_in_with_the_password(client, settings):
     settings.ADMIN_REQUIRE_2FA = False
-    make_staff()
+    make_staff(username="kari")
 
     response = log_in(client, "kari")
 
@@ -218,7 +213,7 @@ def attempts_ago(minutes: int) -> None:
 
 
 def test_failed_logins_lock_a_user_name_out_from_that_address(client, limit):
-    make_staff("kari")
+    make_staff(username="kari")
     for _ in range(limit - 1):
         assert log_in(client, "kari", password="wrong", ip="198.51.100.7").status_code == 200
     # The failure that reaches the limit is answered with the lockout page.
@@ -238,7 +233,7 @@ def test_failed_logins_lock_a_user_name_out_from_that_address(client, limit):
 
 
 def test_a_user_name_locked_out_from_one_address_still_logs_in_from_another(client, limit):
-    make_staff("kari")
+    make_staff(username="kari")
     fail_logins(client, "kari", "198.51.100.7", limit)
     assert_locked_out(log_in(client, "kari", ip="198.51.100.7"))
 
@@ -254,8 +249,8 @@ def test_a_user_name_locked_out_from_one_address_still_logs_in_from_another(clie
 def test_failures_for_one_user_at_a_shared_address_do_not_lock_out_another_user_there(
     client, limit
 ):
-    make_staff("kari")
-    make_staff("ola")
+    make_staff(username="kari")
+    make_staff(username="ola")
     fail_logins(client, "kari", "192.0.2.10", limit)
     assert_locked_out(log_in(client, "kari", ip="192.0.2.10"))
 
@@ -266,7 +261,7 @@ def test_failures_for_one_user_at_a_shared_address_do_not_lock_out_another_user_
 
 
 def test_spraying_user_names_from_one_address_is_refused_at_the_address_limit(client, limit):
-    make_staff("kari")
+    make_staff(username="kari")
     # More failures than one user name may have, spread over many names, are
     # still let through: each is a wrong password, not a lockout.
     for n in range(ADDRESS_LIMIT - 1):
@@ -291,7 +286,7 @@ def test_spraying_user_names_from_one_address_is_refused_at_the_address_limit(cl
 
 
 def test_tries_during_a_lockout_do_not_extend_it(client, limit):
-    make_staff("kari")
+    make_staff(username="kari")
     fail_logins(client, "kari", "198.51.100.7", limit)
     [attempt] = AccessAttempt.objects.all()
     locked_at = attempt.attempt_time
@@ -312,7 +307,7 @@ def test_tries_during_a_lockout_do_not_extend_it(client, limit):
 
 
 def test_an_address_lockout_ends_as_its_failures_age_out(client, limit):
-    make_staff("kari")
+    make_staff(username="kari")
     for n in range(ADDRESS_LIMIT):
         log_in(client, f"gjett{n}", password="wrong", ip="198.51.100.7")
     assert_locked_out(log_in(client, "kari", ip="198.51.100.7"))
@@ -324,7 +319,7 @@ def test_an_address_lockout_ends_as_its_failures_age_out(client, limit):
 
 
 def test_a_forged_forwarded_for_header_does_not_dodge_the_address_lockout(client, limit):
-    make_staff("kari")
+    make_staff(username="kari")
     for n in range(ADDRESS_LIMIT):
         client.post(
             LOGIN,
@@ -346,7 +341,7 @@ def test_a_forged_forwarded_for_header_does_not_dodge_the_address_lockout(client
 
 @override_settings(TRUSTED_PROXY_COUNT=1)
 def test_behind_a_trusted_proxy_the_lockout_counts_the_client_address(client, limit):
-    make_staff("kari")
+    make_staff(username="kari")
     for n in range(ADDRESS_LIMIT):
         client.post(
             LOGIN,
@@ -371,7 +366,7 @@ def test_behind_a_trusted_proxy_the_lockout_counts_the_client_address(client, li
 
 
 def test_the_lockout_ends_after_the_cool_off(client, limit):
-    make_staff("kari")
+    make_staff(username="kari")
     fail_logins(client, "kari", "198.51.100.7", limit)
     assert_locked_out(log_in(client, "kari", ip="198.51.100.7"))
 
@@ -427,7 +422,7 @@ def test_public_and_admin_pages_send_a_strict_content_security_policy(client):
 
 def test_a_staff_session_lasts_hours_and_ends_with_the_browser(client, settings):
     settings.ADMIN_REQUIRE_2FA = False
-    make_staff()
+    make_staff(username="kari")
 
     log_in(client, "kari")
 

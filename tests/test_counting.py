@@ -5,14 +5,13 @@ from io import StringIO
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from nominees.models import Phase
-from tests.factories import make_nomination, make_round
+from tests.factories import make_nomination, make_round, make_staff
 from voting import counting, services
 from voting.models import Tally, Vote
 
@@ -142,7 +141,7 @@ def test_count_votes_command_refuses_an_open_round_and_an_unknown_year():
 
 def test_close_and_count_admin_action_freezes_a_tally_and_logs_who_counted(client):
     prize_round, _ = closed_round_with_votes(SIX)
-    staff = get_user_model().objects.create_superuser("staff", password="pw-for-tests-only")
+    staff = make_staff(username="staff", superuser=True)
     client.force_login(staff)
 
     response = client.post(
@@ -161,13 +160,6 @@ def test_close_and_count_admin_action_freezes_a_tally_and_logs_who_counted(clien
     assert tally.digest in change_page.text
 
 
-def staff_in_the_admin(client):
-    staff = get_user_model().objects.create_user("staff", password="pw-tests", is_staff=True)
-    staff.groups.add(Group.objects.get(name="IMDi-ansatte"))
-    client.force_login(staff)
-    return staff
-
-
 def digests_on_the_round_page(client, prize_round) -> list[str]:
     """The digests of the tallies listed on the round's admin page, newest first."""
     page = client.get(reverse("admin:nominees_prizeround_change", args=[prize_round.pk]))
@@ -181,7 +173,7 @@ def digests_on_the_round_page(client, prize_round) -> list[str]:
 
 def test_recounts_in_the_admin_keep_the_digest_until_a_vote_is_invalidated(client):
     prize_round, nominations = closed_round_with_votes(SIX)
-    staff_in_the_admin(client)
+    client.force_login(make_staff(group="IMDi-ansatte"))
 
     def close_and_count():
         return client.post(
@@ -238,7 +230,7 @@ def test_recounts_from_the_command_keep_the_digest_until_a_vote_is_invalidated(c
     assert second.digest in outputs[1]
     assert third.digest in outputs[2]
     assert first.digest not in outputs[2]
-    staff_in_the_admin(client)
+    client.force_login(make_staff(group="IMDi-ansatte"))
     assert digests_on_the_round_page(client, prize_round) == [
         third.digest,
         second.digest,
@@ -252,7 +244,7 @@ SHORTFALL = "Bare 2 av 3 finalistplasser kunne fylles: bare 2 nominasjoner fikk 
 
 def test_close_and_count_says_when_too_few_nominations_had_votes_to_fill_the_seats(client):
     prize_round, _ = closed_round_with_votes(TWO_WITH_VOTES)
-    staff_in_the_admin(client)
+    client.force_login(make_staff(group="IMDi-ansatte"))
 
     response = client.post(
         reverse("admin:nominees_prizeround_changelist"),
@@ -294,7 +286,7 @@ def test_count_votes_command_says_when_too_few_nominations_had_votes_to_fill_the
 def test_the_tally_page_says_how_many_seats_could_be_filled(client, votes, said):
     prize_round, _ = closed_round_with_votes(votes)
     tally = services.count_votes(prize_round=prize_round)
-    staff_in_the_admin(client)
+    client.force_login(make_staff(group="IMDi-ansatte"))
 
     page = client.get(reverse("admin:voting_tally_change", args=[tally.pk]))
 
@@ -303,7 +295,7 @@ def test_the_tally_page_says_how_many_seats_could_be_filled(client, votes, said)
 
 def test_a_count_that_fills_every_seat_says_nothing_of_empty_seats(client):
     closed_round_with_votes(SIX)
-    staff_in_the_admin(client)
+    client.force_login(make_staff(group="IMDi-ansatte"))
     out = StringIO()
 
     call_command("count_votes", "2030", stdout=out)
@@ -315,7 +307,7 @@ def test_a_count_that_fills_every_seat_says_nothing_of_empty_seats(client):
 
 def test_close_and_count_admin_action_on_an_open_round_counts_nothing(client):
     prize_round = make_round(phase=Phase.VOTING_OPEN)
-    client.force_login(get_user_model().objects.create_superuser("s", password="pw-tests"))
+    client.force_login(make_staff(username="s", superuser=True))
 
     response = client.post(
         reverse("admin:nominees_prizeround_changelist"),
@@ -330,8 +322,7 @@ def test_close_and_count_admin_action_on_an_open_round_counts_nothing(client):
 
 def test_staff_without_the_count_permission_cannot_count(client):
     prize_round, _ = closed_round_with_votes(SIX)
-    user = get_user_model().objects.create_user("viewer", password="pw-tests", is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="view_prizeround"))
+    user = make_staff(username="viewer", permissions=["view_prizeround"])
     client.force_login(user)
 
     client.post(
@@ -398,7 +389,7 @@ def test_a_tally_reads_as_counted_whatever_later_happens_to_the_municipality_row
     # Behind every check's back, as a script writing the row directly could.
     asker.name, asker.number = "Omdøpt", "0999"
     asker.save()
-    staff = get_user_model().objects.create_superuser("staff", password="pw-for-tests-only")
+    staff = make_staff(username="staff", superuser=True)
     client.force_login(staff)
 
     tally_page = client.get(reverse("admin:voting_tally_change", args=[tally.pk]))

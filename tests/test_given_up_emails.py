@@ -15,8 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from tests.factories import ADDRESS, make_nomination, make_round, request_vote
-from tests.test_jury import member_of
+from tests.factories import ADDRESS, make_nomination, make_round, make_staff, request_vote
 from tests.test_mail_queue import FAILING, run_worker
 from tests.test_privacy import rows_containing
 from tests.test_privacy_purge import announce_the_winner
@@ -78,7 +77,7 @@ def test_staff_see_how_many_emails_wait_fail_and_were_given_up(client, queued, s
     request_vote(client=client, nomination=queued, email="failing@example.no")
     run_worker()  # its first attempt fails; the second waits
     request_vote(client=client, nomination=queued, email="waiting@example.no")
-    client.force_login(member_of("IMDi-ansatte", "staff"))
+    client.force_login(make_staff(username="staff", group="IMDi-ansatte"))
 
     page = client.get(reverse(PAGE))
 
@@ -95,9 +94,9 @@ def test_staff_see_how_many_emails_wait_fail_and_were_given_up(client, queued, s
 
 
 def test_the_page_is_linked_from_the_admin_index_for_staff_only(client):
-    client.force_login(member_of("IMDi-ansatte", "staff"))
+    client.force_login(make_staff(username="staff", group="IMDi-ansatte"))
     staff_index = client.get(reverse("admin:index"))
-    client.force_login(member_of("Jury", "juror"))
+    client.force_login(make_staff(username="juror", group="Jury"))
     jury_index = client.get(reverse("admin:index"))
 
     assert reverse(PAGE) in staff_index.text
@@ -106,7 +105,7 @@ def test_the_page_is_linked_from_the_admin_index_for_staff_only(client):
 
 def test_the_jury_can_neither_see_the_counts_nor_retry(client, queued, settings):
     give_up(client, settings, queued)
-    client.force_login(member_of("Jury", "juror"))
+    client.force_login(make_staff(username="juror", group="Jury"))
 
     page = client.get(reverse(PAGE))
     retry = client.post(reverse(RETRY))
@@ -122,7 +121,7 @@ def test_retry_sends_the_given_up_email_again_and_its_link_votes(
 ):
     give_up(client, settings, queued)
     assert mail.outbox == []
-    staff = member_of("IMDi-ansatte", "staff")
+    staff = make_staff(username="staff", group="IMDi-ansatte")
     client.force_login(staff)
 
     retried = client.post(reverse(RETRY), follow=True)
@@ -151,7 +150,7 @@ def test_retry_sends_the_given_up_email_again_and_its_link_votes(
 
 def test_retry_is_audited_in_the_log_too(client, queued, settings, caplog):
     give_up(client, settings, queued)
-    client.force_login(member_of("IMDi-ansatte", "staff"))
+    client.force_login(make_staff(username="staff", group="IMDi-ansatte"))
 
     with caplog.at_level(logging.INFO, logger="voting.audit"):
         client.post(reverse(RETRY))
@@ -162,7 +161,7 @@ def test_retry_is_audited_in_the_log_too(client, queued, settings, caplog):
 
 def test_a_retried_email_that_fails_again_is_given_up_again(client, queued, settings):
     give_up(client, settings, queued)
-    client.force_login(member_of("IMDi-ansatte", "staff"))
+    client.force_login(make_staff(username="staff", group="IMDi-ansatte"))
     client.post(reverse(RETRY))
     settings.EMAIL_BACKEND = FAILING
 
@@ -177,7 +176,7 @@ def test_a_retried_email_that_fails_again_is_given_up_again(client, queued, sett
 
 def test_retry_is_post_only(client, queued, settings):
     give_up(client, settings, queued)
-    client.force_login(member_of("IMDi-ansatte", "staff"))
+    client.force_login(make_staff(username="staff", group="IMDi-ansatte"))
 
     response = client.get(reverse(RETRY))
 
@@ -188,7 +187,7 @@ def test_retry_is_post_only(client, queued, settings):
 
 def test_retrying_twice_queues_each_email_once(client, queued, settings):
     give_up(client, settings, queued)
-    client.force_login(member_of("IMDi-ansatte", "staff"))
+    client.force_login(make_staff(username="staff", group="IMDi-ansatte"))
 
     client.post(reverse(RETRY))
     second = client.post(reverse(RETRY), follow=True)
@@ -201,7 +200,7 @@ def test_no_page_shows_an_address_or_a_link(client, queued, settings):
     give_up(client, settings, queued)
     sealed = sealed_strings()
     assert len(sealed) == 2
-    client.force_login(member_of("IMDi-ansatte", "staff"))
+    client.force_login(make_staff(username="staff", group="IMDi-ansatte"))
     failed_attempt = DBTaskResult.objects.filter(status="FAILED").latest("finished_at")
 
     pages = [
@@ -256,7 +255,7 @@ def test_once_the_link_expires_its_sealed_copies_are_erased_and_it_cannot_be_ret
     assert (given_up.sealed_address, given_up.sealed_confirm_url) == ("", "")
     for text in sealed:
         assert rows_containing(text) == []
-    client.force_login(member_of("IMDi-ansatte", "staff"))
+    client.force_login(make_staff(username="staff", group="IMDi-ansatte"))
     page = client.get(reverse(PAGE))
     assert (page.context["queue"].retryable, page.context["queue"].expired) == (0, 1)
     assert reverse(RETRY) not in page.text
@@ -269,7 +268,7 @@ def test_once_the_link_expires_its_sealed_copies_are_erased_and_it_cannot_be_ret
 def test_an_expired_link_is_not_retried_even_before_its_copies_are_erased(client, queued, settings):
     give_up(client, settings, queued)
     GivenUpEmail.objects.update(link_expires_at=timezone.now() - timedelta(seconds=1))
-    client.force_login(member_of("IMDi-ansatte", "staff"))
+    client.force_login(make_staff(username="staff", group="IMDi-ansatte"))
 
     client.post(reverse(RETRY))
 
@@ -287,7 +286,7 @@ def test_in_the_local_run_a_failed_send_is_given_up_at_once_and_retry_sends_it(
     request_vote(client=client, nomination=nomination)
     assert GivenUpEmail.objects.get().attempts == 1
     settings.EMAIL_BACKEND = WORKING
-    client.force_login(member_of("IMDi-ansatte", "staff"))
+    client.force_login(make_staff(username="staff", group="IMDi-ansatte"))
 
     client.post(reverse(RETRY))
 

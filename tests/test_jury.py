@@ -3,24 +3,16 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
 from nominees.models import Phase, WinnerRule
-from tests.factories import make_nomination, make_round
+from tests.factories import make_nomination, make_round, make_staff
 from tests.test_counting import SIX, closed_round_with_votes
 from voting import services
 from voting.models import JuryDecision, Tally
 
 pytestmark = pytest.mark.django_db
-
-
-def member_of(group: str, username: str):
-    user = get_user_model().objects.create_user(username, password="pw-tests", is_staff=True)
-    user.groups.add(Group.objects.get(name=group))
-    return user
 
 
 @pytest.fixture
@@ -39,7 +31,7 @@ def decide(client, prize_round, winner, justification="Best resultater over tid.
 
 def test_juror_records_a_finalist_as_winner_and_the_admin_log_keeps_it(client, counted_round):
     prize_round, nominations = counted_round
-    juror = member_of("Jury", "juror")
+    juror = make_staff(username="juror", group="Jury")
     client.force_login(juror)
 
     response = decide(client, prize_round, nominations["Randaberg"])
@@ -61,7 +53,7 @@ def test_a_juror_on_a_nynorsk_screen_edits_the_bokmal_justification(client, coun
         translations={"nn": "Grunngjeving på nynorsk.", "en": "In English."},
     )
     decision = JuryDecision.objects.get()
-    client.force_login(member_of("Jury", "juror"))
+    client.force_login(make_staff(username="juror", group="Jury"))
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "nn"
 
     page = client.get(reverse("admin:voting_jurydecision_change", args=[decision.pk]))
@@ -70,7 +62,7 @@ def test_a_juror_on_a_nynorsk_screen_edits_the_bokmal_justification(client, coun
 
 
 def test_juror_is_offered_only_the_finalists(client, counted_round):
-    client.force_login(member_of("Jury", "juror"))
+    client.force_login(make_staff(username="juror", group="Jury"))
 
     form = client.get(reverse("admin:voting_jurydecision_add")).context["adminform"].form
 
@@ -80,7 +72,7 @@ def test_juror_is_offered_only_the_finalists(client, counted_round):
 
 def test_juror_cannot_choose_a_nominee_who_is_not_a_finalist(client, counted_round):
     prize_round, nominations = counted_round
-    client.force_login(member_of("Jury", "juror"))
+    client.force_login(make_staff(username="juror", group="Jury"))
 
     response = decide(client, prize_round, nominations["Voss"])
 
@@ -95,7 +87,7 @@ def test_juror_cannot_choose_a_nominee_who_is_not_a_finalist(client, counted_rou
 
 def test_decision_without_a_justification_is_refused(client, counted_round):
     prize_round, nominations = counted_round
-    client.force_login(member_of("Jury", "juror"))
+    client.force_login(make_staff(username="juror", group="Jury"))
 
     response = decide(client, prize_round, nominations["Asker"], justification="  ")
 
@@ -115,7 +107,7 @@ def test_with_the_all_nominees_rule_the_jury_may_choose_any_nominee(counted_roun
 
 
 def test_juror_gets_403_on_the_vote_list(client, counted_round):
-    client.force_login(member_of("Jury", "juror"))
+    client.force_login(make_staff(username="juror", group="Jury"))
 
     assert client.get(reverse("admin:voting_vote_changelist")).status_code == 403
     assert client.get(reverse("admin:nominees_prizeround_changelist")).status_code == 200
@@ -124,7 +116,7 @@ def test_juror_gets_403_on_the_vote_list(client, counted_round):
 
 def test_staff_cannot_record_the_decision(client, counted_round):
     prize_round, nominations = counted_round
-    client.force_login(member_of("IMDi-ansatte", "staff"))
+    client.force_login(make_staff(username="staff", group="IMDi-ansatte"))
 
     assert client.get(reverse("admin:voting_jurydecision_add")).status_code == 403
     assert decide(client, prize_round, nominations["Asker"]).status_code == 403
@@ -136,7 +128,7 @@ def test_decision_is_locked_after_the_announcement_except_for_a_correction_with_
     counted_round,
 ):
     prize_round, nominations = counted_round
-    juror = member_of("Jury", "juror")
+    juror = make_staff(username="juror", group="Jury")
     services.record_winner(
         prize_round=prize_round,
         winner=nominations["Asker"],
@@ -155,7 +147,7 @@ def test_decision_is_locked_after_the_announcement_except_for_a_correction_with_
         )
     assert JuryDecision.objects.get().winner == nominations["Asker"]
 
-    boss = get_user_model().objects.create_superuser("boss", password="pw-tests")
+    boss = make_staff(username="boss", superuser=True)
     with pytest.raises(services.DecisionRefused, match="Skriv hvorfor"):
         services.record_winner(
             prize_round=prize_round,
@@ -185,7 +177,7 @@ def test_before_any_count_the_jury_is_offered_nobody():
 
 def test_decision_without_a_round_is_refused_with_a_message_not_an_error(client, counted_round):
     _, nominations = counted_round
-    client.force_login(member_of("Jury", "juror"))
+    client.force_login(make_staff(username="juror", group="Jury"))
 
     response = client.post(
         reverse("admin:voting_jurydecision_add"),
@@ -201,7 +193,7 @@ def test_finalist_of_another_round_cannot_win_this_round(client, counted_round):
     prize_round, _ = counted_round
     other = all_nominees_rule(make_round(year=2031, phase=Phase.VOTING_CLOSED))
     stranger = make_nomination(prize_round=other, name="Molde")
-    client.force_login(member_of("Jury", "juror"))
+    client.force_login(make_staff(username="juror", group="Jury"))
 
     response = decide(client, prize_round, stranger)
 
@@ -222,7 +214,7 @@ def test_decisions_are_listed_newest_round_first(client, counted_round):
         winner=make_nomination(prize_round=older, name="Bærum"),
         justification="Arkiv.",
     )
-    client.force_login(member_of("Jury", "juror"))
+    client.force_login(make_staff(username="juror", group="Jury"))
 
     listing = client.get(reverse("admin:voting_jurydecision_changelist"))
 
@@ -241,7 +233,7 @@ def all_nominees_rule(prize_round):
 def test_with_the_all_nominees_rule_no_winner_is_recorded_while_voting_is_open(client):
     prize_round = all_nominees_rule(make_round(phase=Phase.VOTING_OPEN))
     asker = make_nomination(prize_round=prize_round, name="Asker")
-    client.force_login(member_of("Jury", "juror"))
+    client.force_login(make_staff(username="juror", group="Jury"))
 
     response = decide(client, prize_round, asker)
 
@@ -256,7 +248,7 @@ def test_with_the_all_nominees_rule_no_winner_is_recorded_while_voting_is_open(c
 def test_with_the_all_nominees_rule_no_winner_is_recorded_before_the_count(client):
     prize_round, nominations = closed_round_with_votes(SIX)
     all_nominees_rule(prize_round)
-    client.force_login(member_of("Jury", "juror"))
+    client.force_login(make_staff(username="juror", group="Jury"))
 
     before = decide(client, prize_round, nominations["Voss"])
     with pytest.raises(services.DecisionRefused, match="Stemmene er ikke talt opp ennå"):
@@ -311,7 +303,7 @@ def test_the_decision_form_shows_the_counts_beside_it_and_why_a_round_must_wait(
     prize_round, _ = counted_round
     waiting = make_round(year=2031, phase=Phase.VOTING_OPEN)
     make_nomination(prize_round=waiting, name="Molde")
-    client.force_login(member_of("Jury", "juror"))
+    client.force_login(make_staff(username="juror", group="Jury"))
 
     page = client.get(reverse("admin:voting_jurydecision_add"))
 

@@ -11,15 +11,13 @@ from unittest import mock
 
 import pytest
 from django.contrib.admin.models import LogEntry
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 
 from nominees.models import PrizeRound
+from tests.factories import make_staff
 from tests.test_counting import SIX, closed_round_with_votes
-from tests.test_jury import member_of
 from voting import services
 from voting.models import JuryDecision
 from voting.services import jury
@@ -40,7 +38,7 @@ def recorded_decision(counted_round):
         prize_round=prize_round,
         winner=nominations["Asker"],
         justification="Best resultater over tid.",
-        recorded_by=member_of("Jury", "juror"),
+        recorded_by=make_staff(username="juror", group="Jury"),
     )
     return decision, nominations
 
@@ -48,7 +46,7 @@ def recorded_decision(counted_round):
 @pytest.mark.django_db
 def test_staff_open_a_jury_decision_to_read_it_and_cannot_change_it(client, recorded_decision):
     decision, nominations = recorded_decision
-    client.force_login(member_of("IMDi-ansatte", "staff"))
+    client.force_login(make_staff(username="staff", group="IMDi-ansatte"))
     url = reverse("admin:voting_jurydecision_change", args=[decision.pk])
 
     page = client.get(url)
@@ -146,7 +144,7 @@ def test_a_correction_without_a_reason_is_refused_under_the_stored_winners_headi
     client, announced_decision
 ):
     decision, nominations = announced_decision
-    boss = get_user_model().objects.create_superuser("boss", password="pw-tests")
+    boss = make_staff(username="boss", superuser=True)
     client.force_login(boss)
     url = reverse("admin:voting_jurydecision_change", args=[decision.pk])
 
@@ -203,19 +201,16 @@ JURY = [
 ]
 
 
-def juror(username: str):
-    user = get_user_model().objects.create_user(username, password="pw-tests", is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(codename__in=JURY))
-    return user
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
 def test_two_jurors_recording_a_rounds_first_decision_at_once_leave_one_and_tell_the_other(
     counted_round,
 ):
     prize_round, nominations = counted_round
-    first_juror, second_juror = juror("juror-a"), juror("juror-b")
+    first_juror, second_juror = (
+        make_staff(username="juror-a", permissions=JURY),
+        make_staff(username="juror-b", permissions=JURY),
+    )
     inside, go_on = threading.Event(), threading.Event()
     record_audit = jury.audit
     responses = {}

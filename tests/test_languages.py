@@ -9,13 +9,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
 
 from nominees.models import KeyFigure, Nomination, Phase, PrizeRound, WinnerRule
-from tests.factories import make_municipality, make_nomination, make_round, request_url
+from tests.factories import make_municipality, make_nomination, make_round, make_staff, request_url
 from voting import services
 from voting.models import JuryDecision, Vote
 
@@ -219,7 +218,7 @@ def test_too_many_requests_page_is_in_the_language_of_the_address(client, settin
 
 
 def test_admin_form_error_line_is_in_bokmal(client):
-    user = get_user_model().objects.create_superuser("staff", password="pw-for-tests-only")
+    user = make_staff(username="staff", superuser=True)
     client.force_login(user)
 
     response = client.post(reverse("admin:nominees_municipality_add"), {"name": ""})
@@ -270,7 +269,7 @@ def test_admin_form_error_line_is_in_bokmal(client):
 def test_admin_index_names_the_site_and_the_package_apps_in_the_staffs_language(
     client, language, names
 ):
-    user = get_user_model().objects.create_superuser("staff", password="pw-for-tests-only")
+    user = make_staff(username="staff", superuser=True)
     client.force_login(user)
     client.cookies[COOKIE] = language
 
@@ -295,7 +294,7 @@ def test_admin_index_names_the_site_and_the_package_apps_in_the_staffs_language(
 def test_the_admins_own_words_are_norwegian_where_djangos_catalogues_lack_them(
     client, language, words
 ):
-    user = get_user_model().objects.create_superuser("staff", password="pw-for-tests-only")
+    user = make_staff(username="staff", superuser=True)
     client.force_login(user)
     client.cookies[COOKIE] = language
 
@@ -498,7 +497,7 @@ def test_the_cached_pages_keep_each_languages_note_and_marks(client, settings):
 
 
 def test_staff_give_nynorsk_and_english_texts_in_the_admin(client):
-    user = get_user_model().objects.create_superuser("staff", password="pw-for-tests-only")
+    user = make_staff(username="staff", superuser=True)
     client.force_login(user)
     nomination = make_nomination(prize_round=make_round(year=2030), name="Asker")
     url = reverse("admin:nominees_nomination_change", args=[nomination.pk])
@@ -543,7 +542,7 @@ def test_staff_give_nynorsk_and_english_texts_in_the_admin(client):
 
 
 def test_a_read_more_address_typed_without_its_scheme_is_saved_as_https(client):
-    user = get_user_model().objects.create_superuser("staff", password="pw-for-tests-only")
+    user = make_staff(username="staff", superuser=True)
     client.force_login(user)
     nomination = make_nomination(prize_round=make_round(year=2030), name="Asker")
     url = reverse("admin:nominees_nomination_change", args=[nomination.pk])
@@ -569,7 +568,7 @@ def test_a_read_more_address_typed_without_its_scheme_is_saved_as_https(client):
 
 
 def test_round_without_a_bokmal_title_is_refused_in_the_admin(client):
-    user = get_user_model().objects.create_superuser("staff", password="pw-for-tests-only")
+    user = make_staff(username="staff", superuser=True)
     client.force_login(user)
     data = {
         "year": "2031",

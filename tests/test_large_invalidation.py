@@ -12,8 +12,7 @@ from django.db import connection
 from django.urls import reverse
 
 from nominees.models import Phase
-from tests.factories import make_nomination, make_round, make_votes
-from tests.test_jury import member_of
+from tests.factories import make_nomination, make_round, make_staff, make_votes
 from voting.models import Vote
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +54,7 @@ def test_invalidating_100000_votes_selected_across_all_pages_changes_and_logs_ea
     honest = make_nomination(prize_round=prize_round, name="Bodø")
     make_votes(nomination=bought, count=MANY)
     make_votes(nomination=honest, count=10)
-    staff = member_of("IMDi-ansatte", "staff")
+    staff = make_staff(username="staff", group="IMDi-ansatte")
     client.force_login(staff)
     one_shown = Vote.objects.filter(nomination=bought).first()
 

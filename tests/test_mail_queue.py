@@ -15,8 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from tests.factories import ADDRESS, make_nomination, make_round, request_vote
-from tests.test_jury import member_of
+from tests.factories import ADDRESS, make_nomination, make_round, make_staff, request_vote
 from tests.test_privacy import rows_containing
 from voting import integrity
 from voting import mail as voting_mail
@@ -92,7 +91,7 @@ def test_staff_reading_the_queue_after_a_send_find_no_link_to_vote_with(
     request_vote(client=client, nomination=queued)
     run_worker()
     task = DBTaskResult.objects.get()
-    client.force_login(member_of("IMDi-ansatte", "staff"))
+    client.force_login(make_staff(username="staff", group="IMDi-ansatte"))
 
     page = client.get(reverse("admin:django_tasks_database_dbtaskresult_change", args=[task.pk]))
 
@@ -205,9 +204,9 @@ def test_staff_see_failed_sends_in_the_admin_and_the_jury_does_not(client, queue
     run_worker()
     url = reverse("admin:django_tasks_database_dbtaskresult_changelist") + "?status__exact=FAILED"
 
-    client.force_login(member_of("IMDi-ansatte", "staff"))
+    client.force_login(make_staff(username="staff", group="IMDi-ansatte"))
     listing = client.get(url)
-    client.force_login(member_of("Jury", "juror"))
+    client.force_login(make_staff(username="juror", group="Jury"))
     refused = client.get(url)
 
     assert listing.status_code == 200

@@ -16,9 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from nominees.models import Municipality, Nomination, Phase, PrizeRound, WinnerRule
-from tests.factories import make_municipality, make_nomination, make_round, request_vote
+from tests.factories import make_municipality, make_nomination, make_round, make_staff, request_vote
 from tests.test_counting import SIX, closed_round_with_votes
-from tests.test_jury import member_of
 from voting import services
 from voting.models import Vote
 
@@ -121,7 +120,7 @@ def read_csv(response) -> list[list[str]]:
 
 @pytest.fixture
 def staff(client):
-    client.force_login(member_of("IMDi-ansatte", "kari"))
+    client.force_login(make_staff(username="kari", group="IMDi-ansatte"))
     return client
 
 
@@ -437,7 +436,7 @@ def test_a_municipality_in_a_tally_cannot_be_deleted(staff, counted):
 
 def test_a_script_through_the_service_cannot_change_what_is_fixed(counted):
     prize_round, nominations, _tally = counted
-    staff_member = member_of("IMDi-ansatte", "kari")
+    staff_member = make_staff(username="kari", group="IMDi-ansatte")
     asker = Nomination.objects.get(pk=nominations["Asker"].pk)
     asker.municipality = make_municipality(name="Annenby")
     prize_round.voting_closes_at = timezone.now() + timedelta(days=1)
@@ -453,16 +452,11 @@ def test_a_script_through_the_service_cannot_change_what_is_fixed(counted):
 # A tally reads as counted; the correction path.
 
 
-def corrector(django_user_model):
-    """Staff with the permission to correct, not a superuser."""
-    user = member_of("IMDi-ansatte", "rettar")
-    user.user_permissions.add(Permission.objects.get(codename="correct_result"))
-    return django_user_model.objects.get(pk=user.pk)
-
-
 def test_a_correction_needs_a_reason(client, counted, django_user_model):
     _prize_round, nominations, _tally = counted
-    client.force_login(corrector(django_user_model))
+    client.force_login(
+        make_staff(username="rettar", group="IMDi-ansatte", permissions=["correct_result"])
+    )
     other = make_municipality(name="Annenby")
     page = client.get(change_url(nominations["Asker"]))
 
@@ -481,7 +475,7 @@ def test_a_correction_is_audited_and_the_tally_still_reads_as_counted(
     client, counted, django_user_model
 ):
     prize_round, nominations, tally = counted
-    user = corrector(django_user_model)
+    user = make_staff(username="rettar", group="IMDi-ansatte", permissions=["correct_result"])
     client.force_login(user)
     other = make_municipality(name="Annenby")
     now = timezone.now()
@@ -520,7 +514,9 @@ def test_a_correction_is_audited_and_the_tally_still_reads_as_counted(
 
 def test_even_a_correction_cannot_reopen_a_counted_round(client, counted, django_user_model):
     prize_round, _nominations, _tally = counted
-    client.force_login(corrector(django_user_model))
+    client.force_login(
+        make_staff(username="rettar", group="IMDi-ansatte", permissions=["correct_result"])
+    )
     closes = prize_round.voting_closes_at
     tomorrow = timezone.now() + timedelta(days=1)
 
@@ -550,7 +546,7 @@ def test_the_jury_decision_of_an_announced_round_is_corrected_only_with_a_reason
         finalists_announced_at=now - timedelta(minutes=2),
         winner_announced_at=now - timedelta(minutes=1),
     )
-    user = corrector(django_user_model)
+    user = make_staff(username="rettar", group="IMDi-ansatte", permissions=["correct_result"])
     user.user_permissions.add(Permission.objects.get(codename="change_jurydecision"))
     client.force_login(user)
     decision = prize_round.decision

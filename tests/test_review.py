@@ -7,8 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 
-from tests.factories import make_nomination, make_round
-from tests.test_jury import member_of
+from tests.factories import make_nomination, make_round, make_staff
 from voting import review, services
 from voting.models import Vote
 
@@ -105,7 +104,7 @@ def test_a_long_round_is_shown_per_day():
 
 def test_staff_see_the_review_page_with_charts_tables_and_links_to_the_votes(client, voted_round):
     prize_round, _, _ = voted_round
-    client.force_login(member_of("IMDi-ansatte", "staff"))
+    client.force_login(make_staff(username="staff", group="IMDi-ansatte"))
 
     page = client.get(reverse("admin:nominees_prizeround_review", args=[prize_round.pk]))
 
@@ -124,7 +123,7 @@ def test_staff_see_the_review_page_with_charts_tables_and_links_to_the_votes(cli
 
 def test_the_jury_cannot_open_the_review_page(client, voted_round):
     prize_round, _, _ = voted_round
-    client.force_login(member_of("Jury", "juror"))
+    client.force_login(make_staff(username="juror", group="Jury"))
 
     page = client.get(reverse("admin:nominees_prizeround_review", args=[prize_round.pk]))
     change = client.get(reverse("admin:nominees_prizeround_change", args=[prize_round.pk]))
@@ -135,7 +134,7 @@ def test_the_jury_cannot_open_the_review_page(client, voted_round):
 
 def test_a_round_without_votes_has_an_empty_review(client):
     prize_round = make_round()
-    client.force_login(member_of("IMDi-ansatte", "staff"))
+    client.force_login(make_staff(username="staff", group="IMDi-ansatte"))
 
     page = client.get(reverse("admin:nominees_prizeround_review", args=[prize_round.pk]))
 
@@ -172,7 +171,7 @@ def review_url(prize_round, day: str = "") -> str:
 
 def test_each_day_of_a_long_round_links_to_that_day_per_hour(client, march_round):
     prize_round, _, _ = march_round
-    client.force_login(member_of("IMDi-ansatte", "staff"))
+    client.force_login(make_staff(username="staff", group="IMDi-ansatte"))
 
     page = client.get(review_url(prize_round))
 
@@ -189,7 +188,7 @@ def test_each_day_of_a_long_round_links_to_that_day_per_hour(client, march_round
 
 def test_a_day_shows_its_votes_per_hour_as_a_chart_and_a_table(client, march_round):
     prize_round, _, _ = march_round
-    client.force_login(member_of("IMDi-ansatte", "staff"))
+    client.force_login(make_staff(username="staff", group="IMDi-ansatte"))
 
     page = client.get(review_url(prize_round, "2030-03-15"))
 
@@ -225,7 +224,7 @@ def test_the_count_axis_has_round_steps_from_zero_to_the_peak(peak, ticks):
 
 def test_a_days_charts_have_a_count_axis_and_hours_in_norwegian_time(client, march_round):
     prize_round, _, _ = march_round
-    client.force_login(member_of("IMDi-ansatte", "staff"))
+    client.force_login(make_staff(username="staff", group="IMDi-ansatte"))
 
     page = client.get(review_url(prize_round, "2030-03-15"))
 
@@ -242,7 +241,7 @@ def test_a_days_charts_have_a_count_axis_and_hours_in_norwegian_time(client, mar
 
 def test_a_months_overview_is_labelled_by_day(client, march_round):
     prize_round, _, _ = march_round
-    client.force_login(member_of("IMDi-ansatte", "staff"))
+    client.force_login(make_staff(username="staff", group="IMDi-ansatte"))
 
     page = client.get(review_url(prize_round))
 
@@ -254,7 +253,7 @@ def test_a_months_overview_is_labelled_by_day(client, march_round):
 
 def test_a_days_clusters_link_to_that_days_votes_only(client, march_round):
     prize_round, _, _ = march_round
-    client.force_login(member_of("IMDi-ansatte", "staff"))
+    client.force_login(make_staff(username="staff", group="IMDi-ansatte"))
 
     page = client.get(review_url(prize_round, "2030-03-15"))
 
@@ -274,7 +273,7 @@ def test_a_days_clusters_link_to_that_days_votes_only(client, march_round):
 def test_the_day_the_clocks_go_forward_has_23_hours(client, march_round):
     prize_round, asker, _ = march_round
     vote(asker, 7, datetime(2030, 3, 31, 3, 15, tzinfo=OSLO))
-    client.force_login(member_of("IMDi-ansatte", "staff"))
+    client.force_login(make_staff(username="staff", group="IMDi-ansatte"))
 
     page = client.get(review_url(prize_round, "2030-03-31"))
 
@@ -286,7 +285,7 @@ def test_the_day_the_clocks_go_forward_has_23_hours(client, march_round):
 
 def test_a_day_without_votes_says_so(client, march_round):
     prize_round, _, _ = march_round
-    client.force_login(member_of("IMDi-ansatte", "staff"))
+    client.force_login(make_staff(username="staff", group="IMDi-ansatte"))
 
     page = client.get(review_url(prize_round, "2030-03-20"))
 
@@ -297,7 +296,7 @@ def test_a_day_without_votes_says_so(client, march_round):
 
 def test_a_short_round_is_per_hour_without_day_links(client, voted_round):
     prize_round, _, _ = voted_round
-    client.force_login(member_of("IMDi-ansatte", "staff"))
+    client.force_login(make_staff(username="staff", group="IMDi-ansatte"))
 
     page = client.get(review_url(prize_round))
 
@@ -308,7 +307,7 @@ def test_a_short_round_is_per_hour_without_day_links(client, voted_round):
 @pytest.mark.parametrize("day", ["2030-02-30", "i går", "2030-3"])
 def test_a_day_that_is_no_date_is_not_found(client, march_round, day):
     prize_round, _, _ = march_round
-    client.force_login(member_of("IMDi-ansatte", "staff"))
+    client.force_login(make_staff(username="staff", group="IMDi-ansatte"))
 
     page = client.get(review_url(prize_round), {"dag": day})
 
@@ -317,7 +316,7 @@ def test_a_day_that_is_no_date_is_not_found(client, march_round, day):
 
 def test_the_jury_cannot_open_a_days_review(client, march_round):
     prize_round, _, _ = march_round
-    client.force_login(member_of("Jury", "juror"))
+    client.force_login(make_staff(username="juror", group="Jury"))
 
     page = client.get(review_url(prize_round, "2030-03-15"))
 

@@ -15,10 +15,9 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from nominees.models import PrizeRound
-from tests.factories import make_municipality
+from tests.factories import make_municipality, make_staff
 from tests.test_admin import round_form
 from tests.test_counting import SIX, closed_round_with_votes
-from tests.test_jury import member_of
 from voting import services
 from voting.models import JuryDecision, Tally, TieResolution, Vote
 
@@ -53,7 +52,7 @@ def test_a_tie_at_the_cut_leaves_no_finalists_to_decide_between(tied_tally):
 
 def test_staff_resolve_a_tie_in_the_admin_and_the_finalists_are_complete(client, tied_tally):
     tally, nominations = tied_tally
-    staff = member_of("IMDi-ansatte", "staff")
+    staff = make_staff(username="staff", group="IMDi-ansatte")
     client.force_login(staff)
 
     response = resolve(client, tally, nominations["D"])
@@ -76,7 +75,7 @@ def test_staff_resolve_a_tie_in_the_admin_and_the_finalists_are_complete(client,
 
 def test_the_add_form_offers_only_the_tied_nominations_of_the_chosen_tally(client, tied_tally):
     tally, _ = tied_tally
-    client.force_login(member_of("IMDi-ansatte", "staff"))
+    client.force_login(make_staff(username="staff", group="IMDi-ansatte"))
 
     form = (
         client.get(reverse("admin:voting_tieresolution_add") + f"?tally={tally.pk}")
@@ -100,7 +99,7 @@ def test_a_resolution_with_the_wrong_number_or_no_reason_is_refused(
     client, tied_tally, chosen, reason, message
 ):
     tally, nominations = tied_tally
-    client.force_login(member_of("IMDi-ansatte", "staff"))
+    client.force_login(make_staff(username="staff", group="IMDi-ansatte"))
 
     response = resolve(client, tally, *(nominations[n] for n in chosen), reason=reason)
 
@@ -142,7 +141,7 @@ def test_a_tally_without_a_tie_is_settled_and_takes_no_resolution():
 
 def test_jury_cannot_resolve_a_tie(client, tied_tally):
     tally, nominations = tied_tally
-    client.force_login(member_of("Jury", "juror"))
+    client.force_login(make_staff(username="juror", group="Jury"))
 
     assert resolve(client, tally, nominations["C"]).status_code == 403
     assert not TieResolution.objects.exists()
@@ -151,7 +150,7 @@ def test_jury_cannot_resolve_a_tie(client, tied_tally):
 def test_after_a_resolution_the_jury_chooses_among_the_completed_finalists(client, tied_tally):
     tally, nominations = tied_tally
     services.resolve_tie(tally=tally, nominations=[nominations["C"]], reason="Loddtrekning.")
-    client.force_login(member_of("Jury", "juror"))
+    client.force_login(make_staff(username="juror", group="Jury"))
 
     form = client.get(reverse("admin:voting_jurydecision_add")).context["adminform"].form
 
@@ -179,7 +178,7 @@ def test_the_tally_reads_a_tie_resolved_by_lot_in_words_with_the_finalists_as_th
     services.resolve_tie(
         tally=tally, nominations=[nominations["Gjøvik"]], reason="Loddtrekning med to vitner."
     )
-    client.force_login(member_of("IMDi-ansatte", "staff"))
+    client.force_login(make_staff(username="staff", group="IMDi-ansatte"))
 
     page = client.get(reverse("admin:voting_tally_change", args=[tally.pk]))
     listing = client.get(reverse("admin:voting_tally_changelist"))
@@ -197,7 +196,7 @@ def test_the_tally_reads_a_tie_resolved_by_lot_in_words_with_the_finalists_as_th
 
 def test_the_tally_says_an_open_tie_is_not_decided_instead_of_naming_finalists(client, tied_tally):
     tally, _ = tied_tally
-    client.force_login(member_of("IMDi-ansatte", "staff"))
+    client.force_login(make_staff(username="staff", group="IMDi-ansatte"))
 
     page = client.get(reverse("admin:voting_tally_change", args=[tally.pk]))
 
@@ -220,7 +219,7 @@ def invalidate(client, votes, **extra):
 
 def test_invalidation_asks_for_a_reason_first_and_changes_nothing_until_given(client):
     closed_round_with_votes(SIX)
-    client.force_login(member_of("IMDi-ansatte", "staff"))
+    client.force_login(make_staff(username="staff", group="IMDi-ansatte"))
     votes = list(Vote.objects.all()[:3])
 
     page = invalidate(client, votes)
@@ -233,7 +232,7 @@ def test_invalidation_asks_for_a_reason_first_and_changes_nothing_until_given(cl
 
 def test_invalidating_selected_votes_with_a_reason_keeps_them_marked_and_logged(client):
     closed_round_with_votes(SIX)
-    staff = member_of("IMDi-ansatte", "staff")
+    staff = make_staff(username="staff", group="IMDi-ansatte")
     client.force_login(staff)
     votes = list(Vote.objects.all()[:3])
 
@@ -258,7 +257,7 @@ def test_invalidating_selected_votes_with_a_reason_keeps_them_marked_and_logged(
 
 def test_invalidation_with_an_empty_reason_is_refused_with_a_message(client):
     closed_round_with_votes(SIX)
-    client.force_login(member_of("IMDi-ansatte", "staff"))
+    client.force_login(make_staff(username="staff", group="IMDi-ansatte"))
 
     response = invalidate(client, list(Vote.objects.all()[:2]), reason="  ")
 
@@ -270,7 +269,7 @@ def test_invalidation_with_an_empty_reason_is_refused_with_a_message(client):
 
 def test_jury_cannot_invalidate_votes(client):
     closed_round_with_votes(SIX)
-    client.force_login(member_of("Jury", "juror"))
+    client.force_login(make_staff(username="juror", group="Jury"))
 
     response = invalidate(client, list(Vote.objects.all()[:2]), reason="Mistenkelig.")
 
@@ -289,7 +288,7 @@ def read_csv(response) -> list[list[str]]:
 def test_staff_export_a_tally_as_csv_with_numbers_ranks_finalists_and_digest(client):
     prize_round, nominations = closed_round_with_votes(SIX)
     tally = services.count_votes(prize_round=prize_round)
-    client.force_login(member_of("IMDi-ansatte", "staff"))
+    client.force_login(make_staff(username="staff", group="IMDi-ansatte"))
 
     response = client.get(reverse("admin:voting_tally_csv", args=[tally.pk]))
 
@@ -310,7 +309,7 @@ def test_staff_export_a_tally_as_csv_with_numbers_ranks_finalists_and_digest(cli
 def test_the_csv_counts_a_tie_resolution_among_the_finalists(client, tied_tally):
     tally, nominations = tied_tally
     services.resolve_tie(tally=tally, nominations=[nominations["D"]], reason="Loddtrekning.")
-    client.force_login(member_of("IMDi-ansatte", "staff"))
+    client.force_login(make_staff(username="staff", group="IMDi-ansatte"))
 
     _, *rows = read_csv(client.get(reverse("admin:voting_tally_csv", args=[tally.pk])))
 
@@ -330,7 +329,7 @@ def test_the_csv_writes_the_time_of_count_in_norwegian_time_with_its_offset(
     prize_round, _ = closed_round_with_votes(SIX)
     tally = services.count_votes(prize_round=prize_round)
     Tally.objects.filter(pk=tally.pk).update(counted_at=counted_at)
-    client.force_login(member_of("IMDi-ansatte", "staff"))
+    client.force_login(make_staff(username="staff", group="IMDi-ansatte"))
 
     header, *rows = read_csv(client.get(reverse("admin:voting_tally_csv", args=[tally.pk])))
 
@@ -340,7 +339,7 @@ def test_the_csv_writes_the_time_of_count_in_norwegian_time_with_its_offset(
 def test_jury_sees_the_tally_but_cannot_export_it(client):
     prize_round, _ = closed_round_with_votes(SIX)
     tally = services.count_votes(prize_round=prize_round)
-    client.force_login(member_of("Jury", "juror"))
+    client.force_login(make_staff(username="juror", group="Jury"))
 
     page = client.get(reverse("admin:voting_tally_change", args=[tally.pk]))
 
@@ -402,7 +401,7 @@ def test_the_staff_group_has_its_norwegian_name_and_keeps_members_and_permission
     # voting.0013 renames "IMDi staff", which 0002-0010 created and granted to.
     rename = importlib.import_module("voting.migrations.0013_staff_group_in_norwegian")
     staff = Group.objects.get(name="IMDi-ansatte")
-    member = member_of("IMDi-ansatte", "kari")
+    member = make_staff(username="kari", group="IMDi-ansatte")
     permissions = set(staff.permissions.values_list("pk", flat=True))
     assert not Group.objects.filter(name="IMDi staff").exists()
 
@@ -425,7 +424,7 @@ def test_a_superuser_changing_a_locked_decision_outside_the_admin_leaves_a_trace
     services.record_winner(
         prize_round=prize_round, winner=nominations["Asker"], justification="Først."
     )
-    boss = django_user_model.objects.create_superuser("boss", password="pw-tests")
+    boss = make_staff(username="boss", superuser=True)
     after = prize_round.winner_announced_at + timedelta(seconds=1)
 
     with caplog.at_level("INFO", logger="voting.audit"):
@@ -460,7 +459,7 @@ def test_a_count_from_the_command_line_is_in_the_audit_trail(django_user_model):
 def test_the_rounds_history_tells_its_result_only_to_those_who_may_see_tallies(
     client, django_user_model
 ):
-    boss = django_user_model.objects.create_superuser("boss", password="pw-tests")
+    boss = make_staff(username="boss", superuser=True)
     client.force_login(boss)
     names = ["Hemmelignes", "Skjultvik"]
     data = round_form(
@@ -498,8 +497,7 @@ def test_the_rounds_history_tells_its_result_only_to_those_who_may_see_tallies(
         resolved_by=boss,
     )
     history_url = reverse("admin:nominees_prizeround_history", args=[prize_round.pk])
-    viewer = django_user_model.objects.create_user("viewer", password="pw-tests", is_staff=True)
-    viewer.user_permissions.add(Permission.objects.get(codename="view_prizeround"))
+    viewer = make_staff(username="viewer", permissions=["view_prizeround"])
     about_the_result = [
         tally.digest,
         "Talt opp",
@@ -510,7 +508,7 @@ def test_the_rounds_history_tells_its_result_only_to_those_who_may_see_tallies(
 
     client.force_login(viewer)
     for_viewer = client.get(history_url)
-    client.force_login(member_of("Jury", "juror"))
+    client.force_login(make_staff(username="juror", group="Jury"))
     for_juror = client.get(history_url)
 
     assert for_viewer.status_code == 200
