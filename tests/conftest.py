@@ -10,9 +10,9 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import translation
 
-from tests import cluster
+from tests import cluster, factories
 from tests import production as production_stack
-from tests.factories import make_nomination, make_round, request_vote
+from tests.factories import SIX, make_nomination, make_round, request_vote
 
 
 @pytest.fixture(autouse=True)
@@ -62,6 +62,13 @@ def link(mailoutbox, confirm_path) -> str:
         request_vote(client=Client(), nomination=asker, email="kari@example.no").status_code == 302
     )
     return confirm_path()
+
+
+@pytest.fixture
+def counted_round():
+    """Six nominees (SIX), their 15 votes counted just now: the round, its
+    nominations by name and the tally."""
+    return factories.counted_round(votes=SIX)
 
 
 @pytest.fixture(scope="session")

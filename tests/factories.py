@@ -12,7 +12,8 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 
 from nominees.models import KeyFigure, Municipality, Nomination, Phase, PrizeRound
-from voting.models import Vote
+from voting import services
+from voting.models import JuryDecision, Tally, Vote
 
 # How far each schedule moment lies from "now" for a round in a given phase.
 DAY = timedelta(days=1)
@@ -30,6 +31,10 @@ ADDRESS = "kari.nordmann@example.no"
 
 # The password of the staff users made here, for the tests that log in with it.
 PASSWORD = "a-long-password-for-tests"
+
+# Six nominees and their votes: 15 in all, Asker, Randaberg and Gjøvik the finalists.
+SIX = {"Asker": 5, "Gjøvik": 3, "Randaberg": 4, "Sunndal": 1, "Tromsø": 0, "Voss": 2}
+MINUTE = timedelta(minutes=1)
 
 _counter = iter(range(1000, 10000))
 
@@ -76,6 +81,73 @@ def make_nomination(
     for position, (label, value) in enumerate(key_figures):
         KeyFigure.objects.create(nomination=nomination, position=position, label=label, value=value)
     return nomination
+
+
+def cast_votes(
+    *, nominations: dict[str, Nomination], votes: dict[str, int]
+) -> dict[str, list[Vote]]:
+    """``votes[name]`` valid votes for ``nominations[name]``, through the
+    vote's service, from voters 1, 2, ... of the round; the votes by name."""
+    cast: dict[str, list[Vote]] = {name: [] for name in votes}
+    voter = 0
+    for name, count in votes.items():
+        for _ in range(count):
+            voter += 1
+            cast[name].append(
+                services.cast_vote(
+                    nomination=nominations[name],
+                    voter_key=f"{voter:064d}",
+                    email_domain="example.no",
+                    network_hash="n",
+                )
+            )
+    return cast
+
+
+def round_with_votes(
+    *, votes: dict[str, int], year: int = 2030, publish_vote_counts: bool = False
+) -> tuple[PrizeRound, dict[str, Nomination], dict[str, list[Vote]]]:
+    """A round with voting open now, one nominee for each name in ``votes``
+    with that many votes, and finalists and winner announced one and two days
+    after voting closes; the round, its nominations and their votes by name."""
+    prize_round = make_round(year=year, phase=Phase.VOTING_OPEN)
+    prize_round.publish_vote_counts = publish_vote_counts
+    prize_round.save()
+    nominations = {name: make_nomination(prize_round=prize_round, name=name) for name in votes}
+    return prize_round, nominations, cast_votes(nominations=nominations, votes=votes)
+
+
+def closed_round_with_votes(
+    *, votes: dict[str, int], year: int = 2030
+) -> tuple[PrizeRound, dict[str, Nomination]]:
+    """As round_with_votes, with voting closed just now."""
+    prize_round, nominations, _ = round_with_votes(votes=votes, year=year)
+    prize_round.voting_closes_at = timezone.now()
+    prize_round.save()
+    return prize_round, nominations
+
+
+def counted_round(
+    *, votes: dict[str, int] = SIX
+) -> tuple[PrizeRound, dict[str, Nomination], Tally]:
+    """As closed_round_with_votes, with the votes counted just now; the tally too."""
+    prize_round, nominations = closed_round_with_votes(votes=votes)
+    return prize_round, nominations, services.count_votes(prize_round=prize_round)
+
+
+def count_after_closing(*, prize_round: PrizeRound) -> Tally:
+    """The count a minute after voting closes, of a round whose voting may still be open now."""
+    return services.count_votes(prize_round=prize_round, at=prize_round.voting_closes_at + MINUTE)
+
+
+def decide(*, prize_round: PrizeRound, winner: Nomination, justification: str) -> JuryDecision:
+    """The jury's decision, recorded a minute after the finalists are announced."""
+    return services.record_winner(
+        prize_round=prize_round,
+        winner=winner,
+        justification=justification,
+        at=prize_round.finalists_announced_at + MINUTE,
+    )
 
 
 _votes = iter(range(1, 10**6))

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from nominees.models import Municipality, Nomination, Phase, PrizeRound, WinnerRule
-from tests.factories import make_round
+from tests.factories import cast_votes, make_round
 from voting import services
 
 def free_year():
@@ -46,14 +46,10 @@ def nominate(prize_round, names):
 # A counted round: voting opened yesterday, closed a minute ago, 3 + 2 + 1 votes.
 counted = make_round(year=free_year(), phase=Phase.VOTING_OPEN)
 first, second, third = nominate(counted, ["Tellevik", "Andreby", "Tredjeli"])
-voter = 0
-for nomination, votes in ((first, 3), (second, 2), (third, 1)):
-    for _ in range(votes):
-        voter += 1
-        services.cast_vote(
-            nomination=nomination, voter_key=f"attack-{{counted.year}}-{{voter:050d}}",
-            email_domain="example.no", network_hash="n",
-        )
+cast_votes(
+    nominations={{"Tellevik": first, "Andreby": second, "Tredjeli": third}},
+    votes={{"Tellevik": 3, "Andreby": 2, "Tredjeli": 1}},
+)
 PrizeRound.objects.filter(pk=counted.pk).update(
     voting_closes_at=timezone.now() - timezone.timedelta(minutes=1)
 )

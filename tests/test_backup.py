@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from tests.test_counting import SIX, closed_round_with_votes
+from tests.factories import SIX, closed_round_with_votes
 from voting import services
 from voting.models import Tally, Vote
 
@@ -75,7 +75,7 @@ def fresh_database():
 def test_a_backup_restored_into_a_fresh_database_counts_the_same_votes_with_the_same_digest(
     tmp_path, fresh_database, django_user_model
 ):
-    prize_round, _ = closed_round_with_votes(SIX)
+    prize_round, _ = closed_round_with_votes(votes=SIX)
     staff = django_user_model.objects.create_user("kari", is_staff=True)
     services.invalidate_votes(
         votes=Vote.objects.filter(round=prize_round)[:2], reason="Test", invalidated_by=staff

@@ -11,37 +11,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from nominees.models import Phase
-from tests.factories import make_nomination, make_round, make_staff
+from tests.factories import SIX, closed_round_with_votes, make_round, make_staff
 from voting import counting, services
 from voting.models import Tally, Vote
 
 pytestmark = pytest.mark.django_db
 
 
-def closed_round_with_votes(votes: dict[str, int]):
-    """A round whose voting has just closed, with the given votes per nominee."""
-    prize_round = make_round(year=2030, phase=Phase.VOTING_OPEN)
-    nominations = {name: make_nomination(prize_round=prize_round, name=name) for name in votes}
-    voter = 0
-    for name, count in votes.items():
-        for _ in range(count):
-            voter += 1
-            services.cast_vote(
-                nomination=nominations[name],
-                voter_key=f"{voter:064d}",
-                email_domain="example.no",
-                network_hash="n",
-            )
-    prize_round.voting_closes_at = timezone.now()
-    prize_round.save()
-    return prize_round, nominations
-
-
-SIX = {"Asker": 5, "Gjøvik": 3, "Randaberg": 4, "Sunndal": 1, "Tromsø": 0, "Voss": 2}
-
-
 def test_count_freezes_totals_ranks_and_the_three_finalists():
-    prize_round, _ = closed_round_with_votes(SIX)
+    prize_round, _ = closed_round_with_votes(votes=SIX)
 
     tally = services.count_votes(prize_round=prize_round)
 
@@ -68,7 +46,7 @@ def test_counting_is_refused_while_voting_is_open():
 
 
 def test_recount_without_changes_gives_the_same_digest_in_a_new_tally():
-    prize_round, _ = closed_round_with_votes(SIX)
+    prize_round, _ = closed_round_with_votes(votes=SIX)
 
     first = services.count_votes(prize_round=prize_round)
     second = services.count_votes(prize_round=prize_round, at=timezone.now() + timedelta(minutes=1))
@@ -78,7 +56,7 @@ def test_recount_without_changes_gives_the_same_digest_in_a_new_tally():
 
 
 def test_invalidated_votes_are_kept_but_excluded_and_change_the_digest():
-    prize_round, nominations = closed_round_with_votes(SIX)
+    prize_round, nominations = closed_round_with_votes(votes=SIX)
     staff = get_user_model().objects.create_user("staff")
     before = services.count_votes(prize_round=prize_round)
     suspicious = list(Vote.objects.filter(nomination=nominations["Asker"])[:3])
@@ -98,7 +76,7 @@ def test_invalidated_votes_are_kept_but_excluded_and_change_the_digest():
 
 
 def test_invalidation_without_a_reason_is_refused_and_changes_nothing():
-    closed_round_with_votes({"Asker": 2})
+    closed_round_with_votes(votes={"Asker": 2})
 
     with pytest.raises(services.InvalidationRefused):
         services.invalidate_votes(votes=Vote.objects.all(), reason="  ", invalidated_by=None)
@@ -107,7 +85,7 @@ def test_invalidation_without_a_reason_is_refused_and_changes_nothing():
 
 
 def test_tie_at_the_cut_is_frozen_as_a_tie_not_as_finalists():
-    prize_round, _ = closed_round_with_votes({"A": 5, "B": 4, "C": 3, "D": 3, "E": 1})
+    prize_round, _ = closed_round_with_votes(votes={"A": 5, "B": 4, "C": 3, "D": 3, "E": 1})
 
     tally = services.count_votes(prize_round=prize_round)
 
@@ -118,7 +96,7 @@ def test_tie_at_the_cut_is_frozen_as_a_tie_not_as_finalists():
 
 
 def test_count_votes_command_counts_a_closed_round():
-    prize_round, _ = closed_round_with_votes(SIX)
+    prize_round, _ = closed_round_with_votes(votes=SIX)
     out = StringIO()
 
     call_command("count_votes", "2030", stdout=out)
@@ -140,7 +118,7 @@ def test_count_votes_command_refuses_an_open_round_and_an_unknown_year():
 
 
 def test_close_and_count_admin_action_freezes_a_tally_and_logs_who_counted(client):
-    prize_round, _ = closed_round_with_votes(SIX)
+    prize_round, _ = closed_round_with_votes(votes=SIX)
     staff = make_staff(username="staff", superuser=True)
     client.force_login(staff)
 
@@ -172,7 +150,7 @@ def digests_on_the_round_page(client, prize_round) -> list[str]:
 
 
 def test_recounts_in_the_admin_keep_the_digest_until_a_vote_is_invalidated(client):
-    prize_round, nominations = closed_round_with_votes(SIX)
+    prize_round, nominations = closed_round_with_votes(votes=SIX)
     client.force_login(make_staff(group="IMDi-ansatte"))
 
     def close_and_count():
@@ -206,7 +184,7 @@ def test_recounts_in_the_admin_keep_the_digest_until_a_vote_is_invalidated(clien
 
 
 def test_recounts_from_the_command_keep_the_digest_until_a_vote_is_invalidated(client):
-    prize_round, nominations = closed_round_with_votes(SIX)
+    prize_round, nominations = closed_round_with_votes(votes=SIX)
     outputs = []
 
     def count_votes():
@@ -243,7 +221,7 @@ SHORTFALL = "Bare 2 av 3 finalistplasser kunne fylles: bare 2 nominasjoner fikk 
 
 
 def test_close_and_count_says_when_too_few_nominations_had_votes_to_fill_the_seats(client):
-    prize_round, _ = closed_round_with_votes(TWO_WITH_VOTES)
+    prize_round, _ = closed_round_with_votes(votes=TWO_WITH_VOTES)
     client.force_login(make_staff(group="IMDi-ansatte"))
 
     response = client.post(
@@ -264,7 +242,7 @@ def test_close_and_count_says_when_too_few_nominations_had_votes_to_fill_the_sea
 
 
 def test_count_votes_command_says_when_too_few_nominations_had_votes_to_fill_the_seats():
-    closed_round_with_votes(TWO_WITH_VOTES)
+    closed_round_with_votes(votes=TWO_WITH_VOTES)
     out = StringIO()
 
     call_command("count_votes", "2030", stdout=out)
@@ -284,7 +262,7 @@ def test_count_votes_command_says_when_too_few_nominations_had_votes_to_fill_the
     ],
 )
 def test_the_tally_page_says_how_many_seats_could_be_filled(client, votes, said):
-    prize_round, _ = closed_round_with_votes(votes)
+    prize_round, _ = closed_round_with_votes(votes=votes)
     tally = services.count_votes(prize_round=prize_round)
     client.force_login(make_staff(group="IMDi-ansatte"))
 
@@ -294,7 +272,7 @@ def test_the_tally_page_says_how_many_seats_could_be_filled(client, votes, said)
 
 
 def test_a_count_that_fills_every_seat_says_nothing_of_empty_seats(client):
-    closed_round_with_votes(SIX)
+    closed_round_with_votes(votes=SIX)
     client.force_login(make_staff(group="IMDi-ansatte"))
     out = StringIO()
 
@@ -321,7 +299,7 @@ def test_close_and_count_admin_action_on_an_open_round_counts_nothing(client):
 
 
 def test_staff_without_the_count_permission_cannot_count(client):
-    prize_round, _ = closed_round_with_votes(SIX)
+    prize_round, _ = closed_round_with_votes(votes=SIX)
     user = make_staff(username="viewer", permissions=["view_prizeround"])
     client.force_login(user)
 
@@ -335,7 +313,7 @@ def test_staff_without_the_count_permission_cannot_count(client):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
 def test_the_database_count_and_the_python_count_agree_to_the_digest():
-    prize_round, nominations = closed_round_with_votes(SIX)
+    prize_round, nominations = closed_round_with_votes(votes=SIX)
     services.invalidate_votes(
         votes=Vote.objects.filter(nomination=nominations["Asker"])[:2],
         reason="Test.",
@@ -351,7 +329,7 @@ def test_the_database_count_and_the_python_count_agree_to_the_digest():
 
 
 def test_an_empty_round_counts_to_the_digest_of_nothing():
-    prize_round, _ = closed_round_with_votes({"Asker": 0})
+    prize_round, _ = closed_round_with_votes(votes={"Asker": 0})
 
     tally = services.count_votes(prize_round=prize_round)
 
@@ -362,7 +340,7 @@ def test_an_empty_round_counts_to_the_digest_of_nothing():
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
 def test_the_database_count_sorts_the_receipts_in_the_memory_the_setting_gives(settings):
     settings.COUNT_WORK_MEM = "7MB"
-    prize_round, _nominations = closed_round_with_votes(SIX)
+    prize_round, _nominations = closed_round_with_votes(votes=SIX)
     with connection.cursor() as cursor:
         cursor.execute("SHOW work_mem")
         before = cursor.fetchone()[0]
@@ -378,7 +356,7 @@ def test_the_database_count_sorts_the_receipts_in_the_memory_the_setting_gives(s
 
 
 def test_a_tally_reads_as_counted_whatever_later_happens_to_the_municipality_rows(client):
-    prize_round, nominations = closed_round_with_votes(SIX)
+    prize_round, nominations = closed_round_with_votes(votes=SIX)
     asker = nominations["Asker"].municipality
     number = asker.number
     tally = services.count_votes(prize_round=prize_round)

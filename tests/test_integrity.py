@@ -12,8 +12,15 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import ADDRESS, make_nomination, make_round, request_url, request_vote
-from tests.test_counting import SIX, closed_round_with_votes
+from tests.factories import (
+    ADDRESS,
+    SIX,
+    closed_round_with_votes,
+    make_nomination,
+    make_round,
+    request_url,
+    request_vote,
+)
 from voting import confirmation, integrity, services
 from voting.models import IntegrityCounts, Vote
 
@@ -88,7 +95,7 @@ def test_the_counters_hold_no_personal_data(client, confirm_path):
 
 
 def test_the_report_lists_invalidations_by_reason_with_the_latest_count():
-    prize_round, nominations = closed_round_with_votes(SIX)
+    prize_round, nominations = closed_round_with_votes(votes=SIX)
     services.invalidate_votes(
         votes=Vote.objects.filter(nomination=nominations["Asker"])[:3],
         reason="Samme nettverk.",

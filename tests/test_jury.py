@@ -7,22 +7,20 @@ from django.urls import reverse
 from django.utils import timezone
 
 from nominees.models import Phase, WinnerRule
-from tests.factories import make_nomination, make_round, make_staff
-from tests.test_counting import SIX, closed_round_with_votes
+from tests.factories import (
+    SIX,
+    closed_round_with_votes,
+    make_nomination,
+    make_round,
+    make_staff,
+)
 from voting import services
 from voting.models import JuryDecision, Tally
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def counted_round():
-    prize_round, nominations = closed_round_with_votes(SIX)
-    services.count_votes(prize_round=prize_round)
-    return prize_round, nominations
-
-
-def decide(client, prize_round, winner, justification="Best resultater over tid."):
+def post_decision(client, prize_round, winner, justification="Best resultater over tid."):
     return client.post(
         reverse("admin:voting_jurydecision_add"),
         {"round": prize_round.pk, "winner": winner.pk, "justification": justification},
@@ -30,11 +28,11 @@ def decide(client, prize_round, winner, justification="Best resultater over tid.
 
 
 def test_juror_records_a_finalist_as_winner_and_the_admin_log_keeps_it(client, counted_round):
-    prize_round, nominations = counted_round
+    prize_round, nominations, _ = counted_round
     juror = make_staff(username="juror", group="Jury")
     client.force_login(juror)
 
-    response = decide(client, prize_round, nominations["Randaberg"])
+    response = post_decision(client, prize_round, nominations["Randaberg"])
 
     assert response.status_code == 302
     decision = JuryDecision.objects.get()
@@ -45,7 +43,7 @@ def test_juror_records_a_finalist_as_winner_and_the_admin_log_keeps_it(client, c
 
 
 def test_a_juror_on_a_nynorsk_screen_edits_the_bokmal_justification(client, counted_round):
-    prize_round, nominations = counted_round
+    prize_round, nominations, _ = counted_round
     services.record_winner(
         prize_round=prize_round,
         winner=nominations["Asker"],
@@ -71,10 +69,10 @@ def test_juror_is_offered_only_the_finalists(client, counted_round):
 
 
 def test_juror_cannot_choose_a_nominee_who_is_not_a_finalist(client, counted_round):
-    prize_round, nominations = counted_round
+    prize_round, nominations, _ = counted_round
     client.force_login(make_staff(username="juror", group="Jury"))
 
-    response = decide(client, prize_round, nominations["Voss"])
+    response = post_decision(client, prize_round, nominations["Voss"])
 
     assert response.status_code == 200
     assert not JuryDecision.objects.exists()
@@ -86,17 +84,17 @@ def test_juror_cannot_choose_a_nominee_who_is_not_a_finalist(client, counted_rou
 
 
 def test_decision_without_a_justification_is_refused(client, counted_round):
-    prize_round, nominations = counted_round
+    prize_round, nominations, _ = counted_round
     client.force_login(make_staff(username="juror", group="Jury"))
 
-    response = decide(client, prize_round, nominations["Asker"], justification="  ")
+    response = post_decision(client, prize_round, nominations["Asker"], justification="  ")
 
     assert response.status_code == 200
     assert not JuryDecision.objects.exists()
 
 
 def test_with_the_all_nominees_rule_the_jury_may_choose_any_nominee(counted_round):
-    prize_round, nominations = counted_round
+    prize_round, nominations, _ = counted_round
     all_nominees_rule(prize_round)
 
     decision = services.record_winner(
@@ -115,11 +113,11 @@ def test_juror_gets_403_on_the_vote_list(client, counted_round):
 
 
 def test_staff_cannot_record_the_decision(client, counted_round):
-    prize_round, nominations = counted_round
+    prize_round, nominations, _ = counted_round
     client.force_login(make_staff(username="staff", group="IMDi-ansatte"))
 
     assert client.get(reverse("admin:voting_jurydecision_add")).status_code == 403
-    assert decide(client, prize_round, nominations["Asker"]).status_code == 403
+    assert post_decision(client, prize_round, nominations["Asker"]).status_code == 403
     assert client.get(reverse("admin:voting_vote_changelist")).status_code == 200
     assert not JuryDecision.objects.exists()
 
@@ -127,7 +125,7 @@ def test_staff_cannot_record_the_decision(client, counted_round):
 def test_decision_is_locked_after_the_announcement_except_for_a_correction_with_a_reason(
     counted_round,
 ):
-    prize_round, nominations = counted_round
+    prize_round, nominations, _ = counted_round
     juror = make_staff(username="juror", group="Jury")
     services.record_winner(
         prize_round=prize_round,
@@ -169,14 +167,14 @@ def test_decision_is_locked_after_the_announcement_except_for_a_correction_with_
 
 
 def test_before_any_count_the_jury_is_offered_nobody():
-    prize_round, _ = closed_round_with_votes({"Asker": 2})
+    prize_round, _ = closed_round_with_votes(votes={"Asker": 2})
 
     assert timezone.now() >= prize_round.voting_closes_at
     assert not services.allowed_winners(prize_round).exists()
 
 
 def test_decision_without_a_round_is_refused_with_a_message_not_an_error(client, counted_round):
-    _, nominations = counted_round
+    _, nominations, _ = counted_round
     client.force_login(make_staff(username="juror", group="Jury"))
 
     response = client.post(
@@ -190,12 +188,12 @@ def test_decision_without_a_round_is_refused_with_a_message_not_an_error(client,
 
 
 def test_finalist_of_another_round_cannot_win_this_round(client, counted_round):
-    prize_round, _ = counted_round
+    prize_round, _, _ = counted_round
     other = all_nominees_rule(make_round(year=2031, phase=Phase.VOTING_CLOSED))
     stranger = make_nomination(prize_round=other, name="Molde")
     client.force_login(make_staff(username="juror", group="Jury"))
 
-    response = decide(client, prize_round, stranger)
+    response = post_decision(client, prize_round, stranger)
 
     assert response.status_code == 200
     assert "finalistene" in response.text
@@ -203,7 +201,7 @@ def test_finalist_of_another_round_cannot_win_this_round(client, counted_round):
 
 
 def test_decisions_are_listed_newest_round_first(client, counted_round):
-    prize_round, nominations = counted_round
+    prize_round, nominations, _ = counted_round
     older = all_nominees_rule(make_round(year=2018, phase=Phase.WINNER_ANNOUNCED))
     # Recorded in the other order, so the list cannot simply follow creation.
     services.record_winner(
@@ -235,7 +233,7 @@ def test_with_the_all_nominees_rule_no_winner_is_recorded_while_voting_is_open(c
     asker = make_nomination(prize_round=prize_round, name="Asker")
     client.force_login(make_staff(username="juror", group="Jury"))
 
-    response = decide(client, prize_round, asker)
+    response = post_decision(client, prize_round, asker)
 
     assert response.status_code == 200
     assert "Avstemningen er ikke avsluttet ennå." in response.text
@@ -246,17 +244,17 @@ def test_with_the_all_nominees_rule_no_winner_is_recorded_while_voting_is_open(c
 
 
 def test_with_the_all_nominees_rule_no_winner_is_recorded_before_the_count(client):
-    prize_round, nominations = closed_round_with_votes(SIX)
+    prize_round, nominations = closed_round_with_votes(votes=SIX)
     all_nominees_rule(prize_round)
     client.force_login(make_staff(username="juror", group="Jury"))
 
-    before = decide(client, prize_round, nominations["Voss"])
+    before = post_decision(client, prize_round, nominations["Voss"])
     with pytest.raises(services.DecisionRefused, match="Stemmene er ikke talt opp ennå"):
         services.record_winner(
             prize_round=prize_round, winner=nominations["Voss"], justification="Helheten."
         )
     services.count_votes(prize_round=prize_round)
-    after = decide(client, prize_round, nominations["Voss"])
+    after = post_decision(client, prize_round, nominations["Voss"])
 
     assert before.status_code == 200
     assert "Stemmene er ikke talt opp ennå." in before.text
@@ -265,7 +263,7 @@ def test_with_the_all_nominees_rule_no_winner_is_recorded_before_the_count(clien
 
 
 def test_with_the_all_nominees_rule_an_open_tie_holds_the_decision_back():
-    prize_round, nominations = closed_round_with_votes({"A": 5, "B": 4, "C": 3, "D": 3})
+    prize_round, nominations = closed_round_with_votes(votes={"A": 5, "B": 4, "C": 3, "D": 3})
     all_nominees_rule(prize_round)
     services.count_votes(prize_round=prize_round)
 
@@ -300,7 +298,7 @@ def test_an_archive_round_whose_vote_was_not_held_here_needs_no_count():
 def test_the_decision_form_shows_the_counts_beside_it_and_why_a_round_must_wait(
     client, counted_round
 ):
-    prize_round, _ = counted_round
+    prize_round, _, _ = counted_round
     waiting = make_round(year=2031, phase=Phase.VOTING_OPEN)
     make_nomination(prize_round=waiting, name="Molde")
     client.force_login(make_staff(username="juror", group="Jury"))

@@ -17,23 +17,15 @@ from django.urls import reverse
 
 from nominees.models import PrizeRound
 from tests.factories import make_staff
-from tests.test_counting import SIX, closed_round_with_votes
 from voting import services
 from voting.models import JuryDecision
 from voting.services import jury
 
 
 @pytest.fixture
-def counted_round():
-    prize_round, nominations = closed_round_with_votes(SIX)
-    services.count_votes(prize_round=prize_round)
-    return prize_round, nominations
-
-
-@pytest.fixture
 def recorded_decision(counted_round):
     """Asker recorded as the winner by a juror, the winner not announced yet."""
-    prize_round, nominations = counted_round
+    prize_round, nominations, _ = counted_round
     decision = services.record_winner(
         prize_round=prize_round,
         winner=nominations["Asker"],
@@ -171,7 +163,7 @@ def test_a_correction_without_a_reason_is_refused_under_the_stored_winners_headi
 
 @pytest.mark.django_db
 def test_a_first_decision_is_refused_when_the_round_already_has_one(counted_round):
-    prize_round, nominations = counted_round
+    prize_round, nominations, _ = counted_round
     services.record_winner(
         prize_round=prize_round, winner=nominations["Asker"], justification="Først."
     )
@@ -206,7 +198,7 @@ JURY = [
 def test_two_jurors_recording_a_rounds_first_decision_at_once_leave_one_and_tell_the_other(
     counted_round,
 ):
-    prize_round, nominations = counted_round
+    prize_round, nominations, _ = counted_round
     first_juror, second_juror = (
         make_staff(username="juror-a", permissions=JURY),
         make_staff(username="juror-b", permissions=JURY),

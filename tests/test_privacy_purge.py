@@ -16,8 +16,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from tests.factories import make_nomination, make_round, request_vote
-from tests.test_counting import SIX, closed_round_with_votes
+from tests.factories import (
+    SIX,
+    closed_round_with_votes,
+    counted_round,
+    make_nomination,
+    make_round,
+    request_vote,
+)
 from tests.test_mail_queue import FAILING, run_worker
 from voting import confirmation, identity, mail, services
 from voting.mail import send_confirmation
@@ -29,8 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def decided_round(*, announced_days_ago: int = 1):
-    prize_round, nominations = closed_round_with_votes(SIX)
-    services.count_votes(prize_round=prize_round)
+    prize_round, nominations, _ = counted_round(votes=SIX)
     now = timezone.now()
     prize_round.finalists_announced_at = now - timedelta(days=announced_days_ago, hours=1)
     prize_round.winner_announced_at = now - timedelta(days=announced_days_ago)
@@ -69,7 +74,7 @@ def test_purge_removes_who_voted_and_keeps_votes_receipts_and_the_digest(django_
 
 
 def test_purge_is_refused_before_the_winner_is_announced():
-    prize_round, _ = closed_round_with_votes(SIX)
+    prize_round, _ = closed_round_with_votes(votes=SIX)
 
     with pytest.raises(CommandError, match="vinneren er kunngjort"):
         call_command("purge_vote_metadata", "2030", stdout=StringIO())

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from tests.factories import request_vote
-from tests.test_results_pages import SECOND, count, frozen_at, round_with_votes
+from tests.factories import count_after_closing, request_vote, round_with_votes
+from tests.test_results_pages import SECOND, frozen_at
 from voting import services
 from voting.models import IntegrityCounts, Vote
 
@@ -48,8 +48,8 @@ def test_form_has_a_label_and_a_hint_tied_to_the_input(client):
 def test_counted_receipt_says_when_it_was_counted_and_shows_the_digest_but_not_the_nominee(
     client,
 ):
-    prize_round, _, votes = round_with_votes(NOMINEES)
-    tally = count(prize_round)
+    prize_round, _, votes = round_with_votes(votes=NOMINEES)
+    tally = count_after_closing(prize_round=prize_round)
     vote = votes["Skjultvik"][0]
 
     with frozen_at(prize_round.finalists_announced_at + SECOND):
@@ -69,13 +69,13 @@ def test_counted_receipt_says_when_it_was_counted_and_shows_the_digest_but_not_t
 
 
 def test_invalidated_receipt_shows_the_reason_but_not_the_nominee(client):
-    prize_round, _, votes = round_with_votes(NOMINEES)
+    prize_round, _, votes = round_with_votes(votes=NOMINEES)
     vote = votes["Hemmelignes"][0]
     staff = get_user_model().objects.create_user("staff", is_staff=True)
     services.invalidate_votes(
         votes=[vote], reason="Mange stemmer fra samme nettverk på ett minutt.", invalidated_by=staff
     )
-    tally = count(prize_round)
+    tally = count_after_closing(prize_round=prize_round)
 
     with frozen_at(prize_round.finalists_announced_at + SECOND):
         response = check(client, vote.receipt)
@@ -89,8 +89,8 @@ def test_invalidated_receipt_shows_the_reason_but_not_the_nominee(client):
 
 
 def test_receipt_invalidated_after_the_published_count_says_it_is_in_that_count(client):
-    prize_round, _, votes = round_with_votes(NOMINEES)
-    tally = count(prize_round)
+    prize_round, _, votes = round_with_votes(votes=NOMINEES)
+    tally = count_after_closing(prize_round=prize_round)
     vote = votes["Hemmelignes"][0]
     services.invalidate_votes(
         votes=[vote],
@@ -116,8 +116,8 @@ def test_receipt_invalidated_after_the_published_count_says_it_is_in_that_count(
 
 
 def test_after_a_recount_a_vote_invalidated_between_the_counts_is_not_counted(client):
-    prize_round, _, votes = round_with_votes(NOMINEES)
-    first = count(prize_round)
+    prize_round, _, votes = round_with_votes(votes=NOMINEES)
+    first = count_after_closing(prize_round=prize_round)
     vote = votes["Hemmelignes"][0]
     services.invalidate_votes(
         votes=[vote], reason="Skript.", invalidated_by=None, at=first.counted_at + SECOND
@@ -135,8 +135,8 @@ def test_after_a_recount_a_vote_invalidated_between_the_counts_is_not_counted(cl
 
 
 def test_unknown_receipt_says_so_with_status_200(client):
-    prize_round, _, _ = round_with_votes(NOMINEES)
-    count(prize_round)
+    prize_round, _, _ = round_with_votes(votes=NOMINEES)
+    count_after_closing(prize_round=prize_round)
 
     with frozen_at(prize_round.finalists_announced_at + SECOND):
         response = check(client, "ZZZZZ-ZZZZZ")
@@ -149,7 +149,7 @@ def test_unknown_receipt_says_so_with_status_200(client):
 
 
 def test_receipt_of_a_round_without_a_count_is_not_counted_yet(client):
-    prize_round, _, votes = round_with_votes(NOMINEES)
+    prize_round, _, votes = round_with_votes(votes=NOMINEES)
 
     response = check(client, votes["Anonymdal"][0].receipt)
 
@@ -161,8 +161,8 @@ def test_receipt_of_a_round_without_a_count_is_not_counted_yet(client):
 
 
 def test_receipt_counted_but_before_the_finalists_are_announced_reveals_no_count(client):
-    prize_round, _, votes = round_with_votes(NOMINEES)
-    tally = count(prize_round)
+    prize_round, _, votes = round_with_votes(votes=NOMINEES)
+    tally = count_after_closing(prize_round=prize_round)
     vote = votes["Skjultvik"][0]
     services.invalidate_votes(
         votes=[votes["Hemmelignes"][0]], reason="Skript.", invalidated_by=None
@@ -194,7 +194,7 @@ def test_code_of_the_wrong_shape_is_a_field_error_with_status_400(client, typed)
 
 
 def test_code_is_read_in_any_case_without_hyphen_and_with_look_alike_letters(client):
-    prize_round, nominations, _ = round_with_votes({"Hemmelignes": 1})
+    prize_round, nominations, _ = round_with_votes(votes={"Hemmelignes": 1})
     with mock.patch("voting.services.votes.new_receipt", return_value="10ABC-DEF01"):
         services.cast_vote(
             nomination=nominations["Hemmelignes"],
@@ -202,7 +202,7 @@ def test_code_is_read_in_any_case_without_hyphen_and_with_look_alike_letters(cli
             email_domain="example.no",
             network_hash="n",
         )
-    count(prize_round)
+    count_after_closing(prize_round=prize_round)
 
     with frozen_at(prize_round.finalists_announced_at + SECOND):
         response = check(client, "  lOabc def Oi ")
@@ -215,7 +215,7 @@ def test_code_is_read_in_any_case_without_hyphen_and_with_look_alike_letters(cli
 
 @override_settings(RATELIMIT_RECEIPT_CHECK="2/m")
 def test_too_many_checks_from_one_address_get_429(client):
-    prize_round, _, _ = round_with_votes(NOMINEES)
+    prize_round, _, _ = round_with_votes(votes=NOMINEES)
 
     statuses = [check(client, "ZZZZZ-ZZZZZ").status_code for _ in range(3)]
     page = client.get(URL)
@@ -226,7 +226,7 @@ def test_too_many_checks_from_one_address_get_429(client):
 
 
 def test_thanks_page_links_to_the_receipt_check(client, mailoutbox, confirm_path):
-    prize_round, nominations, _ = round_with_votes({"Hemmelignes": 0})
+    prize_round, nominations, _ = round_with_votes(votes={"Hemmelignes": 0})
     nomination = nominations["Hemmelignes"]
     request_vote(client=client, nomination=nomination, email="kari@example.no")
 

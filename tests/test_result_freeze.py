@@ -16,8 +16,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from nominees.models import Municipality, Nomination, Phase, PrizeRound, WinnerRule
-from tests.factories import make_municipality, make_nomination, make_round, make_staff, request_vote
-from tests.test_counting import SIX, closed_round_with_votes
+from tests.factories import (
+    make_municipality,
+    make_nomination,
+    make_round,
+    make_staff,
+    request_vote,
+)
 from voting import services
 from voting.models import Vote
 
@@ -124,13 +129,6 @@ def staff(client):
     return client
 
 
-@pytest.fixture
-def counted():
-    prize_round, nominations = closed_round_with_votes(SIX)
-    tally = services.count_votes(prize_round=prize_round)
-    return prize_round, nominations, tally
-
-
 def announced_archive_round():
     """Like the demo's 2018: voting long over, no votes here, the winner announced."""
     prize_round = make_round(year=2018, phase=Phase.WINNER_ANNOUNCED)
@@ -165,8 +163,8 @@ def test_staff_cannot_move_an_announced_winners_nomination_to_another_municipali
     assert "Annenby" not in winners_page.text
 
 
-def test_staff_cannot_move_the_first_placed_nomination_of_a_counted_round(staff, counted):
-    _prize_round, nominations, tally = counted
+def test_staff_cannot_move_the_first_placed_nomination_of_a_counted_round(staff, counted_round):
+    _prize_round, nominations, tally = counted_round
     first = tally.entries.get(rank=1).nomination
     other = make_municipality(name="Annenby")
 
@@ -181,8 +179,8 @@ def test_staff_cannot_move_the_first_placed_nomination_of_a_counted_round(staff,
     assert "Annenby" not in str(rows)
 
 
-def test_staff_cannot_rename_a_municipality_that_stands_in_a_tally(staff, counted):
-    _prize_round, nominations, tally = counted
+def test_staff_cannot_rename_a_municipality_that_stands_in_a_tally(staff, counted_round):
+    _prize_round, nominations, tally = counted_round
     asker = nominations["Asker"].municipality
 
     response = post_change(staff, asker, name="Nytt navn", number="0999")
@@ -196,9 +194,9 @@ def test_staff_cannot_rename_a_municipality_that_stands_in_a_tally(staff, counte
 
 
 def test_staff_cannot_reopen_a_counted_round_and_no_vote_is_counted_after_the_count(
-    staff, counted, mailoutbox
+    staff, counted_round, mailoutbox
 ):
-    prize_round, nominations, tally = counted
+    prize_round, nominations, tally = counted_round
     closes = prize_round.voting_closes_at
     tomorrow = timezone.now() + timedelta(days=1)
 
@@ -223,8 +221,8 @@ def test_staff_cannot_reopen_a_counted_round_and_no_vote_is_counted_after_the_co
     assert Vote.objects.filter(round=prize_round).valid().count() == tally.valid_votes == 15
 
 
-def test_a_refused_round_save_leaves_the_heading_with_the_stored_title(staff, counted):
-    prize_round, _, _ = counted
+def test_a_refused_round_save_leaves_the_heading_with_the_stored_title(staff, counted_round):
+    prize_round, _, _ = counted_round
     tomorrow = timezone.now() + timedelta(days=1)
 
     response = post_change(
@@ -294,8 +292,8 @@ def test_texts_stay_editable_after_the_winner_is_announced(staff):
     assert prize_round.title_nb == "Prisen 2018, rettet tittel"
 
 
-def test_a_fixed_municipality_keeps_its_county_and_address_name_editable(staff, counted):
-    _prize_round, nominations, _tally = counted
+def test_a_fixed_municipality_keeps_its_county_and_address_name_editable(staff, counted_round):
+    _prize_round, nominations, _tally = counted_round
     asker = nominations["Asker"].municipality
 
     response = post_change(staff, asker, county="Buskerud", slug="asker-kommune")
@@ -407,8 +405,8 @@ def test_an_announcement_that_has_passed_stays(staff):
 # Once counted.
 
 
-def test_the_number_of_finalists_and_the_winner_rule_are_fixed_once_counted(staff, counted):
-    prize_round, _nominations, _tally = counted
+def test_the_number_of_finalists_and_the_winner_rule_are_fixed_once_counted(staff, counted_round):
+    prize_round, _nominations, _tally = counted_round
     page = staff.get(change_url(prize_round))
 
     fewer = post_change(staff, prize_round, finalist_count=2)
@@ -422,8 +420,8 @@ def test_the_number_of_finalists_and_the_winner_rule_are_fixed_once_counted(staf
     assert (prize_round.finalist_count, prize_round.winner_rule) == (3, WinnerRule.FINALISTS)
 
 
-def test_a_municipality_in_a_tally_cannot_be_deleted(staff, counted):
-    _prize_round, nominations, _tally = counted
+def test_a_municipality_in_a_tally_cannot_be_deleted(staff, counted_round):
+    _prize_round, nominations, _tally = counted_round
     asker = nominations["Asker"].municipality
 
     response = staff.post(
@@ -434,8 +432,8 @@ def test_a_municipality_in_a_tally_cannot_be_deleted(staff, counted):
     assert Municipality.objects.filter(pk=asker.pk).exists()
 
 
-def test_a_script_through_the_service_cannot_change_what_is_fixed(counted):
-    prize_round, nominations, _tally = counted
+def test_a_script_through_the_service_cannot_change_what_is_fixed(counted_round):
+    prize_round, nominations, _tally = counted_round
     staff_member = make_staff(username="kari", group="IMDi-ansatte")
     asker = Nomination.objects.get(pk=nominations["Asker"].pk)
     asker.municipality = make_municipality(name="Annenby")
@@ -452,8 +450,8 @@ def test_a_script_through_the_service_cannot_change_what_is_fixed(counted):
 # A tally reads as counted; the correction path.
 
 
-def test_a_correction_needs_a_reason(client, counted, django_user_model):
-    _prize_round, nominations, _tally = counted
+def test_a_correction_needs_a_reason(client, counted_round):
+    _prize_round, nominations, _tally = counted_round
     client.force_login(
         make_staff(username="rettar", group="IMDi-ansatte", permissions=["correct_result"])
     )
@@ -471,10 +469,8 @@ def test_a_correction_needs_a_reason(client, counted, django_user_model):
     assert Nomination.objects.get(pk=nominations["Asker"].pk).municipality.name == "Asker"
 
 
-def test_a_correction_is_audited_and_the_tally_still_reads_as_counted(
-    client, counted, django_user_model
-):
-    prize_round, nominations, tally = counted
+def test_a_correction_is_audited_and_the_tally_still_reads_as_counted(client, counted_round):
+    prize_round, nominations, tally = counted_round
     user = make_staff(username="rettar", group="IMDi-ansatte", permissions=["correct_result"])
     client.force_login(user)
     other = make_municipality(name="Annenby")
@@ -512,8 +508,8 @@ def test_a_correction_is_audited_and_the_tally_still_reads_as_counted(
     assert recount.digest == tally.digest
 
 
-def test_even_a_correction_cannot_reopen_a_counted_round(client, counted, django_user_model):
-    prize_round, _nominations, _tally = counted
+def test_even_a_correction_cannot_reopen_a_counted_round(client, counted_round):
+    prize_round, _nominations, _tally = counted_round
     client.force_login(
         make_staff(username="rettar", group="IMDi-ansatte", permissions=["correct_result"])
     )
@@ -534,9 +530,9 @@ def test_even_a_correction_cannot_reopen_a_counted_round(client, counted, django
 
 
 def test_the_jury_decision_of_an_announced_round_is_corrected_only_with_a_reason(
-    client, counted, django_user_model
+    client, counted_round
 ):
-    prize_round, nominations, _tally = counted
+    prize_round, nominations, _tally = counted_round
     services.record_winner(
         prize_round=prize_round, winner=nominations["Asker"], justification="Først."
     )

@@ -9,10 +9,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 
-from nominees.models import Nomination, Phase, PrizeRound, WinnerRule
-from tests.factories import make_nomination, make_round
+from nominees.models import PrizeRound, WinnerRule
+from tests.factories import (
+    count_after_closing,
+    decide,
+    make_nomination,
+    round_with_votes,
+)
 from voting import services
-from voting.models import JuryDecision, Tally, TieResolution, Vote
+from voting.models import JuryDecision, Tally, TieResolution
 
 pytestmark = pytest.mark.django_db
 
@@ -33,46 +38,12 @@ def frozen_at(moment: datetime):
         yield
 
 
-def round_with_votes(
-    votes: dict[str, int], *, year: int = 2030, publish_vote_counts: bool = False
-) -> tuple[PrizeRound, dict[str, Nomination], dict[str, list[Vote]]]:
-    """A round with voting open now, the given votes per nominee, and finalists
-    and winner announced one and two days after voting closes."""
-    prize_round = make_round(year=year, phase=Phase.VOTING_OPEN)
-    prize_round.publish_vote_counts = publish_vote_counts
-    prize_round.save()
-    nominations = {name: make_nomination(prize_round=prize_round, name=name) for name in votes}
-    cast: dict[str, list[Vote]] = {name: [] for name in votes}
-    for name, count in votes.items():
-        for _ in range(count):
-            cast[name].append(
-                services.cast_vote(
-                    nomination=nominations[name],
-                    voter_key=f"{year}-{Vote.objects.count():059d}",
-                    email_domain="example.no",
-                    network_hash="n",
-                )
-            )
-    return prize_round, nominations, cast
-
-
-def count(prize_round: PrizeRound) -> Tally:
-    return services.count_votes(prize_round=prize_round, at=prize_round.voting_closes_at + MINUTE)
-
-
-def decide(prize_round: PrizeRound, winner: Nomination) -> JuryDecision:
-    return services.record_winner(
-        prize_round=prize_round,
-        winner=winner,
-        justification=JUSTIFICATION,
-        at=prize_round.finalists_announced_at + MINUTE,
-    )
-
-
 def decided_round(*, publish_vote_counts: bool = False):
-    prize_round, nominations, _ = round_with_votes(VOTES, publish_vote_counts=publish_vote_counts)
-    tally = count(prize_round)
-    decide(prize_round, nominations["Randaberg"])
+    prize_round, nominations, _ = round_with_votes(
+        votes=VOTES, publish_vote_counts=publish_vote_counts
+    )
+    tally = count_after_closing(prize_round=prize_round)
+    decide(prize_round=prize_round, winner=nominations["Randaberg"], justification=JUSTIFICATION)
     return prize_round, nominations, tally
 
 
@@ -200,10 +171,10 @@ def test_shares_are_written_in_each_languages_format(client, language, shares):
 
 def test_counts_of_a_thousand_or_more_are_grouped_in_each_languages_format(client):
     prize_round, nominations, _ = round_with_votes(
-        {"Asker": 1000, "Randaberg": 2, "Gjøvik": 1}, publish_vote_counts=True
+        votes={"Asker": 1000, "Randaberg": 2, "Gjøvik": 1}, publish_vote_counts=True
     )
-    count(prize_round)
-    decide(prize_round, nominations["Asker"])
+    count_after_closing(prize_round=prize_round)
+    decide(prize_round=prize_round, winner=nominations["Asker"], justification=JUSTIFICATION)
     expected = {
         "nb": [
             f"1{NBSP}000 stemmer (99,7{NBSP}% av de gyldige)",
@@ -249,8 +220,8 @@ def test_winner_and_justification_appear_one_second_after_the_announcement_not_b
 
 
 def test_an_open_tie_at_the_cut_shows_no_finalists_and_does_not_say_why(client):
-    prize_round, _, _ = round_with_votes({"A": 3, "B": 2, "C": 1, "D": 1})
-    tally = count(prize_round)
+    prize_round, _, _ = round_with_votes(votes={"A": 3, "B": 2, "C": 1, "D": 1})
+    tally = count_after_closing(prize_round=prize_round)
     assert tally.has_tie_at_cut
 
     with frozen_at(prize_round.finalists_announced_at + SECOND):
@@ -265,8 +236,8 @@ def test_an_open_tie_at_the_cut_shows_no_finalists_and_does_not_say_why(client):
 
 
 def test_a_resolved_tie_shows_the_finalists_staff_let_through(client):
-    prize_round, nominations, _ = round_with_votes({"A": 3, "B": 2, "C": 1, "D": 1})
-    tally = count(prize_round)
+    prize_round, nominations, _ = round_with_votes(votes={"A": 3, "B": 2, "C": 1, "D": 1})
+    tally = count_after_closing(prize_round=prize_round)
     services.resolve_tie(tally=tally, nominations=[nominations["D"]], reason="Loddtrekning.")
 
     with frozen_at(prize_round.finalists_announced_at + SECOND):
@@ -278,7 +249,7 @@ def test_a_resolved_tie_shows_the_finalists_staff_let_through(client):
 
 
 def test_finalists_due_without_any_count_say_the_result_comes_when_counted(client):
-    prize_round, _, _ = round_with_votes(VOTES)
+    prize_round, _, _ = round_with_votes(votes=VOTES)
 
     with frozen_at(prize_round.finalists_announced_at + SECOND):
         page = client.get("/nb/2030/")
@@ -405,8 +376,8 @@ def test_footer_links_to_the_archive_and_the_receipt_check(client):
 
 
 def test_archive_says_so_when_a_winner_was_announced_but_is_not_recorded(client):
-    prize_round, _, _ = round_with_votes(VOTES)
-    count(prize_round)
+    prize_round, _, _ = round_with_votes(votes=VOTES)
+    count_after_closing(prize_round=prize_round)
 
     with frozen_at(prize_round.winner_announced_at - SECOND):
         before = client.get(reverse("voting:archive"))
@@ -446,7 +417,7 @@ def test_archive_of_consecutive_years_says_nothing_of_missing_ones(client):
 
 
 def imported_round_with_votes() -> PrizeRound:
-    prize_round, _, _ = round_with_votes(VOTES)
+    prize_round, _, _ = round_with_votes(votes=VOTES)
     prize_round.imported = True
     prize_round.save()
     return prize_round
@@ -513,9 +484,9 @@ TIE_SENTENCES = {
 def round_with_resolved_tie(*, publish_vote_counts: bool = False):
     """A, B and C, D tied at 1 vote each for the third seat; D let through."""
     prize_round, nominations, _ = round_with_votes(
-        {"A": 3, "B": 2, "C": 1, "D": 1}, publish_vote_counts=publish_vote_counts
+        votes={"A": 3, "B": 2, "C": 1, "D": 1}, publish_vote_counts=publish_vote_counts
     )
-    tally = count(prize_round)
+    tally = count_after_closing(prize_round=prize_round)
     resolution = services.resolve_tie(
         tally=tally,
         nominations=[nominations["D"]],
@@ -598,8 +569,8 @@ def test_the_integrity_report_tells_the_tie_without_its_votes_when_counts_are_no
 
 
 def test_a_tie_for_two_places_between_three_names_them_all_and_both_let_through(client):
-    prize_round, nominations, _ = round_with_votes({"A": 3, "B": 1, "C": 1, "D": 1})
-    tally = count(prize_round)
+    prize_round, nominations, _ = round_with_votes(votes={"A": 3, "B": 1, "C": 1, "D": 1})
+    tally = count_after_closing(prize_round=prize_round)
     services.resolve_tie(
         tally=tally, nominations=[nominations["B"], nominations["D"]], reason="Loddtrekning."
     )

@@ -15,9 +15,14 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from nominees.models import PrizeRound
-from tests.factories import make_municipality, make_staff
+from tests.factories import (
+    SIX,
+    closed_round_with_votes,
+    counted_round,
+    make_municipality,
+    make_staff,
+)
 from tests.test_admin import round_form
-from tests.test_counting import SIX, closed_round_with_votes
 from voting import services
 from voting.models import JuryDecision, Tally, TieResolution, Vote
 
@@ -28,8 +33,8 @@ TIED = {"A": 5, "B": 4, "C": 3, "D": 3, "E": 1}
 
 @pytest.fixture
 def tied_tally():
-    prize_round, nominations = closed_round_with_votes(TIED)
-    return services.count_votes(prize_round=prize_round), nominations
+    _, nominations, tally = counted_round(votes=TIED)
+    return tally, nominations
 
 
 def resolve(client, tally, *nominations, reason="Loddtrekning med to vitner."):
@@ -129,8 +134,7 @@ def test_a_tie_is_resolved_only_once(tied_tally):
 
 
 def test_a_tally_without_a_tie_is_settled_and_takes_no_resolution():
-    prize_round, nominations = closed_round_with_votes(SIX)
-    tally = services.count_votes(prize_round=prize_round)
+    prize_round, nominations, tally = counted_round(votes=SIX)
 
     with pytest.raises(services.TieRefused, match="ikke likt resultat"):
         services.resolve_tie(tally=tally, nominations=[nominations["Voss"]], reason="Nei.")
@@ -172,7 +176,7 @@ def test_the_tally_reads_a_tie_resolved_by_lot_in_words_with_the_finalists_as_th
     client,
 ):
     prize_round, nominations = closed_round_with_votes(
-        {"Asker": 5, "Voss": 4, "Gjøvik": 3, "Randaberg": 3, "Sunndal": 1}
+        votes={"Asker": 5, "Voss": 4, "Gjøvik": 3, "Randaberg": 3, "Sunndal": 1}
     )
     tally = services.count_votes(prize_round=prize_round)
     services.resolve_tie(
@@ -218,7 +222,7 @@ def invalidate(client, votes, **extra):
 
 
 def test_invalidation_asks_for_a_reason_first_and_changes_nothing_until_given(client):
-    closed_round_with_votes(SIX)
+    closed_round_with_votes(votes=SIX)
     client.force_login(make_staff(username="staff", group="IMDi-ansatte"))
     votes = list(Vote.objects.all()[:3])
 
@@ -231,7 +235,7 @@ def test_invalidation_asks_for_a_reason_first_and_changes_nothing_until_given(cl
 
 
 def test_invalidating_selected_votes_with_a_reason_keeps_them_marked_and_logged(client):
-    closed_round_with_votes(SIX)
+    closed_round_with_votes(votes=SIX)
     staff = make_staff(username="staff", group="IMDi-ansatte")
     client.force_login(staff)
     votes = list(Vote.objects.all()[:3])
@@ -256,7 +260,7 @@ def test_invalidating_selected_votes_with_a_reason_keeps_them_marked_and_logged(
 
 
 def test_invalidation_with_an_empty_reason_is_refused_with_a_message(client):
-    closed_round_with_votes(SIX)
+    closed_round_with_votes(votes=SIX)
     client.force_login(make_staff(username="staff", group="IMDi-ansatte"))
 
     response = invalidate(client, list(Vote.objects.all()[:2]), reason="  ")
@@ -268,7 +272,7 @@ def test_invalidation_with_an_empty_reason_is_refused_with_a_message(client):
 
 
 def test_jury_cannot_invalidate_votes(client):
-    closed_round_with_votes(SIX)
+    closed_round_with_votes(votes=SIX)
     client.force_login(make_staff(username="juror", group="Jury"))
 
     response = invalidate(client, list(Vote.objects.all()[:2]), reason="Mistenkelig.")
@@ -286,8 +290,7 @@ def read_csv(response) -> list[list[str]]:
 
 
 def test_staff_export_a_tally_as_csv_with_numbers_ranks_finalists_and_digest(client):
-    prize_round, nominations = closed_round_with_votes(SIX)
-    tally = services.count_votes(prize_round=prize_round)
+    _, nominations, tally = counted_round(votes=SIX)
     client.force_login(make_staff(username="staff", group="IMDi-ansatte"))
 
     response = client.get(reverse("admin:voting_tally_csv", args=[tally.pk]))
@@ -326,8 +329,7 @@ def test_the_csv_counts_a_tie_resolution_among_the_finalists(client, tied_tally)
 def test_the_csv_writes_the_time_of_count_in_norwegian_time_with_its_offset(
     client, counted_at, written
 ):
-    prize_round, _ = closed_round_with_votes(SIX)
-    tally = services.count_votes(prize_round=prize_round)
+    _, _, tally = counted_round(votes=SIX)
     Tally.objects.filter(pk=tally.pk).update(counted_at=counted_at)
     client.force_login(make_staff(username="staff", group="IMDi-ansatte"))
 
@@ -337,8 +339,7 @@ def test_the_csv_writes_the_time_of_count_in_norwegian_time_with_its_offset(
 
 
 def test_jury_sees_the_tally_but_cannot_export_it(client):
-    prize_round, _ = closed_round_with_votes(SIX)
-    tally = services.count_votes(prize_round=prize_round)
+    _, _, tally = counted_round(votes=SIX)
     client.force_login(make_staff(username="juror", group="Jury"))
 
     page = client.get(reverse("admin:voting_tally_change", args=[tally.pk]))
@@ -419,7 +420,7 @@ def test_the_staff_group_has_its_norwegian_name_and_keeps_members_and_permission
 def test_a_superuser_changing_a_locked_decision_outside_the_admin_leaves_a_trace(
     caplog, django_user_model
 ):
-    prize_round, nominations = closed_round_with_votes(SIX)
+    prize_round, nominations = closed_round_with_votes(votes=SIX)
     services.count_votes(prize_round=prize_round)
     services.record_winner(
         prize_round=prize_round, winner=nominations["Asker"], justification="Først."
@@ -446,7 +447,7 @@ def test_a_superuser_changing_a_locked_decision_outside_the_admin_leaves_a_trace
 
 
 def test_a_count_from_the_command_line_is_in_the_audit_trail(django_user_model):
-    closed_round_with_votes(SIX)
+    closed_round_with_votes(votes=SIX)
     staff = django_user_model.objects.create_user("kari", is_staff=True)
 
     call_command("count_votes", "2030", "--user", "kari", stdout=io.StringIO())

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from nominees.models import Phase, PrizeRound
-from tests.factories import DAY, OFFSETS, make_nomination, make_round
+from tests.factories import DAY, OFFSETS, cast_votes, make_nomination, make_round
 from voting import services
 
 VENDOR = Path(__file__).parent / "vendor"
@@ -65,16 +65,7 @@ def round_in_phase(phase: Phase, *, year: int = 2030) -> PrizeRound:
         for name in VOTES
     }
     if phase not in (Phase.DRAFT, Phase.NOMINEES_PUBLISHED, Phase.VOTING_OPEN):
-        voter = 0
-        for name, count in VOTES.items():
-            for _ in range(count):
-                voter += 1
-                services.cast_vote(
-                    nomination=nominations[name],
-                    voter_key=f"{year}-{voter:059d}",
-                    email_domain="example.no",
-                    network_hash="n",
-                )
+        cast_votes(nominations=nominations, votes=VOTES)
     reschedule(prize_round, phase)
     closed_at = prize_round.voting_closes_at
     if phase in (Phase.FINALISTS_ANNOUNCED, Phase.WINNER_ANNOUNCED):
