@@ -1,7 +1,9 @@
 """Keyword-only factories: each test states the data it depends on."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
+from unittest import mock
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -34,6 +36,7 @@ PASSWORD = "a-long-password-for-tests"
 
 # Six nominees and their votes: 15 in all, Asker, Randaberg and Gjøvik the finalists.
 SIX = {"Asker": 5, "Gjøvik": 3, "Randaberg": 4, "Sunndal": 1, "Tromsø": 0, "Voss": 2}
+SECOND = timedelta(seconds=1)
 MINUTE = timedelta(minutes=1)
 
 _counter = iter(range(1000, 10000))
@@ -45,6 +48,13 @@ def make_municipality(*, name: str = "", county: str = "Akershus") -> Municipali
     return Municipality.objects.create(
         name=name, number=f"{n:04d}", county=county, slug=f"{slugify(name)}-{n}"
     )
+
+
+@contextmanager
+def frozen_at(*, moment: datetime) -> Iterator[None]:
+    """The app's clock (django.utils.timezone.now) standing at ``moment``."""
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        yield
 
 
 def make_round(

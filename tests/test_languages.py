@@ -4,7 +4,6 @@ translated nominee texts with bokmål as the fallback, and dates per language.""
 import re
 from datetime import datetime, timedelta
 from io import StringIO
-from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,7 +13,15 @@ from django.urls import reverse
 from django.utils import translation
 
 from nominees.models import KeyFigure, Nomination, Phase, PrizeRound, WinnerRule
-from tests.factories import make_municipality, make_nomination, make_round, make_staff, request_url
+from tests.factories import (
+    SECOND,
+    frozen_at,
+    make_municipality,
+    make_nomination,
+    make_round,
+    make_staff,
+    request_url,
+)
 from voting import services
 from voting.models import JuryDecision, Vote
 
@@ -383,18 +390,11 @@ def bokmal_only_round():
     return prize_round, asker
 
 
-def decided(prize_round):
-    return mock.patch(
-        "django.utils.timezone.now",
-        return_value=prize_round.winner_announced_at + timedelta(seconds=1),
-    )
-
-
 @pytest.mark.parametrize("language", ["nn", "en"])
 def test_texts_only_in_bokmal_are_marked_as_bokmal_and_the_page_says_so_once(client, language):
     prize_round, asker = bokmal_only_round()
 
-    with decided(prize_round):
+    with frozen_at(moment=prize_round.winner_announced_at + SECOND):
         round_page = client.get(f"/{language}/2030/").text
         nominee_page = client.get(f"/{language}/2030/{asker.municipality.slug}/").text
         with translation.override(language):
@@ -437,7 +437,7 @@ def test_texts_only_in_bokmal_are_marked_as_bokmal_and_the_page_says_so_once(cli
 def test_a_bokmal_page_marks_nothing_and_has_no_note(client):
     prize_round, asker = bokmal_only_round()
 
-    with decided(prize_round):
+    with frozen_at(moment=prize_round.winner_announced_at + SECOND):
         round_page = client.get("/nb/2030/").text
         nominee_page = client.get(f"/nb/2030/{asker.municipality.slug}/").text
 
@@ -468,7 +468,7 @@ def test_texts_given_in_the_readers_language_are_not_marked_and_the_page_has_no_
     asker.round.decision.justification = ""
     asker.round.decision.save()
 
-    with decided(prize_round):
+    with frozen_at(moment=prize_round.winner_announced_at + SECOND):
         round_page = client.get(f"/{language}/2030/").text
         nominee_page = client.get(f"/{language}/2030/{asker.municipality.slug}/").text
 
@@ -484,7 +484,7 @@ def test_the_cached_pages_keep_each_languages_note_and_marks(client, settings):
     settings.PAGE_CACHE_SECONDS = 300
     prize_round, _ = bokmal_only_round()
 
-    with decided(prize_round):
+    with frozen_at(moment=prize_round.winner_announced_at + SECOND):
         first = {language: client.get(f"/{language}/2030/").text for language in ("nb", "en", "nn")}
         again = {language: client.get(f"/{language}/2030/").text for language in ("nb", "en", "nn")}
 

@@ -4,7 +4,6 @@ every change, edit or phase, shows at once."""
 import logging
 import re
 from datetime import timedelta
-from unittest import mock
 
 import pytest
 from django.db import connection
@@ -14,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from nominees.models import Phase
-from tests.factories import make_nomination, make_round, request_url
+from tests.factories import SECOND, frozen_at, make_nomination, make_round, request_url
 from tests.test_abuse import dead_redis
 from voting import confirmation, identity
 from voting.models import Vote
@@ -73,11 +72,10 @@ def test_an_edit_in_the_admin_shows_at_once(client):
 def test_voting_opens_on_the_cached_page_at_the_scheduled_moment(client):
     prize_round = make_round(phase=Phase.NOMINEES_PUBLISHED)
     nomination = make_nomination(prize_round=prize_round, name="Asker")
-    second = timedelta(seconds=1)
 
-    with mock.patch("django.utils.timezone.now", return_value=prize_round.voting_opens_at - second):
+    with frozen_at(moment=prize_round.voting_opens_at - SECOND):
         before = client.get(nomination.get_absolute_url())
-    with mock.patch("django.utils.timezone.now", return_value=prize_round.voting_opens_at + second):
+    with frozen_at(moment=prize_round.voting_opens_at + SECOND):
         after = client.get(nomination.get_absolute_url())
 
     assert 'name="email"' not in before.text

@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -6,12 +6,11 @@ from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, transaction
 
 from nominees.models import Municipality, Phase, PrizeRound
-from tests.factories import make_nomination, make_round
+from tests.factories import SECOND, make_nomination, make_round
 
 pytestmark = pytest.mark.django_db
 
 OSLO = ZoneInfo("Europe/Oslo")
-SECOND = timedelta(seconds=1)
 
 
 def round_2030(**overrides) -> PrizeRound:

@@ -10,8 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from tests.factories import count_after_closing, request_vote, round_with_votes
-from tests.test_results_pages import SECOND, frozen_at
+from tests.factories import SECOND, count_after_closing, frozen_at, request_vote, round_with_votes
 from voting import services
 from voting.models import IntegrityCounts, Vote
 
@@ -52,7 +51,7 @@ def test_counted_receipt_says_when_it_was_counted_and_shows_the_digest_but_not_t
     tally = count_after_closing(prize_round=prize_round)
     vote = votes["Skjultvik"][0]
 
-    with frozen_at(prize_round.finalists_announced_at + SECOND):
+    with frozen_at(moment=prize_round.finalists_announced_at + SECOND):
         response = check(client, vote.receipt)
 
     assert response.status_code == 200
@@ -77,7 +76,7 @@ def test_invalidated_receipt_shows_the_reason_but_not_the_nominee(client):
     )
     tally = count_after_closing(prize_round=prize_round)
 
-    with frozen_at(prize_round.finalists_announced_at + SECOND):
+    with frozen_at(moment=prize_round.finalists_announced_at + SECOND):
         response = check(client, vote.receipt)
 
     assert response.status_code == 200
@@ -99,7 +98,7 @@ def test_receipt_invalidated_after_the_published_count_says_it_is_in_that_count(
         at=tally.counted_at + SECOND,
     )
 
-    with frozen_at(prize_round.finalists_announced_at + SECOND):
+    with frozen_at(moment=prize_round.finalists_announced_at + SECOND):
         response = check(client, vote.receipt)
 
     assert Vote.objects.get(pk=vote.pk).status == Vote.Status.INVALIDATED
@@ -124,7 +123,7 @@ def test_after_a_recount_a_vote_invalidated_between_the_counts_is_not_counted(cl
     )
     recount = services.count_votes(prize_round=prize_round, at=first.counted_at + 2 * SECOND)
 
-    with frozen_at(prize_round.finalists_announced_at + SECOND):
+    with frozen_at(moment=prize_round.finalists_announced_at + SECOND):
         response = check(client, vote.receipt)
 
     assert recount.digest != first.digest
@@ -138,7 +137,7 @@ def test_unknown_receipt_says_so_with_status_200(client):
     prize_round, _, _ = round_with_votes(votes=NOMINEES)
     count_after_closing(prize_round=prize_round)
 
-    with frozen_at(prize_round.finalists_announced_at + SECOND):
+    with frozen_at(moment=prize_round.finalists_announced_at + SECOND):
         response = check(client, "ZZZZZ-ZZZZZ")
 
     assert response.status_code == 200
@@ -168,7 +167,7 @@ def test_receipt_counted_but_before_the_finalists_are_announced_reveals_no_count
         votes=[votes["Hemmelignes"][0]], reason="Skript.", invalidated_by=None
     )
 
-    with frozen_at(prize_round.finalists_announced_at - SECOND):
+    with frozen_at(moment=prize_round.finalists_announced_at - SECOND):
         counted = check(client, vote.receipt)
         invalidated = check(client, votes["Hemmelignes"][0].receipt)
 
@@ -204,7 +203,7 @@ def test_code_is_read_in_any_case_without_hyphen_and_with_look_alike_letters(cli
         )
     count_after_closing(prize_round=prize_round)
 
-    with frozen_at(prize_round.finalists_announced_at + SECOND):
+    with frozen_at(moment=prize_round.finalists_announced_at + SECOND):
         response = check(client, "  lOabc def Oi ")
 
     assert response.status_code == 200

@@ -1,9 +1,7 @@
 """The public result pages, one second either side of each announcement time."""
 
 import re
-from contextlib import contextmanager
 from datetime import datetime, timedelta
-from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,8 +9,10 @@ from django.urls import reverse
 
 from nominees.models import PrizeRound, WinnerRule
 from tests.factories import (
+    SECOND,
     count_after_closing,
     decide,
+    frozen_at,
     make_nomination,
     round_with_votes,
 )
@@ -21,7 +21,6 @@ from voting.models import JuryDecision, Tally, TieResolution
 
 pytestmark = pytest.mark.django_db
 
-SECOND = timedelta(seconds=1)
 MINUTE = timedelta(minutes=1)
 VOTES = {"Asker": 5, "Randaberg": 4, "Gjøvik": 3, "Voss": 2, "Sunndal": 1}
 JUSTIFICATION = "Juryen la vekt på det lange samarbeidet med frivillige lag."
@@ -30,12 +29,6 @@ WINNER_HEADING = "Vinneren av prisen for 2030"
 PENDING = "Finalistene publiseres her så snart opptellingen er ferdig."
 UNAVAILABLE = "Stemmetall fra denne runden er ikke tilgjengelige her."
 WINNER_UNKNOWN = "Hvem som vant, er ikke registrert i arkivet."
-
-
-@contextmanager
-def frozen_at(moment: datetime):
-    with mock.patch("django.utils.timezone.now", return_value=moment):
-        yield
 
 
 def decided_round(*, publish_vote_counts: bool = False):
@@ -61,7 +54,7 @@ ROUND_PAGES = ["/nb/2030/", "/nb/"]
 def test_one_second_before_the_finalists_nothing_of_the_result_is_shown(client, path):
     prize_round, _, tally = decided_round(publish_vote_counts=True)
 
-    with frozen_at(prize_round.finalists_announced_at - SECOND):
+    with frozen_at(moment=prize_round.finalists_announced_at - SECOND):
         page = client.get(path)
 
     assert page.status_code == 200
@@ -80,7 +73,7 @@ def test_one_second_before_the_finalists_nothing_of_the_result_is_shown(client, 
 def test_one_second_after_the_finalists_they_are_shown_by_rank_with_digest_and_report(client, path):
     prize_round, _, tally = decided_round()
 
-    with frozen_at(prize_round.finalists_announced_at + SECOND):
+    with frozen_at(moment=prize_round.finalists_announced_at + SECOND):
         page = client.get(path)
 
     assert page.status_code == 200
@@ -97,7 +90,7 @@ def test_one_second_after_the_finalists_they_are_shown_by_rank_with_digest_and_r
 def test_finalists_are_shown_at_the_exact_moment_of_their_announcement(client):
     prize_round, _, _ = decided_round()
 
-    with frozen_at(prize_round.finalists_announced_at):
+    with frozen_at(moment=prize_round.finalists_announced_at):
         page = client.get("/nb/2030/")
 
     assert finalists_list(page.text) == ["Asker", "Randaberg", "Gjøvik"]
@@ -105,11 +98,11 @@ def test_finalists_are_shown_at_the_exact_moment_of_their_announcement(client):
 
 def test_vote_counts_and_shares_are_shown_only_when_the_round_publishes_them(client):
     prize_round, _, _ = decided_round(publish_vote_counts=False)
-    with frozen_at(prize_round.winner_announced_at + SECOND):
+    with frozen_at(moment=prize_round.winner_announced_at + SECOND):
         hidden = client.get("/nb/2030/")
     prize_round.publish_vote_counts = True
     prize_round.save()  # as the admin does; a cached page of the round is then stale
-    with frozen_at(prize_round.winner_announced_at + SECOND):
+    with frozen_at(moment=prize_round.winner_announced_at + SECOND):
         shown = client.get("/nb/2030/")
 
     assert finalists_list(hidden.text) == ["Asker", "Randaberg", "Gjøvik"]
@@ -161,7 +154,7 @@ NBSP = "\u00a0"
 def test_shares_are_written_in_each_languages_format(client, language, shares):
     prize_round, _, _ = decided_round(publish_vote_counts=True)
 
-    with frozen_at(prize_round.winner_announced_at + SECOND):
+    with frozen_at(moment=prize_round.winner_announced_at + SECOND):
         page = client.get(f"/{language}/2030/")
 
     assert page.status_code == 200
@@ -193,7 +186,7 @@ def test_counts_of_a_thousand_or_more_are_grouped_in_each_languages_format(clien
         ],
     }
 
-    with frozen_at(prize_round.winner_announced_at + SECOND):
+    with frozen_at(moment=prize_round.winner_announced_at + SECOND):
         pages = {language: client.get(f"/{language}/2030/") for language in expected}
 
     for language, numbers in expected.items():
@@ -206,9 +199,9 @@ def test_counts_of_a_thousand_or_more_are_grouped_in_each_languages_format(clien
 def test_winner_and_justification_appear_one_second_after_the_announcement_not_before(client, path):
     prize_round, _, _ = decided_round()
 
-    with frozen_at(prize_round.winner_announced_at - SECOND):
+    with frozen_at(moment=prize_round.winner_announced_at - SECOND):
         before = client.get(path)
-    with frozen_at(prize_round.winner_announced_at + SECOND):
+    with frozen_at(moment=prize_round.winner_announced_at + SECOND):
         after = client.get(path)
 
     assert WINNER_HEADING not in before.text
@@ -224,7 +217,7 @@ def test_an_open_tie_at_the_cut_shows_no_finalists_and_does_not_say_why(client):
     tally = count_after_closing(prize_round=prize_round)
     assert tally.has_tie_at_cut
 
-    with frozen_at(prize_round.finalists_announced_at + SECOND):
+    with frozen_at(moment=prize_round.finalists_announced_at + SECOND):
         page = client.get("/nb/2030/")
 
     assert page.status_code == 200
@@ -240,7 +233,7 @@ def test_a_resolved_tie_shows_the_finalists_staff_let_through(client):
     tally = count_after_closing(prize_round=prize_round)
     services.resolve_tie(tally=tally, nominations=[nominations["D"]], reason="Loddtrekning.")
 
-    with frozen_at(prize_round.finalists_announced_at + SECOND):
+    with frozen_at(moment=prize_round.finalists_announced_at + SECOND):
         page = client.get("/nb/2030/")
 
     assert TieResolution.objects.filter(tally=tally).exists()
@@ -251,7 +244,7 @@ def test_a_resolved_tie_shows_the_finalists_staff_let_through(client):
 def test_finalists_due_without_any_count_say_the_result_comes_when_counted(client):
     prize_round, _, _ = round_with_votes(votes=VOTES)
 
-    with frozen_at(prize_round.finalists_announced_at + SECOND):
+    with frozen_at(moment=prize_round.finalists_announced_at + SECOND):
         page = client.get("/nb/2030/")
 
     assert Tally.objects.count() == 0
@@ -263,13 +256,13 @@ def test_nominee_page_badges_follow_their_announcement_times(client):
     prize_round, nominations, _ = decided_round()
     asker, randaberg, voss = (nominations[name] for name in ("Asker", "Randaberg", "Voss"))
 
-    with frozen_at(prize_round.finalists_announced_at - SECOND):
+    with frozen_at(moment=prize_round.finalists_announced_at - SECOND):
         asker_early = client.get(asker.get_absolute_url()).text
-    with frozen_at(prize_round.finalists_announced_at + SECOND):
+    with frozen_at(moment=prize_round.finalists_announced_at + SECOND):
         asker_finalist = client.get(asker.get_absolute_url()).text
         voss_after = client.get(voss.get_absolute_url()).text
         randaberg_early = client.get(randaberg.get_absolute_url()).text
-    with frozen_at(prize_round.winner_announced_at + SECOND):
+    with frozen_at(moment=prize_round.winner_announced_at + SECOND):
         randaberg_winner = client.get(randaberg.get_absolute_url()).text
 
     assert "Finalist 2030" not in asker_early
@@ -283,9 +276,9 @@ def test_nominee_page_badges_follow_their_announcement_times(client):
 def test_vote_buttons_show_only_while_voting_is_open(client):
     prize_round, _, _ = decided_round()
 
-    with frozen_at(prize_round.voting_closes_at - SECOND):
+    with frozen_at(moment=prize_round.voting_closes_at - SECOND):
         open_page = client.get("/nb/2030/")
-    with frozen_at(prize_round.voting_closes_at + SECOND):
+    with frozen_at(moment=prize_round.voting_closes_at + SECOND):
         closed_page = client.get("/nb/2030/")
 
     assert "Stem på Asker" in open_page.text
@@ -336,7 +329,7 @@ def test_archive_lists_every_public_round_newest_first_with_winners(client):
         nominees_published_at=prize_round.winner_announced_at + timedelta(days=30),
     )
 
-    with frozen_at(prize_round.winner_announced_at + SECOND):
+    with frozen_at(moment=prize_round.winner_announced_at + SECOND):
         page = client.get(reverse("voting:archive"))
 
     assert page.status_code == 200
@@ -356,9 +349,9 @@ def test_archive_lists_every_public_round_newest_first_with_winners(client):
 def test_archive_shows_neither_finalists_nor_winner_before_their_time(client):
     prize_round, _, _ = decided_round()
 
-    with frozen_at(prize_round.finalists_announced_at - SECOND):
+    with frozen_at(moment=prize_round.finalists_announced_at - SECOND):
         before = client.get(reverse("voting:archive"))
-    with frozen_at(prize_round.finalists_announced_at + SECOND):
+    with frozen_at(moment=prize_round.finalists_announced_at + SECOND):
         between = client.get(reverse("voting:archive"))
 
     assert "Bosettings- og integreringsprisen 2030" in before.text
@@ -379,9 +372,9 @@ def test_archive_says_so_when_a_winner_was_announced_but_is_not_recorded(client)
     prize_round, _, _ = round_with_votes(votes=VOTES)
     count_after_closing(prize_round=prize_round)
 
-    with frozen_at(prize_round.winner_announced_at - SECOND):
+    with frozen_at(moment=prize_round.winner_announced_at - SECOND):
         before = client.get(reverse("voting:archive"))
-    with frozen_at(prize_round.winner_announced_at + SECOND):
+    with frozen_at(moment=prize_round.winner_announced_at + SECOND):
         after = client.get(reverse("voting:archive"))
 
     assert not JuryDecision.objects.exists()
@@ -426,7 +419,7 @@ def imported_round_with_votes() -> PrizeRound:
 def test_an_imported_round_says_its_count_is_not_available_instead_of_promising_it(client):
     prize_round = imported_round_with_votes()
 
-    with frozen_at(prize_round.finalists_announced_at + SECOND):
+    with frozen_at(moment=prize_round.finalists_announced_at + SECOND):
         page = client.get("/nb/2030/").text
 
     assert Tally.objects.count() == 0
@@ -440,7 +433,7 @@ def test_an_imported_round_says_its_count_is_not_available_instead_of_promising_
 def test_an_imported_round_without_a_recorded_winner_says_exactly_that(client):
     prize_round = imported_round_with_votes()
 
-    with frozen_at(prize_round.winner_announced_at + SECOND):
+    with frozen_at(moment=prize_round.winner_announced_at + SECOND):
         page = client.get("/nb/2030/").text
         archive = client.get(reverse("voting:archive")).text
 
@@ -507,7 +500,7 @@ def in_language(language: str, moment: datetime, format_name: str) -> str:
 def test_a_resolved_tie_is_told_with_who_tied_who_went_through_why_and_when(client, language):
     prize_round, _tally, resolution = round_with_resolved_tie()
 
-    with frozen_at(prize_round.finalists_announced_at + SECOND):
+    with frozen_at(moment=prize_round.finalists_announced_at + SECOND):
         page = client.get(f"/{language}/2030/").text
 
     tied, resolved = TIE_SENTENCES[language]
@@ -530,7 +523,7 @@ def test_the_integrity_report_tells_the_tie_with_the_votes_when_counts_are_publi
 ):
     prize_round, _tally, resolution = round_with_resolved_tie(publish_vote_counts=True)
 
-    with frozen_at(prize_round.finalists_announced_at + SECOND):
+    with frozen_at(moment=prize_round.finalists_announced_at + SECOND):
         page = client.get(f"/{language}/2030/").text
 
     report = re.search(r'<div class="report">(.*?)</div>', page, re.S).group(1)
@@ -575,7 +568,7 @@ def test_a_tie_for_two_places_between_three_names_them_all_and_both_let_through(
         tally=tally, nominations=[nominations["B"], nominations["D"]], reason="Loddtrekning."
     )
 
-    with frozen_at(prize_round.finalists_announced_at + SECOND):
+    with frozen_at(moment=prize_round.finalists_announced_at + SECOND):
         page = client.get("/nb/2030/").text
         english = client.get("/en/2030/").text
 
@@ -588,7 +581,7 @@ def test_a_tie_for_two_places_between_three_names_them_all_and_both_let_through(
 def test_a_resolved_tie_is_not_told_before_the_finalists_are_announced(client):
     prize_round, tally, _ = round_with_resolved_tie(publish_vote_counts=True)
 
-    with frozen_at(prize_round.finalists_announced_at - SECOND):
+    with frozen_at(moment=prize_round.finalists_announced_at - SECOND):
         page = client.get("/nb/2030/").text
 
     assert TieResolution.objects.filter(tally=tally).exists()

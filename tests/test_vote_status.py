@@ -5,7 +5,6 @@ the confirmation e-mails waiting, failing and given up, and the refusals."""
 import io
 import re
 from datetime import timedelta
-from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,7 +14,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from nominees.models import Phase
-from tests.factories import make_nomination, make_round, make_votes, request_vote
+from tests.factories import frozen_at, make_nomination, make_round, make_votes, request_vote
 from tests.test_mail_queue import FAILING, run_worker
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +26,7 @@ NOW = timezone.now().replace(minute=20, second=0, microsecond=0)
 
 def vote_status(*args: str) -> str:
     output = io.StringIO()
-    with mock.patch("django.utils.timezone.now", return_value=NOW):
+    with frozen_at(moment=NOW):
         call_command("vote_status", *args, stdout=output)
     return output.getvalue()
 
