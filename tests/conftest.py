@@ -65,6 +65,14 @@ def link(mailoutbox, confirm_path) -> str:
 
 
 @pytest.fixture
+def queued(settings):
+    """The production set-up: e-mails wait in the database for a worker. The
+    nominee (Asker) to ask for a vote for."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    return make_nomination(prize_round=make_round(), name="Asker")
+
+
+@pytest.fixture
 def counted_round():
     """Six nominees (SIX), their 15 votes counted just now: the round, its
     nominations by name and the tally."""

@@ -7,6 +7,7 @@ from unittest import mock
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -219,3 +220,12 @@ def make_staff(
     if permissions:
         user.user_permissions.set(Permission.objects.filter(codename__in=permissions))
     return user
+
+
+def run_worker() -> None:
+    """One pass of the real worker over the ready tasks. Between tasks it closes
+    stale connections, which would end the test's transaction: not here."""
+    with mock.patch(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    ):
+        call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0", verbosity=0)

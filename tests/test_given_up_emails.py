@@ -15,8 +15,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from tests.factories import ADDRESS, make_nomination, make_round, make_staff, request_vote
-from tests.test_mail_queue import FAILING, run_worker
+from tests.factories import (
+    ADDRESS,
+    make_nomination,
+    make_round,
+    make_staff,
+    request_vote,
+    run_worker,
+)
+from tests.failing import FAILING
 from tests.test_privacy import rows_containing
 from tests.test_privacy_purge import announce_the_winner
 from voting import mail as voting_mail
@@ -31,11 +38,10 @@ WORKING = "django.core.mail.backends.locmem.EmailBackend"
 
 
 @pytest.fixture
-def queued(settings):
-    """The production set-up: e-mails wait in the database for the worker."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+def queued(queued, settings):
+    """conftest's queued, with two attempts to an e-mail."""
     settings.CONFIRMATION_EMAIL_MAX_ATTEMPTS = 2
-    return make_nomination(prize_round=make_round(), name="Asker")
+    return queued
 
 
 def run_due_tasks() -> None:

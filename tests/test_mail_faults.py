@@ -38,8 +38,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from tests import cluster
-from tests.factories import make_nomination, make_round, request_vote
-from tests.test_mail_queue import FAILING, FailingEmailBackend, run_worker
+from tests.factories import request_vote, run_worker
+from tests.failing import FAILING, FailingEmailBackend
 from tests.test_privacy_purge import compose_service
 from tests.test_settings import PRODUCTION_ENV
 from voting import mail as voting_mail
@@ -55,13 +55,6 @@ SEND_TASK = "voting.mail.send_confirmation"
 
 
 # In this process: the timeout is a failed attempt, and the recovery itself.
-
-
-@pytest.fixture
-def queued(settings):
-    """The production set-up: e-mails wait in the database for a worker."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    return make_nomination(prize_round=make_round(), name="Asker")
 
 
 def production_settings(**variables: str) -> str:

@@ -4,18 +4,23 @@ staff, and the queue keeps the address and the link only sealed, and only
 until the attempt has finished."""
 
 import logging
-import smtplib
 from datetime import timedelta
-from unittest import mock
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from tests.factories import ADDRESS, make_nomination, make_round, make_staff, request_vote
+from tests.factories import (
+    ADDRESS,
+    make_nomination,
+    make_round,
+    make_staff,
+    request_vote,
+    run_worker,
+)
+from tests.failing import FAILING
 from tests.test_privacy import rows_containing
 from voting import integrity
 from voting import mail as voting_mail
@@ -24,31 +29,6 @@ from voting.models import GivenUpEmail, Vote
 pytestmark = pytest.mark.django_db
 
 LINK = "/stem/bekreft/"
-FAILING = "tests.test_mail_queue.FailingEmailBackend"
-
-
-class FailingEmailBackend:
-    def __init__(self, *args, **kwargs):
-        pass
-
-    def send_messages(self, messages):
-        raise smtplib.SMTPRecipientsRefused({messages[0].to[0]: (550, b"no")})
-
-
-@pytest.fixture
-def queued(settings):
-    """The production set-up: e-mails wait in PostgreSQL (or SQLite) for a worker."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    return make_nomination(prize_round=make_round(), name="Asker")
-
-
-def run_worker() -> None:
-    """One pass of the real worker over the ready tasks. Between tasks it closes
-    stale connections, which would end the test's transaction: not here."""
-    with mock.patch(
-        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
-    ):
-        call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0", verbosity=0)
 
 
 def test_a_request_only_queues_the_mail_with_the_address_sealed(client, queued, mailoutbox):

@@ -23,8 +23,9 @@ from tests.factories import (
     make_nomination,
     make_round,
     request_vote,
+    run_worker,
 )
-from tests.test_mail_queue import FAILING, run_worker
+from tests.failing import FAILING
 from voting import confirmation, identity, mail, services
 from voting.mail import send_confirmation
 from voting.models import Tally, Vote

@@ -14,8 +14,15 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from nominees.models import Phase
-from tests.factories import frozen_at, make_nomination, make_round, make_votes, request_vote
-from tests.test_mail_queue import FAILING, run_worker
+from tests.factories import (
+    frozen_at,
+    make_nomination,
+    make_round,
+    make_votes,
+    request_vote,
+    run_worker,
+)
+from tests.failing import FAILING
 
 pytestmark = pytest.mark.django_db
 
