@@ -14,6 +14,7 @@ from modeltranslation.translator import translator
 from nominees.missing_translations import missing_translations
 from nominees.models import KeyFigure, Nomination, Phase, PrizeRound
 from tests.factories import make_municipality, make_nomination, make_round, make_staff
+from tests.forms import round_form
 from voting import services
 from voting.models import Vote
 
@@ -55,39 +56,6 @@ def test_round_list_and_form_show_the_phase_and_nominations_inline(staff_client)
     assert "Avstemningen er åpen" in listing.text
     assert "Avstemningen er åpen til" in form.text
     assert form.context["inline_admin_formsets"][0].formset.queryset.get() == nomination
-
-
-def round_form(*, published: str, nominations=(), **fields: str) -> dict[str, str]:
-    """POST data of the admin's round form, as a browser sends it."""
-    data = {
-        "year": "2031",
-        "title_nb": "Bosettings- og integreringsprisen 2031",
-        "title_nn": "Busetjings- og integreringsprisen 2031",
-        "title_en": "",
-        "intro_nb": "",
-        "intro_nn": "",
-        "intro_en": "",
-        "nominees_published_at_0": published,
-        "nominees_published_at_1": "09:00",
-        "voting_opens_at_0": "01.03.2031",
-        "voting_opens_at_1": "09:00",
-        "voting_closes_at_0": "31.03.2031",
-        "voting_closes_at_1": "23:59",
-        "finalist_count": "3",
-        "winner_rule": "finalists",
-        **fields,
-    }
-    for prefix, count in (("nominations", len(nominations)), ("tallies", 0)):
-        data |= {
-            f"{prefix}-TOTAL_FORMS": str(count),
-            f"{prefix}-INITIAL_FORMS": "0",
-            f"{prefix}-MIN_NUM_FORMS": "0",
-            f"{prefix}-MAX_NUM_FORMS": "1000",
-        }
-    for i, municipality in enumerate(nominations):
-        data[f"nominations-{i}-municipality"] = str(municipality.pk)
-        data[f"nominations-{i}-display_order"] = str(i)
-    return data
 
 
 def test_staff_can_add_a_round_with_six_nominations_in_one_form(staff_client):

@@ -12,8 +12,8 @@ from urllib.parse import urlencode
 import pytest
 from django.utils import timezone
 
+from tests.forms import moment_fields, posted_form
 from tests.production import Production, Response, nomination_paths
-from tests.test_result_freeze import moment_fields, posted_form
 
 PASSWORD = "a-long-password-for-the-attack-tests"
 

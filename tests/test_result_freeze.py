@@ -4,10 +4,7 @@ IMDi staff who are not superusers try to rewrite a result in the admin, as a
 browser would post it and as a crafted POST would; the correction path is
 for holders of voting.correct_result only, with a reason, in the audit trail."""
 
-import csv
-import io
 from datetime import timedelta
-from html.parser import HTMLParser
 
 import pytest
 from django.contrib.admin.models import LogEntry
@@ -23,6 +20,7 @@ from tests.factories import (
     make_staff,
     request_vote,
 )
+from tests.forms import moment_fields, posted_form, read_csv
 from voting import services
 from voting.models import Vote
 
@@ -31,66 +29,6 @@ pytestmark = pytest.mark.django_db
 REFUSED_OPENED = "Avstemningen har åpnet"
 REFUSED_COUNTED = "Stemmene er talt opp"
 REFUSED_ANNOUNCED = "Vinneren er kunngjort"
-
-
-class FormFields(HTMLParser):
-    """What a browser posts from the page's form with the given id: inputs,
-    checked boxes, selected options and text areas (no file inputs)."""
-
-    def __init__(self, form_id: str) -> None:
-        super().__init__()
-        self.form_id = form_id
-        self.inside = False
-        self.data: dict[str, list[str]] = {}
-        self.select: str | None = None
-        self.textarea: str | None = None
-        self.text = ""
-
-    def add(self, name: str, value: str) -> None:
-        self.data.setdefault(name, []).append(value)
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form":
-            self.inside = attrs.get("id") == self.form_id
-        if not self.inside or ("name" not in attrs and tag != "option"):
-            return
-        if tag == "input":
-            kind = attrs.get("type", "text")
-            if kind in ("submit", "button", "file", "image", "reset"):
-                return
-            if kind in ("checkbox", "radio") and "checked" not in attrs:
-                return
-            self.add(attrs["name"], attrs.get("value", "on" if kind == "checkbox" else ""))
-        elif tag == "select":
-            self.select = attrs["name"]
-            self.data.setdefault(self.select, [])
-        elif tag == "option" and self.select and "selected" in attrs:
-            self.add(self.select, attrs.get("value", ""))
-        elif tag == "textarea":
-            self.textarea = attrs["name"]
-            self.text = ""
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self.inside = False
-        elif tag == "select":
-            self.select = None
-        elif tag == "textarea" and self.textarea:
-            # Browsers drop the newline that opens a text area's content.
-            self.add(self.textarea, self.text.removeprefix("\n"))
-            self.textarea = None
-
-    def handle_data(self, data):
-        if self.textarea:
-            self.text += data
-
-
-def posted_form(page_html: str, form_id: str) -> dict[str, list[str]]:
-    """The form on an admin page as a browser would post it."""
-    parser = FormFields(form_id)
-    parser.feed(page_html)
-    return {name: values for name, values in parser.data.items() if values}
 
 
 def change_url(obj) -> str:
@@ -106,21 +44,6 @@ def post_change(client, obj, **changes):
     data = posted_form(page.text, f"{obj._meta.model_name}_form")
     data.update({name: [str(value)] for name, value in changes.items()})
     return client.post(change_url(obj), data)
-
-
-def split(moment) -> dict[str, str]:
-    """A moment as the admin's date and time inputs post it, in Norwegian time."""
-    local = timezone.localtime(moment)
-    return {"0": local.strftime("%d.%m.%Y"), "1": local.strftime("%H:%M:%S")}
-
-
-def moment_fields(name: str, moment) -> dict[str, str]:
-    return {f"{name}_{part}": value for part, value in split(moment).items()}
-
-
-def read_csv(response) -> list[list[str]]:
-    text = b"".join(response.streaming_content if response.streaming else [response.content])
-    return list(csv.reader(io.StringIO(text.decode("utf-8-sig"))))
 
 
 @pytest.fixture

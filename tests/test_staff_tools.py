@@ -1,7 +1,6 @@
 """Staff's tools after the vote: tie resolutions, invalidating votes with a
 reason, the tally CSV, and the audit trail each leaves."""
 
-import csv
 import importlib
 import io
 import re
@@ -22,7 +21,7 @@ from tests.factories import (
     make_municipality,
     make_staff,
 )
-from tests.test_admin import round_form
+from tests.forms import read_csv, round_form
 from voting import services
 from voting.models import JuryDecision, Tally, TieResolution, Vote
 
@@ -282,11 +281,6 @@ def test_jury_cannot_invalidate_votes(client):
 
 
 # The tally as CSV
-
-
-def read_csv(response) -> list[list[str]]:
-    text = b"".join(response.streaming_content if response.streaming else [response.content])
-    return list(csv.reader(io.StringIO(text.decode("utf-8-sig"))))
 
 
 def test_staff_export_a_tally_as_csv_with_numbers_ranks_finalists_and_digest(client):
