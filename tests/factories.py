@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 
 from nominees.models import KeyFigure, Municipality, Nomination, Phase, PrizeRound
+from tests.cluster import HOST, free_port
 from voting import services
 from voting.models import JuryDecision, Tally, Vote
 
@@ -161,6 +162,16 @@ def decide(*, prize_round: PrizeRound, winner: Nomination, justification: str) -
     )
 
 
+def announce_the_winner(*, prize_round: PrizeRound) -> PrizeRound:
+    """Close an open round and announce its winner, an hour ago."""
+    now = timezone.now()
+    prize_round.voting_closes_at = now - timedelta(hours=3)
+    prize_round.finalists_announced_at = now - timedelta(hours=2)
+    prize_round.winner_announced_at = now - timedelta(hours=1)
+    prize_round.save()
+    return prize_round
+
+
 _votes = iter(range(1, 10**6))
 
 
@@ -229,3 +240,36 @@ def run_worker() -> None:
         "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
     ):
         call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0", verbosity=0)
+
+
+def rows_containing(*, text: str) -> list[tuple[str, str]]:
+    """Every (table, column) of the whole database where some value contains text."""
+    found = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            for column in connection.introspection.get_table_description(cursor, table):
+                table_q = connection.ops.quote_name(table)
+                column_q = connection.ops.quote_name(column.name)
+                cursor.execute(
+                    f"SELECT COUNT(*) FROM {table_q} "  # names come from introspection
+                    f"WHERE LOWER(CAST({column_q} AS TEXT)) LIKE %s",
+                    [f"%{text.lower()}%"],
+                )
+                if cursor.fetchone()[0]:
+                    found.append((table, column.name))
+    return found
+
+
+def dead_redis() -> dict:
+    """CACHES pointing at a Redis that is not there."""
+    return {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": f"redis://{HOST}:{free_port()}/0",
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                "SOCKET_CONNECT_TIMEOUT": 0.5,
+                "SOCKET_TIMEOUT": 0.5,
+            },
+        }
+    }

@@ -4,7 +4,6 @@ cache is down, the honeypot and disposable e-mail domains."""
 
 import logging
 import math
-import socket
 
 import pytest
 from django.conf import settings as django_settings
@@ -12,7 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.factories import make_nomination, make_round, request_url
+from tests.factories import dead_redis, make_nomination, make_round, request_url
 from voting import confirmation, identity
 from voting.models import IntegrityCounts, Vote
 
@@ -217,27 +216,6 @@ def test_every_public_url_either_refuses_post_or_rate_limits_it(client, settings
 
 
 # Fail open
-
-
-def dead_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def dead_redis() -> dict:
-    """CACHES pointing at a Redis that is not there."""
-    return {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{dead_port()}/0",
-            "OPTIONS": {
-                "CLIENT_CLASS": "django_redis.client.DefaultClient",
-                "SOCKET_CONNECT_TIMEOUT": 0.5,
-                "SOCKET_TIMEOUT": 0.5,
-            },
-        }
-    }
 
 
 def test_vote_is_counted_with_the_cache_down_and_the_failure_is_logged(

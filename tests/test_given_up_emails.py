@@ -17,15 +17,15 @@ from django_tasks_db.models import DBTaskResult
 
 from tests.factories import (
     ADDRESS,
+    announce_the_winner,
     make_nomination,
     make_round,
     make_staff,
     request_vote,
+    rows_containing,
     run_worker,
 )
 from tests.failing import FAILING
-from tests.test_privacy import rows_containing
-from tests.test_privacy_purge import announce_the_winner
 from voting import mail as voting_mail
 from voting.models import GivenUpEmail, Vote
 
@@ -150,7 +150,7 @@ def test_retry_sends_the_given_up_email_again_and_its_link_votes(
     assert client.post(confirm_path()).status_code == 200
     assert Vote.objects.get().nomination == queued
     for text in (ADDRESS, LINK, confirm_path().split("/")[-2]):
-        assert rows_containing(text) == []
+        assert rows_containing(text=text) == []
     assert not DBTaskResult.objects.filter(args_kwargs__kwargs__has_key="sealed_address").exists()
 
 
@@ -228,14 +228,14 @@ def test_no_page_shows_an_address_or_a_link(client, queued, settings):
 def test_given_up_emails_keep_their_address_and_link_only_sealed(client, queued, settings):
     give_up(client, settings, queued)
 
-    assert rows_containing(ADDRESS) == []
-    assert rows_containing("kari.nordmann") == []
-    assert rows_containing(LINK) == []
+    assert rows_containing(text=ADDRESS) == []
+    assert rows_containing(text="kari.nordmann") == []
+    assert rows_containing(text=LINK) == []
     given_up = GivenUpEmail.objects.get()
     assert given_up.sealed_address and given_up.sealed_confirm_url
     # Only the given-up row holds them, not the failed attempts.
     for sealed in sealed_strings():
-        assert rows_containing(sealed) in (
+        assert rows_containing(text=sealed) in (
             [("voting_givenupemail", "sealed_address")],
             [("voting_givenupemail", "sealed_confirm_url")],
         )
@@ -260,7 +260,7 @@ def test_once_the_link_expires_its_sealed_copies_are_erased_and_it_cannot_be_ret
     given_up.refresh_from_db()
     assert (given_up.sealed_address, given_up.sealed_confirm_url) == ("", "")
     for text in sealed:
-        assert rows_containing(text) == []
+        assert rows_containing(text=text) == []
     client.force_login(make_staff(username="staff", group="IMDi-ansatte"))
     page = client.get(reverse(PAGE))
     assert (page.context["queue"].retryable, page.context["queue"].expired) == (0, 1)
@@ -306,7 +306,7 @@ def test_the_rounds_purge_deletes_its_given_up_emails_and_keeps_other_rounds(
     give_up(client, settings, queued)
     other = make_nomination(prize_round=make_round(year=2031), name="Voss")
     give_up(client, settings, other, "ola@example.no")
-    announce_the_winner(queued.round)
+    announce_the_winner(prize_round=queued.round)
 
     call_command("purge_vote_metadata", str(queued.round.year), stdout=StringIO())
 

@@ -10,7 +10,7 @@ from django.db import OperationalError
 from django.db.migrations.executor import MigrationExecutor
 
 from config import health
-from tests import cluster
+from tests.factories import dead_redis
 
 # A load balancer probes the app server's own address, not the site's name.
 PROBE_HOST = "10.20.30.40"
@@ -60,13 +60,7 @@ def test_readiness_answers_503_naming_the_database_when_it_is_down(client, caplo
 @pytest.mark.django_db
 def test_readiness_answers_503_naming_the_cache_when_redis_is_down(client, settings, caplog):
     # A Redis nobody listens on: the error a stopped Redis gives.
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": f"redis://{cluster.HOST}:{cluster.free_port()}/0",
-            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
-        }
-    }
+    settings.CACHES = dead_redis()
 
     response = client.get("/readyz")
 

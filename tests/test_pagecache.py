@@ -13,8 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from nominees.models import Phase
-from tests.factories import SECOND, frozen_at, make_nomination, make_round, request_url
-from tests.test_abuse import dead_redis
+from tests.factories import SECOND, dead_redis, frozen_at, make_nomination, make_round, request_url
 from voting import confirmation, identity
 from voting.models import Vote
 

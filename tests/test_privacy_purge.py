@@ -18,6 +18,7 @@ from django_tasks_db.models import DBTaskResult
 
 from tests.factories import (
     SIX,
+    announce_the_winner,
     closed_round_with_votes,
     counted_round,
     make_nomination,
@@ -151,7 +152,7 @@ def test_the_hourly_purge_still_removes_a_purged_rounds_finished_mail_task_left_
     settings.VOTE_METADATA_RETENTION_DAYS = 0
     caplog.set_level(logging.INFO, logger="voting.audit")
     nomination = make_nomination(prize_round=make_round(year=2030), name="Asker")
-    announce_the_winner(nomination.round)
+    announce_the_winner(prize_round=nomination.round)
     call_command("purge_vote_metadata", "--due", stdout=StringIO())
     # A confirmation e-mail sent after the purge (e.g. staff retried a given-up one).
     send_confirmation.enqueue(
@@ -194,23 +195,13 @@ def test_the_privacy_page_says_what_is_stored_and_when_it_is_deleted(client, set
     assert reverse("voting:privacy") in home.text
 
 
-def announce_the_winner(prize_round):
-    """Close an open round and announce its winner, an hour ago."""
-    now = timezone.now()
-    prize_round.voting_closes_at = now - timedelta(hours=3)
-    prize_round.finalists_announced_at = now - timedelta(hours=2)
-    prize_round.winner_announced_at = now - timedelta(hours=1)
-    prize_round.save()
-    return prize_round
-
-
 def test_the_voter_key_of_a_real_address_is_what_the_purge_removes(client, confirm_path):
     nomination = make_nomination(prize_round=make_round(), name="Asker")
     request_vote(client=client, nomination=nomination, email="kari@example.no")
     client.post(confirm_path())
     key = identity.voter_key("kari@example.no")
     assert Vote.objects.filter(voter_key=key).exists()
-    prize_round = announce_the_winner(nomination.round)
+    prize_round = announce_the_winner(prize_round=nomination.round)
 
     services.purge_vote_metadata(prize_round=prize_round)
 
@@ -231,7 +222,7 @@ def test_purge_deletes_the_rounds_finished_mail_tasks_and_keeps_other_rounds(
     request_vote(client=client, nomination=nomination, email="per@example.no")
     run_worker()  # one failed, its retry waiting
     assert DBTaskResult.objects.count() == 4
-    announce_the_winner(nomination.round)
+    announce_the_winner(prize_round=nomination.round)
 
     call_command("purge_vote_metadata", "2030", stdout=StringIO())
 
