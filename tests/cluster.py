@@ -29,6 +29,17 @@ PG_BIN_DIRS = [Path("/usr/lib/postgresql/15/bin")]
 # voter keys with the same ones.
 SECRET_KEY = "scale-out-test-secret-key-" + "s" * 40
 VOTE_HASH_SECRET = "scale-out-test-vote-hash-secret-" + "h" * 40
+# What production needs set to start, its services at addresses no test reaches.
+PRODUCTION_ENV = {
+    "DJANGO_ENV": "production",
+    "DJANGO_SECRET_KEY": "x" * 60,
+    "VOTE_HASH_SECRET": "y" * 60,
+    "DJANGO_ALLOWED_HOSTS": "stem.imdi.no",
+    "DATABASE_URL": "postgres://prizevote@db.example/prizevote",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "EMAIL_HOST": "smtp.example",
+    "PUBLIC_BASE_URL": "https://stem.imdi.no",
+}
 
 
 def postgres_bin() -> Path | None:
@@ -69,6 +80,24 @@ def run(command: list, *, env: dict | None = None, timeout: float = 60) -> str:
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(map(str, command))} failed:\n{done.stdout}\n{done.stderr}")
     return done.stdout
+
+
+def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """manage.py in a process of its own with ``env`` over this one's
+    environment, less the production variables and what the test settings add."""
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in PRODUCTION_ENV and k not in ("ADMIN_REQUIRE_2FA", "TRUSTED_PROXY_COUNT")
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def stop_process(process: subprocess.Popen, *, sig: int = signal.SIGTERM) -> None:

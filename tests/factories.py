@@ -1,8 +1,12 @@
 """Keyword-only factories: each test states the data it depends on."""
 
+import mailbox
+import re
+import subprocess
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from pathlib import Path
 from unittest import mock
 
 from django.contrib.auth import get_user_model
@@ -35,6 +39,18 @@ ADDRESS = "kari.nordmann@example.no"
 
 # The password of the staff users made here, for the tests that log in with it.
 PASSWORD = "a-long-password-for-tests"
+
+# Seven spellings of one mailbox: Django's mail encodes the domain (IDNA, with
+# NFKC) and drops the quotes, so each of them reaches multi.person@example.no.
+ONE_MAILBOX = [
+    "multi.person@example.no",
+    "multi.person@\uff45xample.no",
+    "multi.person@e\uff58ample.no",
+    "multi.person@ex\uff41mple.no",
+    "multi.person@\uff45\uff58\uff41mple.no",
+    '"multi.person"@example.no',
+    '"multi.person"@\uff45xample.no',
+]
 
 # Six nominees and their votes: 15 in all, Asker, Randaberg and Gjøvik the finalists.
 SIX = {"Asker": 5, "Gjøvik": 3, "Randaberg": 4, "Sunndal": 1, "Tromsø": 0, "Voss": 2}
@@ -273,3 +289,41 @@ def dead_redis() -> dict:
             },
         }
     }
+
+
+def token_of(*, path: str) -> str:
+    """The token of a confirmation link's path."""
+    return path.rstrip("/").rsplit("/", 1)[1]
+
+
+def spam_scores(*, messages: list[bytes], folder: Path) -> list[tuple[float, str]]:
+    """SpamAssassin's score of each message, and the rules that hit: local
+    rules only (no network tests), no user preferences, and no Bayes learning
+    that would make one run depend on another. One run for all the messages
+    (an mbox), as loading the rules is most of its time."""
+    inbox = mailbox.mbox(folder / "in.mbox")
+    for raw in messages:
+        inbox.add(raw)
+    inbox.flush()
+    result = subprocess.run(
+        [
+            "spamassassin",
+            "--mbox",
+            "--local",
+            "--prefspath=/dev/null",
+            "--nocreate-prefs",
+            "--cf=use_bayes 0",
+            "--cf=bayes_auto_learn 0",
+        ],
+        stdin=(folder / "in.mbox").open("rb"),
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    (folder / "out.mbox").write_bytes(result.stdout)
+    scores = []
+    for checked in mailbox.mbox(folder / "out.mbox"):
+        status = " ".join(checked["X-Spam-Status"].split())
+        scores.append((float(re.search(r"score=(-?[\d.]+)", status).group(1)), status))
+    assert len(scores) == len(messages), result.stdout[:2000]
+    return scores

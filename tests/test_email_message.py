@@ -4,16 +4,13 @@ by a machine, with a Message-ID on the site's own domain, plain text wrapped at
 78 characters with the link whole on a line of its own, and not taken for spam."""
 
 import email
-import mailbox
 import re
 import shutil
-import subprocess
 from email import policy
-from pathlib import Path
 
 import pytest
 
-from tests.factories import make_municipality, make_nomination, make_round, request_url
+from tests.factories import make_municipality, make_nomination, make_round, request_url, spam_scores
 
 pytestmark = pytest.mark.django_db
 
@@ -119,39 +116,6 @@ def test_the_text_is_wrapped_at_78_and_the_link_is_whole_on_its_own_line(
     assert confirm_page.status_code == 200
 
 
-def spam_scores(messages: list[bytes], folder: Path) -> list[tuple[float, str]]:
-    """SpamAssassin's score of each message, and the rules that hit: local
-    rules only (no network tests), no user preferences, and no Bayes learning
-    that would make one run depend on another. One run for all the messages
-    (an mbox), as loading the rules is most of its time."""
-    inbox = mailbox.mbox(folder / "in.mbox")
-    for raw in messages:
-        inbox.add(raw)
-    inbox.flush()
-    result = subprocess.run(
-        [
-            "spamassassin",
-            "--mbox",
-            "--local",
-            "--prefspath=/dev/null",
-            "--nocreate-prefs",
-            "--cf=use_bayes 0",
-            "--cf=bayes_auto_learn 0",
-        ],
-        stdin=(folder / "in.mbox").open("rb"),
-        capture_output=True,
-        timeout=120,
-        check=True,
-    )
-    (folder / "out.mbox").write_bytes(result.stdout)
-    scores = []
-    for checked in mailbox.mbox(folder / "out.mbox"):
-        status = " ".join(checked["X-Spam-Status"].split())
-        scores.append((float(re.search(r"score=(-?[\d.]+)", status).group(1)), status))
-    assert len(scores) == len(messages), result.stdout[:2000]
-    return scores
-
-
 @pytest.mark.skipif(
     shutil.which("spamassassin") is None,
     reason="spamassassin is not installed (Debian package spamassassin): "
@@ -166,6 +130,6 @@ def test_spamassassin_scores_the_mail_below_1_in_every_language(
         request_in(client, mailoutbox, language, nomination)
         sent.append(mailoutbox[0].message().as_bytes())
 
-    scores = spam_scores(sent, tmp_path)
+    scores = spam_scores(messages=sent, folder=tmp_path)
 
     assert all(score < 1 for score, _ in scores), dict(zip(LANGUAGES, scores, strict=True))

@@ -19,6 +19,7 @@ from django.test import Client
 
 from nominees.models import Nomination
 from tests import cluster
+from tests.factories import token_of
 from voting import confirmation, identity, services
 from voting.models import Vote
 
@@ -47,10 +48,6 @@ def written():
             handler.setStream(stream)
 
 
-def token_of(path: str) -> str:
-    return path.rstrip("/").rsplit("/", 1)[1]
-
-
 def test_a_confirmation_refused_by_the_csrf_check_is_logged_without_its_token(
     link, written, caplog
 ):
@@ -59,7 +56,7 @@ def test_a_confirmation_refused_by_the_csrf_check_is_logged_without_its_token(
     assert refused.status_code == 403
     assert Vote.objects.count() == 0
     assert f"Forbidden (CSRF cookie not set.): {REDACTED_PATH}" in written()
-    assert token_of(link) not in written() + caplog.text
+    assert token_of(path=link) not in written() + caplog.text
     assert Client().post(link).status_code == 200  # the link itself still works
 
 
@@ -74,7 +71,7 @@ def test_a_rate_limited_confirmation_is_logged_without_its_token(
     assert limited.status_code == 429
     assert Vote.objects.count() == 0
     assert f"Too Many Requests: {REDACTED_PATH}" in written()
-    assert token_of(link) not in written() + caplog.text
+    assert token_of(path=link) not in written() + caplog.text
 
 
 def test_a_failed_confirmation_logs_neither_its_token_nor_the_receipt_it_collided_with(
@@ -95,7 +92,7 @@ def test_a_failed_confirmation_logs_neither_its_token_nor_the_receipt_it_collide
     assert list(Vote.objects.values_list("receipt", flat=True)) == [other.receipt]
     assert f"Internal Server Error: {REDACTED_PATH}" in written()
     assert "IntegrityError" in written()  # the traceback is there, redacted
-    for secret in (token_of(link), other.receipt):
+    for secret in (token_of(path=link), other.receipt):
         assert secret not in written() + caplog.text
 
 

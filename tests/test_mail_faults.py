@@ -41,7 +41,6 @@ from tests import cluster
 from tests.factories import request_vote, run_worker
 from tests.failing import FAILING, FailingEmailBackend
 from tests.test_privacy_purge import compose_service
-from tests.test_settings import PRODUCTION_ENV
 from voting import mail as voting_mail
 from voting.models import GivenUpEmail
 
@@ -69,7 +68,7 @@ def production_settings(**variables: str) -> str:
     done = subprocess.run(
         [sys.executable, "-c", script],
         cwd=cluster.ROOT,
-        env={**environment, **PRODUCTION_ENV, **variables},
+        env={**environment, **cluster.PRODUCTION_ENV, **variables},
         capture_output=True,
         text=True,
         timeout=60,

@@ -6,8 +6,7 @@ that cannot be delivered as typed is refused."""
 
 import pytest
 
-from tests.factories import make_nomination, make_round, request_url
-from tests.test_identity import ONE_MAILBOX
+from tests.factories import ONE_MAILBOX, make_nomination, make_round, request_url
 from voting import identity
 from voting.models import IntegrityCounts, Vote
 

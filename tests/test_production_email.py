@@ -9,8 +9,8 @@ import shutil
 
 import pytest
 
+from tests.factories import spam_scores
 from tests.production import PUBLIC_BASE_URL, nomination_paths
-from tests.test_email_message import spam_scores
 
 LINK = re.compile(r"\S+/stem/bekreft/\S+/")
 
@@ -38,5 +38,5 @@ def test_the_mail_a_real_smtp_server_gets_in_nynorsk_is_named_marked_and_wrapped
     assert "Opne lenkja under" in body
     if shutil.which("spamassassin"):
         del message["X-Envelope-To"]
-        [(score, rules)] = spam_scores([message.as_bytes()], tmp_path)
+        [(score, rules)] = spam_scores(messages=[message.as_bytes()], folder=tmp_path)
         assert score < 1, rules

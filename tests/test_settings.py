@@ -1,46 +1,18 @@
 """The configuration: a clean check on the embedded default, and production
 refusing to start without its secrets."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.cluster import PRODUCTION_ENV, manage
 
-PRODUCTION_ENV = {
-    "DJANGO_ENV": "production",
-    "DJANGO_SECRET_KEY": "x" * 60,
-    "VOTE_HASH_SECRET": "y" * 60,
-    "DJANGO_ALLOWED_HOSTS": "stem.imdi.no",
-    "DATABASE_URL": "postgres://prizevote@db.example/prizevote",
-    "REDIS_URL": "redis://127.0.0.1:6379/0",
-    "EMAIL_HOST": "smtp.example",
-    "PUBLIC_BASE_URL": "https://stem.imdi.no",
-}
+ROOT = Path(__file__).resolve().parent.parent
 
 # check --deploy wants a key that looks random (W009), unlike "x" * 60.
 DEPLOY_SECRET_KEY = "k7Qz-2mVx9_Lp4RwTt8NbYc3HsJd6FgA1eUiOo5Kq0ZlMnBvCxWy"
-
-
-def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in PRODUCTION_ENV and k not in ("ADMIN_REQUIRE_2FA", "TRUSTED_PROXY_COUNT")
-    }
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def test_check_is_clean_on_the_embedded_default():

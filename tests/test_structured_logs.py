@@ -16,9 +16,9 @@ from django.urls import reverse
 
 from config.logs import JsonFormatter
 from nominees.models import Nomination
-from tests.factories import make_nomination, make_round
-from tests.test_logs import timed_out_under_gunicorn, token_of
-from tests.test_settings import PRODUCTION_ENV, manage
+from tests.cluster import PRODUCTION_ENV, manage
+from tests.factories import make_nomination, make_round, token_of
+from tests.test_logs import timed_out_under_gunicorn
 from voting import confirmation, identity, services
 from voting.models import Vote
 
@@ -114,7 +114,7 @@ def test_a_refused_confirmation_is_logged_as_json_without_its_token(link, json_l
     assert Vote.objects.count() == 0
     assert line["message"] == f"Forbidden (CSRF cookie not set.): {REDACTED_PATH}"
     assert (line["status"], line["method"], line["path"]) == (403, "POST", REDACTED_PATH)
-    assert token_of(link) not in json_lines.raw()
+    assert token_of(path=link) not in json_lines.raw()
 
 
 def test_a_traceback_in_a_json_line_names_neither_the_token_nor_the_receipt(
@@ -136,7 +136,7 @@ def test_a_traceback_in_a_json_line_names_neither_the_token_nor_the_receipt(
     assert line["level"] == "ERROR"
     assert line["path"] == REDACTED_PATH
     assert "IntegrityError" in line["exc_info"]
-    for secret in (token_of(link), other.receipt):
+    for secret in (token_of(path=link), other.receipt):
         assert secret not in json_lines.raw()
 
 
