@@ -51,6 +51,11 @@ class Inbox:
         with self.lock:
             self.messages.clear()
 
+    def to(self, address: str) -> list[EmailMessage]:
+        """The messages delivered to ``address``, oldest first."""
+        with self.lock:
+            return [m for m in self.messages if m["X-Envelope-To"] == address]
+
 
 @dataclass
 class Response:
@@ -133,6 +138,11 @@ class Production:
         with psycopg.connect(self.postgres.url.replace("postgres://", "postgresql://")) as db:
             rows = db.execute(query, params)
             return rows.fetchall() if rows.description else []
+
+    def votes_from(self, domain: str) -> int:
+        """How many votes the database holds from addresses at ``domain``."""
+        [(count,)] = self.sql("SELECT count(*) FROM voting_vote WHERE email_domain = %s", (domain,))
+        return count
 
     def manage(self, *args: str) -> str:
         """Run a management command with the servers' settings; its output."""

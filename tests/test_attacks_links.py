@@ -15,17 +15,6 @@ from tests.production import PUBLIC_BASE_URL, log_messages, nomination_paths
 LINK = re.compile(r"\S+/stem/bekreft/\S+/")
 
 
-def mail_to(production, address: str) -> list:
-    return [m for m in production.inbox.messages if m["X-Envelope-To"] == address]
-
-
-def votes_from(production, domain: str) -> int:
-    [(count,)] = production.sql(
-        "SELECT count(*) FROM voting_vote WHERE email_domain = %s", (domain,)
-    )
-    return count
-
-
 @pytest.mark.django_db
 def test_a_vote_request_naming_another_port_in_its_host_still_mails_the_public_address(
     production,
@@ -40,14 +29,14 @@ def test_a_vote_request_naming_another_port_in_its_host_still_mails_the_public_a
     )
 
     assert requested.status == 302
-    [message] = mail_to(production, address)
+    [message] = production.inbox.to(address)
     [link] = LINK.findall(message.get_content())
     assert link.startswith(PUBLIC_BASE_URL + "/nb/stem/bekreft/")
     assert "9999" not in message.get_content()
-    assert votes_from(production, "host.example.no") == 0
+    assert production.votes_from("host.example.no") == 0
     confirmed = production.post_form(link.removeprefix(PUBLIC_BASE_URL), {})
     assert confirmed.status == 200
-    assert votes_from(production, "host.example.no") == 1
+    assert production.votes_from("host.example.no") == 1
 
 
 # A loopback address of this test's own, so its rate-limit count is nobody
@@ -112,7 +101,7 @@ def test_refused_and_rate_limited_confirmations_leave_no_token_in_the_servers_lo
     path = nomination_paths(production)[2]
     address = "links.log.attack@logs.example.no"
     production.post_form(path + "stem/", {"email": address}, form_path=path)
-    [message] = mail_to(production, address)
+    [message] = production.inbox.to(address)
     [link] = LINK.findall(message.get_content())
     link_path = link.removeprefix(PUBLIC_BASE_URL)
     token = link_path.rstrip("/").rsplit("/", 1)[1]
@@ -128,7 +117,7 @@ def test_refused_and_rate_limited_confirmations_leave_no_token_in_the_servers_lo
     limited = post_from(production, OWN_ADDRESS, link_path, cookie=cookie, csrf=csrf)
 
     assert [opened.status, without_cookie.status, switched.status, limited] == [200, 403, 302, 429]
-    assert votes_from(production, "logs.example.no") == 0
+    assert production.votes_from("logs.example.no") == 0
     redacted = "/nb/stem/bekreft/[redacted]/"
     log_when(
         production,

@@ -45,10 +45,6 @@ print(cache.delete(_make_cache_key("vote-email", window, rate, key, "POST")))
 """
 
 
-def messages_to(production, recipient: str) -> list:
-    return [m for m in production.inbox.messages if m["X-Envelope-To"] == recipient]
-
-
 def link_path(message) -> str:
     return "/" + LINK.search(message.get_content()).group(0).split("/", 3)[3]
 
@@ -87,7 +83,7 @@ def test_seven_spellings_of_one_mailbox_count_one_vote_under_gunicorn(production
     assert [request(position) for position in range(3, 6)] == [302, 302, 302]
     assert production.python(LIFT_EMAIL_LIMIT.format(address=MAILBOX)) == "True"
     assert request(6) == 302
-    mails = messages_to(production, MAILBOX)
+    mails = production.inbox.to(MAILBOX)
     confirmed = [confirm(production, message) for message in mails]
 
     assert len(mails) == 7
@@ -114,10 +110,10 @@ def test_a_norwegian_domain_and_its_ascii_form_count_one_vote_under_gunicorn(pro
         statuses.append(
             production.post_form(path + "stem/", {"email": spelling}, form_path=path).status
         )
-        statuses.append(confirm(production, messages_to(production, mailbox)[-1]))
+        statuses.append(confirm(production, production.inbox.to(mailbox)[-1]))
 
     assert statuses == [302, 200, 302, 409]
-    assert len(messages_to(production, mailbox)) == 2
+    assert len(production.inbox.to(mailbox)) == 2
     assert votes_in_round(production) - before == 1
 
 
@@ -130,7 +126,7 @@ def test_a_disposable_domain_in_fullwidth_letters_is_refused_under_gunicorn(prod
 
     assert refused.status == 400
     assert "Vi sender ikke til e-postadresser for engangsbruk" in refused.body
-    assert messages_to(production, "one.inbox.attack@mailinator.com") == []
+    assert production.inbox.to("one.inbox.attack@mailinator.com") == []
 
 
 @pytest.mark.django_db

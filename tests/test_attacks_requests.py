@@ -86,9 +86,8 @@ def path_of(page: str, domain: str, paths: dict[str, str], links: dict[str, str]
 
 def nothing_written(production, domain: str) -> bool:
     """No vote and no e-mail for an address at ``domain``."""
-    votes = production.sql("SELECT count(*) FROM voting_vote WHERE email_domain = %s", (domain,))
     mailed = [m for m in production.inbox.messages if m["To"].endswith("@" + domain)]
-    return votes == [(0,)] and mailed == []
+    return production.votes_from(domain) == 0 and mailed == []
 
 
 # A foreign Host header

@@ -25,7 +25,7 @@ def test_the_mail_a_real_smtp_server_gets_in_nynorsk_is_named_marked_and_wrapped
     requested = production.post_form(path + "stem/", {"email": address}, form_path=path)
 
     assert requested.status == 302
-    [message] = [m for m in production.inbox.messages if m["X-Envelope-To"] == address]
+    [message] = production.inbox.to(address)
     (sender,) = message["From"].addresses
     assert sender.display_name == "Busetjings- og integreringsprisen"
     assert sender.addr_spec == "ikke-svar@imdi.no"
