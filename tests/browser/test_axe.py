@@ -22,7 +22,6 @@ from .helpers import (
     LANGUAGES,
     assert_accessible,
     axe_violations,
-    confirmation_link,
     reschedule,
     round_in_phase,
 )
@@ -153,7 +152,7 @@ def test_a_result_with_a_tie_resolved_at_the_cut_passes_axe(live_server, page, l
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_vote_its_refusals_and_the_error_pages_pass_axe(
-    live_server, open_page, settings, mailoutbox, language
+    live_server, open_page, settings, mailoutbox, confirm_path, language
 ):
     prize_round = round_in_phase(Phase.VOTING_OPEN)
     voss = prize_round.nominations.get(municipality__name="Voss")
@@ -184,7 +183,7 @@ def test_the_vote_its_refusals_and_the_error_pages_pass_axe(
     # The e-mail is sent; the confirm page; the vote; a second confirmation (409).
     email.fill("ola@example.no")
     submit("vote requested", 200)
-    link = confirmation_link()
+    link = confirm_path()
     visit(link, "confirm page", 200)
     # The same ballot left open in another window, to press after voting.
     other = open_page()

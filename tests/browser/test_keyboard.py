@@ -14,7 +14,7 @@ from nominees.models import Phase
 from voting import services
 from voting.models import Vote
 
-from .helpers import confirmation_link, round_in_phase, tab_to
+from .helpers import round_in_phase, tab_to
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,7 +25,7 @@ def text_is(text):
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["javascript", "no-javascript"])
 def test_a_keyboard_only_voter_votes_and_finds_the_vote_counted(
-    live_server, open_page, mailoutbox, javascript
+    live_server, open_page, mailoutbox, confirm_path, javascript
 ):
     prize_round = round_in_phase(Phase.VOTING_OPEN)
     page = open_page(javascript=javascript)
@@ -58,7 +58,7 @@ def test_a_keyboard_only_voter_votes_and_finds_the_vote_counted(
     assert not Vote.objects.exists()
 
     # The link from the e-mail opens the ballot; only its button votes.
-    page.goto(live_server.url + confirmation_link())
+    page.goto(live_server.url + confirm_path())
     assert page.locator("h1").inner_text() == "Bekreft stemmen din"
     assert not Vote.objects.exists()
     tab_to(page, text_is("Bekreft stemmen på Randaberg"))
