@@ -111,6 +111,24 @@ def make_nomination(
     return nomination
 
 
+def make_vote(
+    *,
+    nomination: Nomination,
+    voter_key: str,
+    at: datetime | None = None,
+    email_domain: str = "example.no",
+    network_hash: str = "n",
+) -> Vote:
+    """A valid vote for ``nomination``, cast through the vote's service."""
+    return services.cast_vote(
+        nomination=nomination,
+        voter_key=voter_key,
+        email_domain=email_domain,
+        network_hash=network_hash,
+        at=at,
+    )
+
+
 def cast_votes(
     *, nominations: dict[str, Nomination], votes: dict[str, int]
 ) -> dict[str, list[Vote]]:
@@ -121,14 +139,7 @@ def cast_votes(
     for name, count in votes.items():
         for _ in range(count):
             voter += 1
-            cast[name].append(
-                services.cast_vote(
-                    nomination=nominations[name],
-                    voter_key=f"{voter:064d}",
-                    email_domain="example.no",
-                    network_hash="n",
-                )
-            )
+            cast[name].append(make_vote(nomination=nominations[name], voter_key=f"{voter:064d}"))
     return cast
 
 

@@ -13,9 +13,8 @@ from modeltranslation.translator import translator
 
 from nominees.missing_translations import missing_translations
 from nominees.models import KeyFigure, Nomination, Phase, PrizeRound
-from tests.factories import make_municipality, make_nomination, make_round, make_staff
+from tests.factories import make_municipality, make_nomination, make_round, make_staff, make_vote
 from tests.forms import round_form
-from voting import services
 from voting.models import Vote
 
 pytestmark = pytest.mark.django_db
@@ -26,12 +25,6 @@ def staff_client(client):
     user = make_staff(username="staff", superuser=True)
     client.force_login(user)
     return client
-
-
-def cast(nomination, voter: str) -> Vote:
-    return services.cast_vote(
-        nomination=nomination, voter_key=voter * 64, email_domain="example.no", network_hash="n"
-    )
 
 
 def test_municipalities_can_be_searched_by_name_and_number(staff_client):
@@ -95,7 +88,7 @@ def test_a_municipality_nominated_twice_in_the_round_form_is_named_in_norwegian(
 
 def test_votes_are_read_only_in_the_admin(staff_client):
     nomination = make_nomination(prize_round=make_round(), name="Voss")
-    vote = cast(nomination, "a")
+    vote = make_vote(nomination=nomination, voter_key="a" * 64)
 
     listing = staff_client.get(reverse("admin:voting_vote_changelist"))
     detail = staff_client.get(reverse("admin:voting_vote_change", args=[vote.pk]))

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from nominees.models import PrizeRound
-from tests.factories import make_nomination, make_round
+from tests.factories import make_nomination, make_round, make_vote
 from voting import confirmation, services
 from voting.models import Vote
 
@@ -83,12 +83,7 @@ def test_a_count_waits_for_an_invalidation_in_progress_so_its_time_tells_what_it
     counted_at; that holds only if counts and invalidations take turns."""
     prize_round = make_round()
     asker = make_nomination(prize_round=prize_round, name="Asker")
-    votes = [
-        services.cast_vote(
-            nomination=asker, voter_key=f"{i:064d}", email_domain="example.no", network_hash="n"
-        )
-        for i in range(3)
-    ]
+    votes = [make_vote(nomination=asker, voter_key=f"{i:064d}") for i in range(3)]
     prize_round.voting_closes_at = timezone.now()
     prize_round.save()
     inside, go_on = threading.Event(), threading.Event()

@@ -10,7 +10,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from tests.factories import SECOND, count_after_closing, frozen_at, request_vote, round_with_votes
+from tests.factories import (
+    SECOND,
+    count_after_closing,
+    frozen_at,
+    make_vote,
+    request_vote,
+    round_with_votes,
+)
 from voting import services
 from voting.models import IntegrityCounts, Vote
 
@@ -195,12 +202,7 @@ def test_code_of_the_wrong_shape_is_a_field_error_with_status_400(client, typed)
 def test_code_is_read_in_any_case_without_hyphen_and_with_look_alike_letters(client):
     prize_round, nominations, _ = round_with_votes(votes={"Hemmelignes": 1})
     with mock.patch("voting.services.votes.new_receipt", return_value="10ABC-DEF01"):
-        services.cast_vote(
-            nomination=nominations["Hemmelignes"],
-            voter_key="f" * 64,
-            email_domain="example.no",
-            network_hash="n",
-        )
+        make_vote(nomination=nominations["Hemmelignes"], voter_key="f" * 64)
     count_after_closing(prize_round=prize_round)
 
     with frozen_at(moment=prize_round.finalists_announced_at + SECOND):

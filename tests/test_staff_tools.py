@@ -20,6 +20,7 @@ from tests.factories import (
     counted_round,
     make_municipality,
     make_staff,
+    make_vote,
 )
 from tests.forms import read_csv, round_form
 from voting import services
@@ -470,13 +471,7 @@ def test_the_rounds_history_tells_its_result_only_to_those_who_may_see_tallies(
     nominations = {n.municipality.name: n for n in prize_round.nominations.all()}
     during = prize_round.voting_opens_at + timedelta(days=1)
     votes = [
-        services.cast_vote(
-            nomination=nominations[name],
-            voter_key=f"{i:064d}",
-            email_domain="example.no",
-            network_hash="n",
-            at=during,
-        )
+        make_vote(nomination=nominations[name], voter_key=f"{i:064d}", at=during)
         for i, name in enumerate(
             ["Hemmelignes", "Hemmelignes", "Skjultvik", "Skjultvik", "Skjultvik"]
         )

@@ -16,6 +16,7 @@ from PIL import Image
 
 from nominees.models import Nomination, Phase
 from tests import failing
+from tests.factories import make_vote
 from voting import confirmation, services
 
 from .helpers import (
@@ -131,11 +132,9 @@ def test_a_result_with_a_tie_resolved_at_the_cut_passes_axe(live_server, page, l
     prize_round = round_in_phase(Phase.VOTING_CLOSED)
     voss = prize_round.nominations.get(municipality__name="Voss")
     for n in range(2):
-        services.cast_vote(
+        make_vote(
             nomination=voss,
             voter_key=f"tie-{n:060d}",
-            email_domain="example.no",
-            network_hash="n",
             at=prize_round.voting_closes_at - timedelta(minutes=1),
         )
     reschedule(prize_round, Phase.FINALISTS_ANNOUNCED)
@@ -223,9 +222,7 @@ def test_the_vote_its_refusals_and_the_error_pages_pass_axe(
     assert "receipt-error" in field.get_attribute("aria-describedby").split()
     field.fill("AAAAA-AAAAA")
     submit("receipt unknown", 200)
-    receipt = services.cast_vote(
-        nomination=voss, voter_key="k" * 64, email_domain="example.no", network_hash="n"
-    ).receipt
+    receipt = make_vote(nomination=voss, voter_key="k" * 64).receipt
     page.goto(live_server.url + receipt_path)
     page.locator("#id_receipt").fill(receipt)
     submit("receipt not counted yet", 200)
