@@ -55,9 +55,14 @@ def confirm_path(mailoutbox):
 
 
 @pytest.fixture
-def link(mailoutbox, confirm_path) -> str:
+def asker():
+    """A nominee, Asker, in the 2030 round, voting open."""
+    return make_nomination(prize_round=make_round(year=2030), name="Asker")
+
+
+@pytest.fixture
+def link(asker, mailoutbox, confirm_path) -> str:
     """The path of a fresh, unused confirmation link for Asker."""
-    asker = make_nomination(prize_round=make_round(year=2030), name="Asker")
     assert (
         request_vote(client=Client(), nomination=asker, email="kari@example.no").status_code == 302
     )

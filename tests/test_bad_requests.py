@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from tests.factories import make_nomination, make_round, make_vote
+from tests.factories import make_vote
 from voting import confirmation
 from voting.models import Vote
 
@@ -26,11 +26,6 @@ NOT_ALLOWED = {
     "en": "This action is not allowed here",
 }
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-
-
-@pytest.fixture
-def asker():
-    return make_nomination(prize_round=make_round(year=2030), name="Asker")
 
 
 def in_language(language: str, name: str, *args) -> str:

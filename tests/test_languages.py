@@ -32,11 +32,6 @@ OSLO = ZoneInfo("Europe/Oslo")
 COOKIE = settings.LANGUAGE_COOKIE_NAME
 
 
-@pytest.fixture
-def asker():
-    return make_nomination(prize_round=make_round(year=2030), name="Asker")
-
-
 def html_lang(response) -> str:
     return re.search(r'<html lang="([^"]+)">', response.text).group(1)
 
