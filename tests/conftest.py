@@ -13,6 +13,7 @@ from django.utils import translation
 from tests import cluster, factories
 from tests import production as production_stack
 from tests.factories import SIX, make_nomination, make_round, request_vote
+from voting import identity, services
 
 
 @pytest.fixture(autouse=True)
@@ -67,6 +68,21 @@ def link(asker, mailoutbox, confirm_path) -> str:
         request_vote(client=Client(), nomination=asker, email="kari@example.no").status_code == 302
     )
     return confirm_path()
+
+
+@pytest.fixture
+def receipt_taken(link, asker, monkeypatch):
+    """Another voter's vote for Asker, whose receipt the next vote is
+    given: confirming ``link`` fails on the receipt's unique constraint, and
+    PostgreSQL's error names the receipt ("Key (receipt)=(…)")."""
+    other = services.cast_vote(
+        nomination=asker,
+        voter_key=identity.voter_key("ola@example.no"),
+        email_domain="example.no",
+        network_hash=identity.network_hash("192.0.2.1"),
+    )
+    monkeypatch.setattr(services.votes, "new_receipt", lambda: other.receipt)
+    return other
 
 
 @pytest.fixture

@@ -17,10 +17,9 @@ from types import SimpleNamespace
 import pytest
 from django.test import Client
 
-from nominees.models import Nomination
 from tests import cluster
 from tests.factories import token_of
-from voting import confirmation, identity, services
+from voting import confirmation
 from voting.models import Vote
 
 pytestmark = pytest.mark.django_db
@@ -75,16 +74,9 @@ def test_a_rate_limited_confirmation_is_logged_without_its_token(
 
 
 def test_a_failed_confirmation_logs_neither_its_token_nor_the_receipt_it_collided_with(
-    link, written, caplog, monkeypatch
+    link, written, caplog, receipt_taken
 ):
-    # PostgreSQL says which receipt already exists: "Key (receipt)=(…)".
-    other = services.cast_vote(
-        nomination=Nomination.objects.get(),
-        voter_key=identity.voter_key("ola@example.no"),
-        email_domain="example.no",
-        network_hash=identity.network_hash("192.0.2.1"),
-    )
-    monkeypatch.setattr(services.votes, "new_receipt", lambda: other.receipt)
+    other = receipt_taken
 
     failed = Client(raise_request_exception=False).post(link)
 

@@ -15,11 +15,10 @@ from django.test import Client
 from django.urls import reverse
 
 from config.logs import JsonFormatter
-from nominees.models import Nomination
 from tests.cluster import PRODUCTION_ENV, manage
 from tests.factories import make_nomination, make_round, token_of
 from tests.test_logs import timed_out_under_gunicorn
-from voting import confirmation, identity, services
+from voting import confirmation
 from voting.models import Vote
 
 pytestmark = pytest.mark.django_db
@@ -118,16 +117,9 @@ def test_a_refused_confirmation_is_logged_as_json_without_its_token(link, json_l
 
 
 def test_a_traceback_in_a_json_line_names_neither_the_token_nor_the_receipt(
-    link, json_lines, monkeypatch
+    link, json_lines, receipt_taken
 ):
-    # PostgreSQL says which receipt already exists: "Key (receipt)=(…)".
-    other = services.cast_vote(
-        nomination=Nomination.objects.get(),
-        voter_key=identity.voter_key("ola@example.no"),
-        email_domain="example.no",
-        network_hash=identity.network_hash("192.0.2.1"),
-    )
-    monkeypatch.setattr(services.votes, "new_receipt", lambda: other.receipt)
+    other = receipt_taken
 
     failed = Client(raise_request_exception=False).post(link)
 
