@@ -1,8 +1,11 @@
-"""A private production stack for the scale-out tests: a throwaway PostgreSQL
-cluster (initdb into a temporary folder), a Redis and gunicorn app servers, all
-on spare loopback ports, so a test may stop any of them without disturbing the
-shared services. Everything started here is stopped and removed by the
-ExitStack it was registered on."""
+"""The one place the tests and the benchmark start what production runs: a
+throwaway PostgreSQL cluster (initdb into a temporary folder), a Redis, an
+SMTP server, app servers (gunicorn, or granian for the benchmark), the mail
+worker and other manage.py commands, all on spare loopback ports, so a test
+may stop any of them without disturbing the shared services. Everything
+started here is stopped and removed by the ExitStack or the context it was
+started in. tests/production.py builds the attack tests' stack from these
+parts; bench/run.py builds the benchmark's."""
 
 import contextlib
 import json
@@ -114,6 +117,28 @@ def stop_process(process: subprocess.Popen, *, sig: int = signal.SIGTERM) -> Non
         process.wait(timeout=10)
 
 
+def start_process(
+    command: list, *, env: dict[str, str], log: Path, cwd: Path = ROOT
+) -> subprocess.Popen:
+    """``command`` in the background, in a session of its own (stop_process
+    stops it and its children), writing its output to ``log``."""
+    with log.open("a") as out:
+        return subprocess.Popen(
+            [str(part) for part in command],
+            cwd=cwd,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def start_manage(*args: str, env: dict[str, str], log: Path) -> subprocess.Popen:
+    """``manage.py *args`` in the background (start_process): the mail
+    worker, the recovery loop, runserver."""
+    return start_process([sys.executable, "manage.py", *args], env=env, log=log)
+
+
 @dataclass
 class Postgres:
     bin_dir: Path
@@ -121,6 +146,8 @@ class Postgres:
     port: int
     password: str
     as_owner: list[str]  # runs a command as the cluster's owner
+    role: str = "prizevote"
+    database: str = "prizevote"
 
     @property
     def data(self) -> Path:
@@ -128,7 +155,7 @@ class Postgres:
 
     @property
     def url(self) -> str:
-        return f"postgres://prizevote:{self.password}@{HOST}:{self.port}/prizevote"
+        return f"postgres://{self.role}:{self.password}@{HOST}:{self.port}/{self.database}"
 
     def ctl(self, *args: str) -> None:
         command = [*self.as_owner, self.bin_dir / "pg_ctl", "-D", self.data, "-w", "-t", "30"]
@@ -152,7 +179,17 @@ class Postgres:
         run([*command, "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c", sql])
 
 
-def start_postgres(folder: Path, stack: contextlib.ExitStack) -> Postgres:
+def start_postgres(
+    folder: Path,
+    stack: contextlib.ExitStack,
+    *,
+    role: str = "prizevote",
+    database: str = "prizevote",
+    durable: bool = False,
+) -> Postgres:
+    """A cluster in ``folder`` whose ``role`` owns ``database``, stopped when
+    ``stack`` closes. ``durable``: PostgreSQL's stock settings, as the
+    benchmark measures; otherwise speed over durability, for the tests."""
     bin_dir = postgres_bin()
     assert bin_dir is not None, missing_binaries()
     as_owner: list[str] = []
@@ -160,7 +197,9 @@ def start_postgres(folder: Path, stack: contextlib.ExitStack) -> Postgres:
         # initdb refuses to run as root: the cluster belongs to "postgres".
         as_owner = ["runuser", "-u", "postgres", "--"]
         shutil.chown(folder, "postgres")
-    cluster = Postgres(bin_dir, folder, free_port(), secrets.token_hex(16), as_owner)
+    cluster = Postgres(
+        bin_dir, folder, free_port(), secrets.token_hex(16), as_owner, role, database
+    )
     run(
         [
             *as_owner,
@@ -182,20 +221,23 @@ def start_postgres(folder: Path, stack: contextlib.ExitStack) -> Postgres:
         "port": cluster.port,
         "listen_addresses": f"'{HOST}'",
         "unix_socket_directories": f"'{folder}'",
-        # Speed over durability: the cluster lives for one test run.
-        "fsync": "off",
-        "synchronous_commit": "off",
-        "full_page_writes": "off",
-        "shared_buffers": "32MB",
-        "max_connections": "40",
-        "autovacuum": "off",
     }
+    if not durable:
+        # Speed over durability: the cluster lives for one test run.
+        settings |= {
+            "fsync": "off",
+            "synchronous_commit": "off",
+            "full_page_writes": "off",
+            "shared_buffers": "32MB",
+            "max_connections": "40",
+            "autovacuum": "off",
+        }
     with (cluster.data / "postgresql.conf").open("a") as conf:
         conf.writelines(f"{name} = {value}\n" for name, value in settings.items())
     cluster.start()
     stack.callback(cluster.shutdown)
-    cluster.psql(f"CREATE ROLE prizevote LOGIN PASSWORD '{cluster.password}'")
-    cluster.psql("CREATE DATABASE prizevote OWNER prizevote")
+    cluster.psql(f"CREATE ROLE {role} LOGIN PASSWORD '{cluster.password}'")
+    cluster.psql(f"CREATE DATABASE {database} OWNER {role}")
     return cluster
 
 
@@ -213,18 +255,15 @@ class Redis:
         return redis.Redis.from_url(self.url, socket_timeout=2)
 
     def start(self) -> None:
-        log = (self.folder / "redis.log").open("a")
-        self.process = subprocess.Popen(
+        self.process = start_process(
             [
                 *("redis-server", "--port", str(self.port), "--bind", HOST),
                 *("--save", "", "--appendonly", "no", "--daemonize", "no"),
             ],
+            env=dict(os.environ),
+            log=self.folder / "redis.log",
             cwd=self.folder,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
         )
-        log.close()
         deadline = time.monotonic() + 10
         while True:
             assert self.process.poll() is None, (self.folder / "redis.log").read_text()
@@ -287,15 +326,19 @@ def server_env(postgres: Postgres, redis_server: Redis, **overrides: str) -> dic
 
 def prepare_database(env: dict[str, str]) -> dict:
     """Migrate the schema and create a round with voting open and six nominees;
-    the ids of the round and its nominations."""
+    the ids of the round and its nominations, and the nominations' paths."""
     run([sys.executable, "manage.py", "migrate", "--noinput"], env=env, timeout=120)
     script = """
 import json
 from tests.factories import make_nomination, make_round
 prize_round = make_round(year=2030)
 names = ["Asker", "Bodø", "Drammen", "Hamar", "Molde", "Tromsø"]
-ids = [make_nomination(prize_round=prize_round, name=name).pk for name in names]
-print(json.dumps({"round": prize_round.pk, "nominations": ids}))
+nominations = [make_nomination(prize_round=prize_round, name=name) for name in names]
+print(json.dumps({
+    "round": prize_round.pk,
+    "nominations": [n.pk for n in nominations],
+    "paths": [n.get_absolute_url() for n in nominations],
+}))
 """
     output = run([sys.executable, "manage.py", "shell", "-c", script], env=env)
     return json.loads(output.strip().splitlines()[-1])
@@ -339,6 +382,25 @@ def answers(port: int) -> bool:
         connection.close()
 
 
+def server_command(server: str, port: int, workers: int, extra_args: tuple[str, ...]) -> list:
+    """The app (config.wsgi) under ``server``, gunicorn (sync workers) or
+    granian (WSGI), on HOST:port with ``workers`` processes."""
+    if server == "gunicorn":
+        return [
+            *(VENV_BIN / "gunicorn", "config.wsgi:application"),
+            *("--bind", f"{HOST}:{port}", "--workers", str(workers)),
+            *("--worker-class", "sync", "--backlog", "2048"),
+            *extra_args,
+        ]
+    assert server == "granian", server
+    return [
+        *(VENV_BIN / "granian", "--interface", "wsgi", "--host", HOST, "--port", str(port)),
+        *("--workers", str(workers), "--blocking-threads", "1", "--backlog", "2048"),
+        *extra_args,
+        "config.wsgi:application",
+    ]
+
+
 @contextlib.contextmanager
 def app_servers(
     env: dict[str, str],
@@ -346,40 +408,37 @@ def app_servers(
     *,
     count: int = 2,
     workers: int = 2,
+    server: str = "gunicorn",
+    timeout: int | None = 20,
     extra_args: tuple[str, ...] = (),
 ) -> Iterator[AppServers]:
-    """``count`` gunicorn servers with ``workers`` sync workers each, their
-    stderr in files under ``folder``; stopped on leaving."""
+    """``count`` app servers with ``workers`` workers each, their output in
+    files under ``folder``, answering once this is entered; stopped on leaving.
+    ``timeout``: gunicorn's worker timeout, or None for the server's own."""
+    if timeout is not None:
+        assert server == "gunicorn", server
+        extra_args = ("--timeout", str(timeout), *extra_args)
     started = AppServers()
     try:
         for _ in range(count):
             port = free_port()
-            log = folder / f"gunicorn-{port}.log"
-            with log.open("w") as out:
-                process = subprocess.Popen(
-                    [
-                        *(VENV_BIN / "gunicorn", "config.wsgi:application"),
-                        *("--bind", f"{HOST}:{port}", "--workers", str(workers)),
-                        *("--worker-class", "sync", "--backlog", "2048", "--timeout", "20"),
-                        *extra_args,
-                    ],
-                    cwd=ROOT,
-                    env=env,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
+            log = folder / f"{server}-{port}.log"
+            process = start_process(
+                server_command(server, port, workers, extra_args), env=env, log=log
+            )
             started.servers.append(AppServer(port, process, log))
-        deadline = time.monotonic() + 30
-        for server in started.servers:
-            while not answers(server.port):
-                assert server.process.poll() is None, server.stderr()
-                assert time.monotonic() < deadline, f"no answer on {server.port}\n{server.stderr()}"
+        deadline = time.monotonic() + 60
+        for started_server in started.servers:
+            while not answers(started_server.port):
+                assert started_server.process.poll() is None, started_server.stderr()
+                assert time.monotonic() < deadline, (
+                    f"no answer on {started_server.port}\n{started_server.stderr()}"
+                )
                 time.sleep(0.1)
         yield started
     finally:
-        for server in started.servers:
-            stop_process(server.process)
+        for started_server in started.servers:
+            stop_process(started_server.process)
 
 
 @contextlib.contextmanager

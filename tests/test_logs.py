@@ -8,8 +8,6 @@ import logging
 import os
 import re
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -99,15 +97,9 @@ def test_runserver_logs_a_confirmation_request_without_its_token(tmp_path):
     }
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'db.sqlite3'}"
     log = tmp_path / "runserver.log"
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            [sys.executable, "manage.py", "runserver", f"{cluster.HOST}:{port}", "--noreload"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    server = cluster.start_manage(
+        "runserver", f"{cluster.HOST}:{port}", "--noreload", env=env, log=log
+    )
     try:
         refused = post_when_up(port, f"/nb/stem/bekreft/{token}/")
         # runserver writes the request line once the answer is sent.
@@ -129,19 +121,15 @@ def timed_out_under_gunicorn(tmp_path: Path, **env: str) -> tuple[str, int, str]
     token = confirmation.make_token(nomination=SimpleNamespace(pk=1), address="kari@example.no")
     port = cluster.free_port()
     log = tmp_path / "gunicorn.log"
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            [
-                *(cluster.VENV_BIN / "gunicorn", "-c", "config/gunicorn.py"),
-                *("tests.stalling_wsgi:application", "--bind", f"{cluster.HOST}:{port}"),
-                *("--workers", "1", "--timeout", "1"),
-            ],
-            cwd=ROOT,
-            env={**os.environ, **env},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    server = cluster.start_process(
+        [
+            *(cluster.VENV_BIN / "gunicorn", "-c", "config/gunicorn.py"),
+            *("tests.stalling_wsgi:application", "--bind", f"{cluster.HOST}:{port}"),
+            *("--workers", "1", "--timeout", "1"),
+        ],
+        env={**os.environ, **env},
+        log=log,
+    )
     try:
         answered = post_when_up(port, f"/nb/stem/bekreft/{token}/")
         wait_for(log, "Worker exiting")

@@ -365,15 +365,7 @@ class Stack:
 
     def start_worker(self) -> Worker:
         log = self.folder / f"worker-{len(self.workers)}.log"
-        with log.open("w") as out:
-            process = subprocess.Popen(
-                [sys.executable, "manage.py", "db_worker", "--interval", "0.2"],
-                cwd=cluster.ROOT,
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        process = cluster.start_manage("db_worker", "--interval", "0.2", env=self.env, log=log)
         worker = Worker(process, log)
         self.workers.append(worker)
         return worker
@@ -482,16 +474,9 @@ def stack() -> Iterator[Stack]:
             RATELIMIT_VOTE_REQUEST="1000/h",
         )
         ids = cluster.prepare_database(env)
-        recovery_log = folder / "recover.log"
-        with recovery_log.open("w") as out:
-            recovery = subprocess.Popen(
-                [sys.executable, "manage.py", "recover_stuck_emails", "--every", "0.5"],
-                cwd=cluster.ROOT,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        recovery = cluster.start_manage(
+            "recover_stuck_emails", "--every", "0.5", env=env, log=folder / "recover.log"
+        )
         exits.callback(cluster.stop_process, recovery)
         yield Stack(postgres, env, folder, inbox, ids["nominations"])
 
