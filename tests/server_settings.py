@@ -1,5 +1,5 @@
-"""The production settings, for app servers that tests start
-(tests/test_two_processes.py, and tests/test_scale_out.py through tests/cluster.py).
+"""The production settings, for the app servers and workers tests/cluster.py
+starts.
 
 Only two things differ, both things a test run cannot have: collected static
 files (production serves them from a manifest built by collectstatic) and a

@@ -1,8 +1,8 @@
 """Scale-out, proven: two gunicorn servers with the production settings on one
 PostgreSQL and one Redis count every voter exactly once under concurrent load,
-hold the per-IP limit at the same total as one server, answer a PostgreSQL
-outage with the 503 page and recover without a restart, and keep counting
-votes while Redis is down.
+hold the per-IP limits on the e-mail request and on the vote at the same total
+as one server, answer a PostgreSQL outage with the 503 page and recover
+without a restart, and keep counting votes while Redis is down.
 
 The PostgreSQL cluster and the Redis are this module's own (tests/cluster.py),
 on spare loopback ports, so stopping them never touches the shared services;
@@ -30,6 +30,7 @@ from django.utils import translation
 
 from nominees.models import Nomination
 from tests import cluster
+from tests.production import CSRF_COOKIE, CSRF_FIELD
 from voting import confirmation, identity
 
 pytestmark = pytest.mark.skipif(bool(cluster.missing_binaries()), reason=cluster.missing_binaries())
@@ -41,8 +42,6 @@ REQUEST_TIMEOUT = 15
 LOAD_TIMEOUT = 40
 LIMIT = 10
 RECEIPT = re.compile(r'class="receipt">([0-9A-Z]{5}-[0-9A-Z]{5})<')
-CSRF_COOKIE = re.compile(r"csrftoken=([^;]+)")
-CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 @dataclass
@@ -52,6 +51,7 @@ class Stack:
     folder: Path
     round_id: int
     nomination_ids: list[int]
+    nomination_paths: list[str]
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +61,7 @@ def stack() -> Iterator[Stack]:
         postgres = cluster.start_postgres(folder, exits)
         redis_server = cluster.start_redis(folder, exits)
         ids = cluster.prepare_database(cluster.server_env(postgres, redis_server))
-        yield Stack(postgres, redis_server, folder, ids["round"], ids["nominations"])
+        yield Stack(postgres, redis_server, folder, ids["round"], ids["nominations"], ids["paths"])
 
 
 @pytest.fixture(scope="module")
@@ -132,16 +132,25 @@ class Browser:
         self.cookie = CSRF_COOKIE.search(cookies).group(1)
         self.token = CSRF_FIELD.search(page).group(1)
 
-    def confirm(self, port: int, ballot: Ballot) -> Answer:
-        if not self.token:
-            self.open(port, ballot.path)
+    def post(self, port: int, path: str, fields: dict[str, str]):
         headers = {
             "Cookie": f"csrftoken={self.cookie}",
             "Content-Type": "application/x-www-form-urlencoded",
         }
+        body = urlencode({"csrfmiddlewaretoken": self.token, **fields})
+        return self.fetch(port, "POST", path, body, headers)
+
+    def request_vote(self, port: int, path: str, address: str) -> int:
+        """Ask for the confirmation e-mail on the nominee page at ``path`` (opened
+        before): the status."""
+        response, _ = self.post(port, path + "stem/", {"email": address})
+        return response.status
+
+    def confirm(self, port: int, ballot: Ballot) -> Answer:
+        if not self.token:
+            self.open(port, ballot.path)
         sent = time.monotonic()
-        body = urlencode({"csrfmiddlewaretoken": self.token})
-        response, page = self.fetch(port, "POST", ballot.path, body, headers)
+        response, page = self.post(port, ballot.path, {})
         return Answer(
             ballot=ballot,
             port=port,
@@ -266,15 +275,17 @@ def round_totals(stack: Stack) -> dict[str, int]:
             " GROUP BY voter_key HAVING count(*) > 1) AS keys",
             [stack.round_id],
         ).fetchone()[0]
-        refused, limited = db.execute(
-            "SELECT repeats_refused, rate_limited FROM voting_integritycounts WHERE round_id = %s",
+        refused, limited, sent = db.execute(
+            "SELECT repeats_refused, rate_limited, emails_sent FROM voting_integritycounts"
+            " WHERE round_id = %s",
             [stack.round_id],
-        ).fetchone() or (0, 0)
+        ).fetchone() or (0, 0, 0)
     return {
         "valid": valid,
         "keys_twice": twice,
         "repeats_refused": refused,
         "rate_limited": limited,
+        "emails_sent": sent,
     }
 
 
@@ -332,9 +343,48 @@ def confirm_in_turn(ports: list[int], ballots: list[Ballot]) -> list[Answer]:
     return [browser.confirm(ports[n % len(ports)], item) for n, item in enumerate(ballots)]
 
 
+def request_in_turn(ports: list[int], path: str, addresses: list[str]) -> list[int]:
+    """One browser asks for an e-mail to each address on the nominee page at
+    ``path``, server after server in turn: the statuses."""
+    browser = Browser()
+    browser.open(ports[0], path)
+    return [browser.request_vote(ports[n % len(ports)], path, a) for n, a in enumerate(addresses)]
+
+
+def test_two_servers_limit_vote_requests_per_ip_at_the_same_total_as_one(stack):
+    # Other processes, so not the tests' still clock: a 30-day window, which
+    # ends during this test about once in a million runs.
+    env = cluster.server_env(
+        stack.postgres,
+        stack.redis,
+        RATELIMIT_VOTE_REQUEST=f"{LIMIT}/30d",
+        RATELIMIT_EMAILS_PER_ADDRESS="100/h",
+    )
+    tries = LIMIT + 3
+    path = stack.nomination_paths[0]
+    before = round_totals(stack)
+
+    with cluster.app_servers(env, stack.folder) as limited:
+        stack.redis.client().flushdb()
+        one_server = request_in_turn(
+            limited.ports[:1], path, [f"epost-en{n}@example.no" for n in range(tries)]
+        )
+        stack.redis.client().flushdb()
+        two_servers = request_in_turn(
+            limited.ports, path, [f"epost-to{n}@example.no" for n in range(tries)]
+        )
+        counters = stack.redis.client().dbsize()
+
+    assert one_server == [302] * LIMIT + [429] * (tries - LIMIT)
+    assert two_servers == one_server
+    assert counters > 0
+    after = round_totals(stack)
+    assert after["emails_sent"] - before["emails_sent"] == 2 * LIMIT
+    assert after["rate_limited"] - before["rate_limited"] == 2 * (tries - LIMIT)
+
+
 def test_two_servers_limit_confirmations_per_ip_at_the_same_total_as_one(stack):
-    # The e-mail request POST is checked the same way on the shared services by
-    # tests/test_two_processes.py; this is the vote itself, on any database.
+    # As the e-mail request above, the vote itself.
     # Other processes, so not the tests' still clock: a 30-day window, which
     # ends during this test about once in a million runs.
     env = cluster.server_env(stack.postgres, stack.redis, RATELIMIT_VOTE_CONFIRM=f"{LIMIT}/30d")
