@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/run.py [--quick] [--servers gunicorn,granian] [--workers N]
 
-On 127.0.0.1 only, and stopped again at the end whatever happens, it starts:
+On 127.0.0.1 only, and stopped again at the end whatever happens, it starts
+(through tests/cluster.py, which starts them for the tests too):
 - a throwaway PostgreSQL cluster (initdb into a temporary folder, a spare port,
   stock settings, password authentication over TCP for the role "bench" that
   owns the database "prizevote_bench");
@@ -36,9 +37,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -48,9 +46,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# PostgreSQL and the app servers start as the tests start them.
+from tests import cluster  # noqa: E402
+from tests.cluster import HOST, VENV_BIN  # noqa: E402
+
 BENCH = ROOT / "bench"
-VENV_BIN = Path(sys.executable).parent
-HOST = "127.0.0.1"
 WRK_THREADS = 2
 CONNECTIONS = (16, 64)
 # Fresh confirmation links per confirm case: more than any server here can use.
@@ -74,100 +76,6 @@ def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
-def run(command: list, *, env: dict | None = None, timeout: float = 600, **kwargs) -> str:
-    """Run a command to its end (bounded); its output, or exit with it on failure."""
-    done = subprocess.run(
-        [str(part) for part in command],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-        **kwargs,
-    )
-    if done.returncode != 0:
-        sys.exit(f"Failed: {' '.join(map(str, command))}\n{done.stdout}\n{done.stderr}")
-    return done.stdout
-
-
-def stop(process: subprocess.Popen) -> None:
-    """Stop a process this script started, and its children (its own session)."""
-    if process.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=5)
-
-
-# PostgreSQL ------------------------------------------------------------------
-
-
-@dataclass
-class Postgres:
-    bin_dir: Path
-    data: Path
-    port: int
-    as_postgres: list[str]  # prefix that runs a command as the cluster's owner
-
-    def ctl(self, *args: str) -> None:
-        run([*self.as_postgres, self.bin_dir / "pg_ctl", "-D", self.data, *args], timeout=60)
-
-
-def start_postgres(tmp: Path, stack: contextlib.ExitStack, password: str) -> Postgres:
-    initdb = shutil.which("initdb") or shutil.which("pg_ctl")
-    if initdb is None:
-        sys.exit("PostgreSQL's initdb is not on PATH.")
-    bin_dir = Path(initdb).resolve().parent
-    folder = tmp / "pg"
-    folder.mkdir()
-    as_postgres: list[str] = []
-    if os.geteuid() == 0:
-        # initdb refuses to run as root: the cluster belongs to "postgres".
-        as_postgres = ["runuser", "-u", "postgres", "--"]
-        shutil.chown(folder, "postgres")
-        tmp.chmod(0o755)
-    port = free_port()
-    cluster = Postgres(bin_dir, folder / "data", port, as_postgres)
-    log(f"PostgreSQL: initdb into {cluster.data}, port {port}")
-    run(
-        [
-            *as_postgres,
-            bin_dir / "initdb",
-            "-D",
-            cluster.data,
-            "-U",
-            "postgres",
-            "-E",
-            "UTF8",
-            "--locale=C.UTF-8",
-            # The admin only through the cluster's own socket; TCP needs a password.
-            "--auth-local=trust",
-            "--auth-host=scram-sha-256",
-        ],
-        timeout=120,
-    )
-    options = f"-p {port} -c listen_addresses={HOST} -c unix_socket_directories={folder}"
-    cluster.ctl("-w", "-t", "60", "-o", options, "-l", str(folder / "log"), "start")
-    stack.callback(cluster.ctl, "-m", "fast", "-w", "-t", "60", "stop")
-    admin = [*as_postgres, bin_dir / "psql", "-h", folder, "-p", port, "-U", "postgres"]
-    admin += ["-v", "ON_ERROR_STOP=1", "-q", "-d", "postgres", "-c"]
-    run([*admin, f"CREATE ROLE bench LOGIN PASSWORD '{password}'"])
-    run([*admin, "CREATE DATABASE prizevote_bench OWNER bench"])
-    return cluster
-
-
 # Redis -----------------------------------------------------------------------
 
 
@@ -178,42 +86,6 @@ def flush_redis(url: str) -> None:
 
 
 # App servers -----------------------------------------------------------------
-
-
-def server_command(server: str, port: int, workers: int) -> list[str]:
-    if server == "gunicorn":
-        return [
-            VENV_BIN / "gunicorn",
-            "config.wsgi:application",
-            "--bind",
-            f"{HOST}:{port}",
-            "--workers",
-            str(workers),
-            "--worker-class",
-            "sync",
-            "--backlog",
-            "2048",
-            "--log-level",
-            "warning",
-        ]
-    return [
-        VENV_BIN / "granian",
-        "--interface",
-        "wsgi",
-        "--host",
-        HOST,
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--blocking-threads",
-        "1",
-        "--backlog",
-        "2048",
-        "--log-level",
-        "warning",
-        "config.wsgi:application",
-    ]
 
 
 @dataclass
@@ -230,17 +102,14 @@ def sampling(profile: Profile, seconds: int):
     command = [VENV_BIN / "py-spy", "record", "--pid", profile.server_pid, "--subprocesses"]
     command += ["--format", "raw", "--rate", "200", "--duration", max(1, seconds - 1)]
     command += ["--output", profile.output]
-    process = subprocess.Popen(
-        [str(part) for part in command],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
+    process = cluster.start_process(
+        command, env=dict(os.environ), log=profile.output.with_suffix(".log")
     )
     try:
         yield
         process.wait(timeout=seconds + 30)
     finally:
-        stop(process)
+        cluster.stop_process(process)
 
 
 def print_profile(file: Path, case: str, top: int = 45) -> None:
@@ -275,36 +144,19 @@ def print_profile(file: Path, case: str, top: int = 45) -> None:
 
 @contextlib.contextmanager
 def app_server(server: str, workers: int, env: dict, tmp: Path):
-    port = free_port()
-    log_file = (tmp / f"{server}.log").open("w")
-    process = subprocess.Popen(
-        [str(part) for part in server_command(server, port, workers)],
-        cwd=ROOT,
-        env=env,
-        stdout=log_file,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://{HOST}:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                sys.exit(f"{server} stopped:\n{(tmp / f'{server}.log').read_text()}")
-            try:
-                with urllib.request.urlopen(f"{base}/bench/hello/", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                sys.exit(f"{server} did not answer within 60 s")
-            time.sleep(0.2)
+    """The app under ``server``, answering: its address and process id."""
+    with cluster.app_servers(
+        env,
+        tmp,
+        count=1,
+        workers=workers,
+        server=server,
+        timeout=None,
+        extra_args=("--log-level", "warning"),
+    ) as started:
+        base = f"http://{HOST}:{started.ports[0]}"
         log(f"{server} ({workers} workers) listening on {base}")
-        yield base, process.pid
-    finally:
-        stop(process)
-        log_file.close()
+        yield base, started.servers[0].process.pid
 
 
 def csrf_pair(url: str) -> tuple[str, str]:
@@ -343,7 +195,7 @@ def wrk(url: str, *, connections: int, seconds: int, script: str, args: list[str
     command = ["wrk", f"-t{WRK_THREADS}", f"-c{connections}", f"-d{seconds}s", "--timeout", "2s"]
     command += ["--latency", "-s", BENCH / "wrk" / script, url, "--", *args]
     env = {**os.environ, "BENCH_WRK_DIR": str(BENCH / "wrk")}
-    output = run(command, env=env, timeout=seconds + 60)
+    output = cluster.run(command, env=env, timeout=seconds + 60)
     line = next((line for line in output.splitlines() if line.startswith("BENCH ")), None)
     if line is None:
         sys.exit(f"wrk gave no figures:\n{output}")
@@ -537,7 +389,7 @@ def report(results: list[Result], counting: list[dict], command: str, rounds: in
 # Main ------------------------------------------------------------------------
 
 
-def app_env(cluster: "Postgres", password: str, redis_url: str, tmp: Path) -> dict:
+def app_env(postgres: cluster.Postgres, redis_url: str, tmp: Path) -> dict:
     """The environment of the app under test: the production settings on the
     run's PostgreSQL and Redis."""
     return {
@@ -547,7 +399,7 @@ def app_env(cluster: "Postgres", password: str, redis_url: str, tmp: Path) -> di
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "VOTE_HASH_SECRET": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": HOST,
-        "DATABASE_URL": f"postgres://bench:{password}@{HOST}:{cluster.port}/prizevote_bench",
+        "DATABASE_URL": postgres.url,
         "DB_CONN_MAX_AGE": "600",
         "REDIS_URL": redis_url,
         "EMAIL_HOST": HOST,  # required by production; bench.settings sends nothing
@@ -567,16 +419,27 @@ def loaded_app(stack: contextlib.ExitStack, tmp: Path, redis_db: int) -> dict:
     the round (tmp/loaded.json); everything is undone when ``stack`` closes.
     Returns the app's environment."""
     stack.callback(shutil.rmtree, tmp, ignore_errors=True)
-    password = secrets.token_urlsafe(24)
-    cluster = start_postgres(tmp, stack, password)
+    if cluster.postgres_bin() is None:
+        sys.exit("PostgreSQL's initdb is not on PATH.")
+    postgres = cluster.start_postgres(
+        stack.enter_context(cluster.temporary_folder("prizevote-bench-pg-")),
+        stack,
+        role="bench",
+        database="prizevote_bench",
+        durable=True,
+    )
+    log(f"PostgreSQL: {postgres.data}, port {postgres.port}")
     redis_url = f"redis://{HOST}:6379/{redis_db}"
     flush_redis(redis_url)
     stack.callback(flush_redis, redis_url)
-    env = app_env(cluster, password, redis_url, tmp)
+    env = app_env(postgres, redis_url, tmp)
     log("migrate, collectstatic, load")
-    run([sys.executable, "manage.py", "migrate", "--noinput"], env=env)
-    run([sys.executable, "manage.py", "collectstatic", "--noinput"], env=env)
-    run([sys.executable, "-m", "bench.prepare", "load", tmp / "loaded.json"], env=env)
+    for command in (
+        ["manage.py", "migrate", "--noinput"],
+        ["manage.py", "collectstatic", "--noinput"],
+        ["-m", "bench.prepare", "load", tmp / "loaded.json"],
+    ):
+        cluster.run([sys.executable, *command], env=env, timeout=600)
     return env
 
 
@@ -628,7 +491,11 @@ def main() -> None:
         token_count = CONFIRM_RATE_CEILING * seconds * rounds * len(servers) * len(CONNECTIONS)
         log(f"making {token_count} fresh confirmation links")
         token_file = tmp / "tokens.txt"
-        run([*python, "-m", "bench.prepare", "tokens", token_count, token_file], env=env)
+        cluster.run(
+            [*python, "-m", "bench.prepare", "tokens", token_count, token_file],
+            env=env,
+            timeout=600,
+        )
         tokens = Tokens(token_file, tmp)
 
         results: list[Result] = []
@@ -649,7 +516,7 @@ def main() -> None:
             log(f"counting {sizes} generated votes")
             counted_file = tmp / "counted.json"
             count = [*python, "-m", "bench.prepare", "count", sizes, counted_file]
-            run(count, env=env, timeout=1800)
+            cluster.run(count, env=env, timeout=1800)
             counting = json.loads(counted_file.read_text())
         for row in counting:
             log(

@@ -442,8 +442,8 @@ def app_servers(
 
 
 @contextlib.contextmanager
-def temporary_folder() -> Iterator[Path]:
-    folder = Path(tempfile.mkdtemp(prefix="prizevote-scale-"))
+def temporary_folder(prefix: str = "prizevote-scale-") -> Iterator[Path]:
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
     try:
         yield folder
     finally:
