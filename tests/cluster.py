@@ -345,6 +345,44 @@ print(json.dumps({
 
 
 @dataclass
+class Services:
+    folder: Path
+    postgres: Postgres
+    redis: Redis
+    env: dict[str, str]
+    round_id: int
+    nomination_ids: list[int]
+    nomination_paths: list[str]
+
+
+def start_services(
+    stack: contextlib.ExitStack, *, inbox: object | None = None, **overrides: str
+) -> Services:
+    """What the app servers and workers run on, stopped and removed when
+    ``stack`` closes: a temporary folder, PostgreSQL and Redis, and with an
+    ``inbox`` (an aiosmtpd handler) an SMTP server delivering to it, which the
+    production e-mail back end sends to; the database prepared
+    (prepare_database), and the servers' environment (server_env, with
+    ``overrides``)."""
+    folder = stack.enter_context(temporary_folder())
+    postgres = start_postgres(folder, stack)
+    redis_server = start_redis(folder, stack)
+    if inbox is not None:
+        overrides = {
+            "DJANGO_SETTINGS_MODULE": "tests.smtp_server_settings",
+            "EMAIL_HOST": HOST,
+            "EMAIL_PORT": str(start_smtp(inbox, stack)),
+            "EMAIL_USE_TLS": "0",
+            **overrides,
+        }
+    env = server_env(postgres, redis_server, **overrides)
+    ids = prepare_database(env)
+    return Services(
+        folder, postgres, redis_server, env, ids["round"], ids["nominations"], ids["paths"]
+    )
+
+
+@dataclass
 class AppServer:
     port: int
     process: subprocess.Popen

@@ -162,18 +162,10 @@ class Production:
 @contextlib.contextmanager
 def production_stack() -> Iterator[Production]:
     with contextlib.ExitStack() as exits:
-        folder = exits.enter_context(cluster.temporary_folder())
-        postgres = cluster.start_postgres(folder, exits)
-        redis_server = cluster.start_redis(folder, exits)
         inbox = Inbox()
-        smtp_port = cluster.start_smtp(inbox, exits)
-        env = cluster.server_env(
-            postgres,
-            redis_server,
-            DJANGO_SETTINGS_MODULE="tests.smtp_server_settings",
-            EMAIL_HOST=cluster.HOST,
-            EMAIL_PORT=str(smtp_port),
-            EMAIL_USE_TLS="0",
+        services = cluster.start_services(
+            exits,
+            inbox=inbox,
             PUBLIC_BASE_URL=PUBLIC_BASE_URL,
             # Limits no attack here reaches by accident; the tests that prove a
             # limit count against these.
@@ -186,19 +178,20 @@ def production_stack() -> Iterator[Production]:
             # connect from an address of their own (``source``).
             ADMIN_LOGIN_ADDRESS_FAILURE_LIMIT="10",
         )
-        ids = cluster.prepare_database(env)
         servers = exits.enter_context(
-            cluster.app_servers(env, folder, count=1, workers=2, extra_args=GUNICORN_ARGS)
+            cluster.app_servers(
+                services.env, services.folder, count=1, workers=2, extra_args=GUNICORN_ARGS
+            )
         )
         yield Production(
-            postgres=postgres,
-            redis=redis_server,
-            folder=folder,
-            env=env,
+            postgres=services.postgres,
+            redis=services.redis,
+            folder=services.folder,
+            env=services.env,
             servers=servers,
             inbox=inbox,
-            round_id=ids["round"],
-            nomination_ids=ids["nominations"],
+            round_id=services.round_id,
+            nomination_ids=services.nomination_ids,
         )
 
 

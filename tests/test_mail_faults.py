@@ -455,30 +455,27 @@ def stack() -> Iterator[Stack]:
     if cluster.missing_binaries():
         pytest.skip(cluster.missing_binaries())
     with contextlib.ExitStack() as exits:
-        folder = exits.enter_context(cluster.temporary_folder())
-        postgres = cluster.start_postgres(folder, exits)
-        redis_server = cluster.start_redis(folder, exits)
         inbox = StallingInbox()
-        smtp_port = cluster.start_smtp(inbox, exits)
-        exits.callback(inbox.reset)  # lets every stalled session end first
-        env = cluster.server_env(
-            postgres,
-            redis_server,
-            DJANGO_SETTINGS_MODULE="tests.smtp_server_settings",
+        services = cluster.start_services(
+            exits,
+            inbox=inbox,
             TASKS_BACKEND="django_tasks_db.DatabaseBackend",
-            EMAIL_HOST=cluster.HOST,
-            EMAIL_PORT=str(smtp_port),
-            EMAIL_USE_TLS="0",
             EMAIL_TIMEOUT=str(EMAIL_TIMEOUT),
             CONFIRMATION_EMAIL_STUCK_AFTER=str(STUCK_AFTER),
             RATELIMIT_VOTE_REQUEST="1000/h",
         )
-        ids = cluster.prepare_database(env)
+        exits.callback(inbox.reset)  # lets every stalled session end first
         recovery = cluster.start_manage(
-            "recover_stuck_emails", "--every", "0.5", env=env, log=folder / "recover.log"
+            "recover_stuck_emails",
+            "--every",
+            "0.5",
+            env=services.env,
+            log=services.folder / "recover.log",
         )
         exits.callback(cluster.stop_process, recovery)
-        yield Stack(postgres, env, folder, inbox, ids["nominations"])
+        yield Stack(
+            services.postgres, services.env, services.folder, inbox, services.nomination_ids
+        )
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlencode
 
 import psycopg
@@ -44,24 +43,10 @@ LIMIT = 10
 RECEIPT = re.compile(r'class="receipt">([0-9A-Z]{5}-[0-9A-Z]{5})<')
 
 
-@dataclass
-class Stack:
-    postgres: cluster.Postgres
-    redis: cluster.Redis
-    folder: Path
-    round_id: int
-    nomination_ids: list[int]
-    nomination_paths: list[str]
-
-
 @pytest.fixture(scope="module")
-def stack() -> Iterator[Stack]:
+def stack() -> Iterator[cluster.Services]:
     with contextlib.ExitStack() as exits:
-        folder = exits.enter_context(cluster.temporary_folder())
-        postgres = cluster.start_postgres(folder, exits)
-        redis_server = cluster.start_redis(folder, exits)
-        ids = cluster.prepare_database(cluster.server_env(postgres, redis_server))
-        yield Stack(postgres, redis_server, folder, ids["round"], ids["nominations"], ids["paths"])
+        yield cluster.start_services(exits)
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +71,7 @@ class Ballot:
     voter_key: str
 
 
-def ballot(stack: Stack, address: str, number: int) -> Ballot:
+def ballot(stack: cluster.Services, address: str, number: int) -> Ballot:
     """The confirmation link the e-mail to ``address`` would hold, for one of
     the six nominees."""
     nomination = Nomination(pk=stack.nomination_ids[number % len(stack.nomination_ids)])
@@ -185,7 +170,7 @@ class Stream:
     """Distinct voters confirming without pause, alternating servers, from a
     few browsers, until stopped: for watching an outage as it happens."""
 
-    def __init__(self, stack: Stack, ports: list[int], prefix: str, browsers: int = 6):
+    def __init__(self, stack: cluster.Services, ports: list[int], prefix: str, browsers: int = 6):
         self.stack = stack
         self.ports = ports
         self.prefix = prefix
@@ -244,7 +229,7 @@ class Stream:
         assert not self.errors, self.errors
 
 
-def votes_per_key(stack: Stack, keys) -> Counter:
+def votes_per_key(stack: cluster.Services, keys) -> Counter:
     with psycopg.connect(stack.postgres.url) as db:
         rows = db.execute(
             "SELECT voter_key, count(*) FROM voting_vote"
@@ -254,7 +239,7 @@ def votes_per_key(stack: Stack, keys) -> Counter:
     return Counter(dict(rows))
 
 
-def receipts_of(stack: Stack, keys) -> set[str]:
+def receipts_of(stack: cluster.Services, keys) -> set[str]:
     with psycopg.connect(stack.postgres.url) as db:
         rows = db.execute(
             "SELECT receipt FROM voting_vote WHERE round_id = %s AND voter_key = ANY(%s)",
@@ -263,7 +248,7 @@ def receipts_of(stack: Stack, keys) -> set[str]:
     return {receipt for (receipt,) in rows}
 
 
-def round_totals(stack: Stack) -> dict[str, int]:
+def round_totals(stack: cluster.Services) -> dict[str, int]:
     """Valid votes, voter keys seen more than once, and the integrity counters."""
     with psycopg.connect(stack.postgres.url) as db:
         valid = db.execute(
@@ -289,7 +274,9 @@ def round_totals(stack: Stack) -> dict[str, int]:
     }
 
 
-def load_ballots(stack: Stack) -> tuple[list[Ballot], list[Ballot], list[tuple[Ballot, Ballot]]]:
+def load_ballots(
+    stack: cluster.Services,
+) -> tuple[list[Ballot], list[Ballot], list[tuple[Ballot, Ballot]]]:
     """Distinct voters, and repeat voters as pairs of posts with one voter key
     (the same link twice, or links for two aliases of one address), the two
     posts of a pair next to each other so they race on the two servers."""
