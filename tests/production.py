@@ -74,6 +74,8 @@ class Production:
     inbox: Inbox
     round_id: int
     nomination_ids: list[int] = field(default_factory=list)
+    # The public paths of the six nominees, in bokmål.
+    nomination_paths: list[str] = field(default_factory=list)
 
     @property
     def port(self) -> int:
@@ -192,6 +194,7 @@ def production_stack() -> Iterator[Production]:
             inbox=inbox,
             round_id=services.round_id,
             nomination_ids=services.nomination_ids,
+            nomination_paths=services.nomination_paths,
         )
 
 
@@ -211,14 +214,3 @@ def log_messages(log: str) -> str:
         else:
             lines.append(line)
     return "\n".join(lines)
-
-
-def nomination_paths(production: Production) -> list[str]:
-    """The public paths of the stack's six nominees, in bokmål."""
-    script = f"""
-import json
-from nominees.models import Nomination
-rows = Nomination.objects.filter(round_id={production.round_id}).order_by("pk")
-print(json.dumps([n.get_absolute_url() for n in rows]))
-"""
-    return json.loads(production.python(script))

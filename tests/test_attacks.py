@@ -6,13 +6,11 @@ broken stack's."""
 
 import re
 
-from tests.production import nomination_paths
-
 LINK = re.compile(r"https?://\S+/stem/bekreft/\S+/")
 
 
 def test_a_vote_on_the_production_profile_is_mailed_over_smtp_and_counted_once(production):
-    path = nomination_paths(production)[0]
+    path = production.nomination_paths[0]
     production.inbox.clear()
 
     requested = production.post_form(

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import pytest
 
 from tests import cluster
-from tests.production import PUBLIC_BASE_URL, log_messages, nomination_paths
+from tests.production import PUBLIC_BASE_URL, log_messages
 
 LINK = re.compile(r"\S+/stem/bekreft/\S+/")
 
@@ -21,7 +21,7 @@ def test_a_vote_request_naming_another_port_in_its_host_still_mails_the_public_a
 ):
     # DJANGO_ALLOWED_HOSTS is 127.0.0.1 on the stack, and Django checks the
     # host name only: "127.0.0.1:9999" is let through.
-    path = nomination_paths(production)[1]
+    path = production.nomination_paths[1]
     address = "links.host.attack@host.example.no"
 
     requested = production.post_form(
@@ -98,7 +98,7 @@ def log_when(production, *expected: str, since: int) -> str:
 
 @pytest.mark.django_db
 def test_refused_and_rate_limited_confirmations_leave_no_token_in_the_servers_log(production):
-    path = nomination_paths(production)[2]
+    path = production.nomination_paths[2]
     address = "links.log.attack@logs.example.no"
     production.post_form(path + "stem/", {"email": address}, form_path=path)
     [message] = production.inbox.to(address)

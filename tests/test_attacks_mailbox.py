@@ -13,7 +13,6 @@ import re
 import pytest
 
 from tests import cluster
-from tests.production import nomination_paths
 from voting import identity
 
 LINK = re.compile(r"https?://\S+/stem/bekreft/\S+/")
@@ -53,7 +52,7 @@ def confirm(production, message) -> int:
     """Press the link's button as a script would, whatever its page shows: the
     ballot of an address that has voted has no form, so the CSRF cookie and
     token come from a nominee page."""
-    form_path = nomination_paths(production)[0]
+    form_path = production.nomination_paths[0]
     return production.post_form(link_path(message), {}, form_path=form_path).status
 
 
@@ -66,7 +65,7 @@ def votes_in_round(production) -> int:
 @pytest.mark.django_db
 def test_seven_spellings_of_one_mailbox_count_one_vote_under_gunicorn(production, settings):
     settings.VOTE_HASH_SECRET = cluster.VOTE_HASH_SECRET
-    paths = nomination_paths(production)
+    paths = production.nomination_paths
     before = votes_in_round(production)
 
     def request(position: int) -> int:
@@ -101,7 +100,7 @@ def test_seven_spellings_of_one_mailbox_count_one_vote_under_gunicorn(production
 
 @pytest.mark.django_db
 def test_a_norwegian_domain_and_its_ascii_form_count_one_vote_under_gunicorn(production):
-    path = nomination_paths(production)[1]
+    path = production.nomination_paths[1]
     mailbox = "one.inbox.attack.bo@xn--b-5ga.no"
     before = votes_in_round(production)
 
@@ -119,7 +118,7 @@ def test_a_norwegian_domain_and_its_ascii_form_count_one_vote_under_gunicorn(pro
 
 @pytest.mark.django_db
 def test_a_disposable_domain_in_fullwidth_letters_is_refused_under_gunicorn(production):
-    path = nomination_paths(production)[2]
+    path = production.nomination_paths[2]
     address = "one.inbox.attack@\uff4dailinator.com"
 
     refused = production.post_form(path + "stem/", {"email": address}, form_path=path)
@@ -146,7 +145,7 @@ def test_a_disposable_domain_in_fullwidth_letters_is_refused_under_gunicorn(prod
 def test_an_address_mail_cannot_carry_as_typed_is_refused_under_gunicorn(
     production, address, message
 ):
-    path = nomination_paths(production)[3]
+    path = production.nomination_paths[3]
     local = address.rpartition("@")[0]
 
     refused = production.post_form(path + "stem/", {"email": address}, form_path=path)

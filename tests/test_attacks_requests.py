@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 import pytest
 
 from tests import cluster
-from tests.production import CSRF_COOKIE, CSRF_FIELD, nomination_paths
+from tests.production import CSRF_COOKIE, CSRF_FIELD
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +49,7 @@ LINK_DOMAINS = [
 def paths(production) -> dict[str, str]:
     """The stack's public paths; "confirmation" is the link of a test's own
     address, in links()."""
-    nominee = nomination_paths(production)[0]
+    nominee = production.nomination_paths[0]
     return {
         "front page": "/nb/",
         "round": nominee.rsplit("/", 2)[0] + "/",

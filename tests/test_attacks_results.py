@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 
 from tests.forms import moment_fields, posted_form
-from tests.production import Production, Response, nomination_paths
+from tests.production import Production, Response
 
 PASSWORD = "a-long-password-for-the-attack-tests"
 
@@ -246,7 +246,7 @@ def test_a_counted_round_is_not_reopened_and_takes_no_vote_after_the_count_on_pr
     late_vote = production.post_form(
         nominee + "stem/",
         {"email": "sen.velger.h2@example.no"},
-        form_path=nomination_paths(production)[0],
+        form_path=production.nomination_paths[0],
     )
 
     assert response.status == 200

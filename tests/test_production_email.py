@@ -10,7 +10,7 @@ import shutil
 import pytest
 
 from tests.factories import spam_scores
-from tests.production import PUBLIC_BASE_URL, nomination_paths
+from tests.production import PUBLIC_BASE_URL
 
 LINK = re.compile(r"\S+/stem/bekreft/\S+/")
 
@@ -20,7 +20,7 @@ def test_the_mail_a_real_smtp_server_gets_in_nynorsk_is_named_marked_and_wrapped
     production, tmp_path
 ):
     address = "mail.format.nynorsk@example.no"
-    path = "/nn" + nomination_paths(production)[2].removeprefix("/nb")
+    path = "/nn" + production.nomination_paths[2].removeprefix("/nb")
 
     requested = production.post_form(path + "stem/", {"email": address}, form_path=path)
 
