@@ -7,12 +7,11 @@ import json
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-from tests import cluster
+from tests import cluster, compose
+from tests.compose import needs_compose
 from tests.production import Production
 
-ROOT = Path(__file__).resolve().parent.parent
 # The address a load balancer probes: not in DJANGO_ALLOWED_HOSTS.
 PROBE_HOST = "10.20.30.40"
 
@@ -52,10 +51,10 @@ def test_probes_by_address_are_answered_without_cookies(production):
     assert page.status == 400  # the site itself still refuses the address
 
 
+@needs_compose
 def test_the_compose_healthcheck_command_passes_against_a_ready_server(production):
-    compose = (ROOT / "docker-compose.yml").read_text()
-    web = compose.split("\n  web:\n", 1)[1].split("\n\n", 1)[0]
-    [probe] = [line.strip()[2:] for line in web.splitlines() if line.strip().startswith("- import")]
+    kind, program, flag, probe = compose.services()["web"]["healthcheck"]["test"]
+    assert (kind, program, flag) == ("CMD", "python", "-c")
     assert "http://127.0.0.1:8000/readyz" in probe
 
     def run(port: int) -> int:

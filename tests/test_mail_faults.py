@@ -37,10 +37,10 @@ import pytest
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from tests import cluster
+from tests import cluster, compose
+from tests.compose import needs_compose
 from tests.factories import request_vote, run_worker
 from tests.failing import FAILING, FailingEmailBackend
-from tests.test_privacy_purge import compose_service
 from voting import mail as voting_mail
 from voting.models import GivenUpEmail
 
@@ -274,21 +274,24 @@ def test_a_send_failed_by_its_workers_interruption_is_retried_and_then_erased(
     assert retry.run_after == interrupted.finished_at + voting_mail.retry_delay(1)
 
 
+@needs_compose
 def test_docker_compose_runs_the_recovery_every_minute_beside_the_worker():
-    recover = compose_service("recover")
-    worker = compose_service("worker")
-    command = recover.split("command: >\n", 1)[1].split("\n    depends_on:", 1)[0]
+    services = compose.services(EMAIL_TIMEOUT="7", CONFIRMATION_EMAIL_STUCK_AFTER="70")
+    recover, worker = services["recover"], services["worker"]
+    command = recover["command"]
 
-    assert "environment: *app-env" in recover and "environment: *app-env" in worker
+    assert recover["environment"] == worker["environment"]
     assert "python manage.py recover_stuck_emails --every 60" in command
-    assert "restart: unless-stopped" in recover
+    assert recover["restart"] == "unless-stopped"
     syntax = subprocess.run(["sh", "-n", "-c", command.strip().removeprefix("sh -c ").strip('"')])
     assert syntax.returncode == 0
     # A stopped worker gets longer than one SMTP timeout to finish its send.
-    assert "stop_grace_period: 30s" in worker
-    shared = (cluster.ROOT / "docker-compose.yml").read_text().split("\nservices:", 1)[0]
-    assert "EMAIL_TIMEOUT: ${EMAIL_TIMEOUT:-}" in shared
-    assert "CONFIRMATION_EMAIL_STUCK_AFTER:" in shared
+    assert worker["stop_grace_period"] == "30s"
+    timeouts = ("EMAIL_TIMEOUT", "CONFIRMATION_EMAIL_STUCK_AFTER")
+    assert [worker["environment"][name] for name in timeouts] == ["7", "70"]
+    # Unset in .env, empty: the settings' own defaults.
+    unset = compose.services()["worker"]["environment"]
+    assert [unset[name] for name in timeouts] == ["", ""]
 
 
 # A real SMTP server, a real worker, a private PostgreSQL.
