@@ -3,11 +3,11 @@ config/settings.py reads is in .env.example, docker-compose passes each of
 them from .env to every app service, and .env.example is a shell file that
 means the same to a shell as to compose.
 
-What the settings read is found in their source (env(), required(),
-env_list(), os.environ), so a new setting fails these tests until it has its
-line in .env.example and in docker-compose.yml's x-app-env."""
+What the settings read is noted as they load, in each profile, so a new
+setting fails these tests until it has its line in .env.example and in
+docker-compose.yml's x-app-env."""
 
-import ast
+import functools
 import json
 import os
 import re
@@ -15,54 +15,72 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests import compose
+from tests import cluster, compose
 from tests.compose import needs_compose
 
 ROOT = Path(__file__).resolve().parent.parent
-SETTINGS = ROOT / "config" / "settings.py"
 ENV_EXAMPLE = ROOT / ".env.example"
-READERS = {"env", "required", "env_list"}
 # A variable line of .env.example, or one shown commented out with its default.
 EXAMPLE_LINE = re.compile(r"^#? ?([A-Z][A-Z0-9_]*)=", re.M)
 
 
+# Imports the settings with os.environ standing in for a mapping that notes
+# each name the settings look up (they, or what they call for them: not a
+# library reading its own variables on import), and prints the names.
+RECORD_READS = """
+import json, os, sys
+settings_file = os.path.abspath("config/settings.py")
+read = set()
+
+class Noting(dict):
+    def note(self, name):
+        frame = sys._getframe(2)
+        while frame is not None:
+            if os.path.abspath(frame.f_code.co_filename) == settings_file:
+                read.add(name)
+                return
+            frame = frame.f_back
+
+    def get(self, name, default=None):
+        self.note(name)
+        return super().get(name, default)
+
+    def __getitem__(self, name):
+        self.note(name)
+        return super().__getitem__(name)
+
+    def __contains__(self, name):
+        self.note(name)
+        return super().__contains__(name)
+
+os.environ = Noting(os.environ)
+import config.settings
+print(json.dumps(sorted(read)))
+"""
+
+
+def reads_of(environment: dict[str, str]) -> set[str]:
+    """The variables the settings read as they load with ``environment``
+    (and nothing of this process's environment but PATH)."""
+    result = subprocess.run(
+        [sys.executable, "-c", RECORD_READS],
+        cwd=ROOT,
+        env={"PATH": os.environ["PATH"], **environment},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return set(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+@functools.cache
 def settings_reads() -> dict[str, bool]:
-    """Every environment variable config/settings.py reads, and whether only
-    the local profile reads it (under ``else`` of ``if PRODUCTION``)."""
-    reads: dict[str, bool] = {}
-
-    def variable(node: ast.AST) -> str | None:
-        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
-            func = node.func
-            if (isinstance(func, ast.Name) and func.id in READERS) or ast.unparse(func) in (
-                "os.environ.get",
-                "os.getenv",
-            ):
-                return node.args[0].value
-        if isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ":
-            return getattr(node.slice, "value", None)
-        return None
-
-    def visit(node: ast.AST, local_only: bool) -> None:
-        if isinstance(node, ast.If | ast.IfExp) and ast.unparse(node.test) in (
-            "PRODUCTION",
-            "not PRODUCTION",
-        ):
-            production_first = ast.unparse(node.test) == "PRODUCTION"
-            visit(node.test, local_only)
-            for child in node.body if isinstance(node.body, list) else [node.body]:
-                visit(child, local_only or not production_first)
-            for child in node.orelse if isinstance(node.orelse, list) else [node.orelse]:
-                visit(child, local_only or production_first)
-            return
-        name = variable(node)
-        if isinstance(name, str):
-            reads[name] = reads.get(name, True) and local_only
-        for child in ast.iter_child_nodes(node):
-            visit(child, local_only)
-
-    visit(ast.parse(SETTINGS.read_text()), False)
-    return reads
+    """Every environment variable config/settings.py reads, in the local
+    profile or in production, and whether only the local profile reads it."""
+    local = reads_of({})
+    production = reads_of(cluster.PRODUCTION_ENV)
+    return {name: name not in production for name in local | production}
 
 
 def production_reads() -> set[str]:
