@@ -11,9 +11,11 @@ from unittest import mock
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.contrib.staticfiles.views import serve
 from django.core.management import call_command
 from django.db import connection
-from django.test import Client
+from django.templatetags.static import static
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
@@ -338,3 +340,12 @@ def spam_scores(*, messages: list[bytes], folder: Path) -> list[tuple[float, str
         scores.append((float(re.search(r"score=(-?[\d.]+)", status).group(1)), status))
     assert len(scores) == len(messages), result.stdout[:2000]
     return scores
+
+
+def served_static(*, url: str) -> str:
+    """The static file at ``url``, the address a page gives for it, as the
+    local run serves it (django.contrib.staticfiles, from the files the
+    production build collects)."""
+    response = serve(RequestFactory().get(url), url.removeprefix(static("")), insecure=True)
+    assert response.status_code == 200, url
+    return b"".join(response.streaming_content).decode()

@@ -4,6 +4,7 @@ cache is down, the honeypot and disposable e-mail domains."""
 
 import logging
 import math
+import re
 
 import pytest
 from django.conf import settings as django_settings
@@ -11,7 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.factories import dead_redis, make_nomination, make_round, request_url
+from tests.factories import dead_redis, make_nomination, make_round, request_url, served_static
 from voting import confirmation, identity
 from voting.models import IntegrityCounts, Vote
 
@@ -269,8 +270,8 @@ def test_vote_form_has_a_honeypot_that_people_neither_see_nor_reach(client, nomi
     assert 'name="website"' in trap
     assert 'tabindex="-1"' in trap
     assert 'autocomplete="off"' in trap
-    css = (django_settings.BASE_DIR / "static/css/site.css").read_text()
-    assert ".trap { position: absolute; left: -10000px;" in css
+    stylesheet = re.search(r'<link rel="stylesheet" href="([^"]+)">', page).group(1)
+    assert ".trap { position: absolute; left: -10000px;" in served_static(url=stylesheet)
 
 
 def test_filled_honeypot_is_refused_with_a_message_and_sends_nothing(

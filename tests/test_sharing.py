@@ -13,7 +13,7 @@ from django.utils import translation
 from PIL import Image
 
 from nominees.models import Phase
-from tests.factories import make_nomination, make_round
+from tests.factories import make_nomination, make_round, served_static
 
 pytestmark = pytest.mark.django_db
 
@@ -205,7 +205,6 @@ def test_public_pages_error_pages_and_the_admin_show_the_sites_own_icon(client, 
     }
 
     assert {name: icon in page.text for name, page in pages.items()} == dict.fromkeys(pages, True)
-    with open(finders.find("img/favicon.svg"), encoding="utf-8") as svg:
-        drawing = svg.read()
+    drawing = served_static(url=static("img/favicon.svg"))
     assert drawing.startswith('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">')
     assert 'fill="#00504b"' in drawing  # the site's green, --brand in site.css
