@@ -285,6 +285,15 @@ def test_the_archive_of_a_decided_and_an_undecided_round_passes_axe(live_server,
     assert page.locator("main .archive__round").count() == 2
 
 
+def test_the_accessibility_statement_names_the_axe_core_version_these_tests_run(live_server, page):
+    page.goto(live_server.url + path("voting:accessibility", language="nb"))
+    axe_violations(page)  # loads axe-core into the page, as every check here does
+
+    version = page.evaluate("axe.version")
+
+    assert f"axe-core {version} i en ekte nettleser" in page.locator("main").inner_text()
+
+
 def test_the_axe_run_reports_the_violations_it_is_meant_to_find(page):
     page.set_content(
         "<!DOCTYPE html><html><head><title>Feil</title></head><body><main>"
