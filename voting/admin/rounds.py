@@ -76,13 +76,13 @@ admin.site.unregister(PrizeRound)
 @admin.register(PrizeRound)
 class RoundAdmin(FixedByTheVote, PrizeRoundAdmin):
     inlines = [RoundNominationInline, TallyInline]
-    actions = ["close_and_count"]
+    actions = ["count_votes"]
 
     @admin.action(
         description=_("Tell opp stemmene (etter at avstemningen er avsluttet)"),
         permissions=["count"],
     )
-    def close_and_count(self, request: HttpRequest, queryset) -> None:
+    def count_votes(self, request: HttpRequest, queryset) -> None:
         for prize_round in queryset:
             try:
                 tally = services.count_votes(prize_round=prize_round, counted_by=request.user)
