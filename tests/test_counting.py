@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from nominees.models import Phase
 from tests.factories import make_nomination, make_round
-from voting import counting, services
+from voting import services
 from voting.models import Tally, Vote
+from voting.services import counts
 
 pytestmark = pytest.mark.django_db
 
@@ -351,8 +352,8 @@ def test_the_database_count_and_the_python_count_agree_to_the_digest():
         invalidated_by=None,
     )
 
-    in_database = counting.read_in_postgresql(prize_round)
-    in_python = counting.read_in_python(prize_round)
+    in_database = counts.read_in_postgresql(prize_round)
+    in_python = counts.read_in_python(prize_round)
 
     assert in_database == in_python
     assert in_database.per_nomination[nominations["Asker"].pk] == 3
