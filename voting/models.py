@@ -252,7 +252,7 @@ class IntegrityCounts(models.Model):
     """What happened around a round's votes, as plain counts with nothing
     personal in them. Only ``voting.integrity`` writes here, with atomic
     increments. Votes confirmed are counted from the vote rows, less the
-    loaded ones (``voting.integrity.counts_for``)."""
+    loaded ones (``voting.integrity.counters``)."""
 
     round = models.OneToOneField(
         PrizeRound, on_delete=models.CASCADE, related_name="integrity", verbose_name=_("runde")
