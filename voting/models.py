@@ -192,6 +192,21 @@ class Tally(models.Model):
         ) % {"filled": filled, "seats": self.seats}
 
 
+class RoundResult(PrizeRound):
+    """A round as the subject of its result's lines in the admin log: the
+    count, the votes invalidated and a tie's resolution (voting.services). Kept
+    apart from the round's own lines by their content type, so the round's
+    history shows them to those who may see tallies, and to nobody else."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("resultat av prisrunde")
+        verbose_name_plural = _("resultater av prisrunder")
+        # Who may see a result is who may see tallies (voting.view_tally): no
+        # permission of its own for a role to miss.
+        default_permissions = ()
+
+
 class TallyEntry(models.Model):
     """One nomination's place in a tally. The municipality's name and number
     are kept as they were at the count, so the tally, its CSV and the public
