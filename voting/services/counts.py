@@ -25,7 +25,7 @@ from nominees.models import PrizeRound
 
 from .. import tally
 from ..audit import COUNTED, audit
-from ..models import Tally, TallyEntry, Vote
+from ..models import RoundResult, Tally, TallyEntry, Vote
 
 
 class CountRefused(Exception):
@@ -94,7 +94,7 @@ def count_votes(*, prize_round: PrizeRound, counted_by=None, at: datetime | None
     )
     audit(
         counted_by,
-        [prize_round],
+        [RoundResult.objects.get(pk=prize_round.pk)],
         COUNTED.format(
             valid=frozen.valid_votes, invalidated=frozen.invalidated_votes, digest=frozen.digest
         ),
