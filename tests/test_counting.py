@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from nominees.models import Phase
 from tests.factories import make_nomination, make_round
-from voting import counting, services
+from voting import services
 from voting.models import Tally, Vote
+from voting.services import counts
 
 pytestmark = pytest.mark.django_db
 
@@ -140,14 +141,14 @@ def test_count_votes_command_refuses_an_open_round_and_an_unknown_year():
     assert Tally.objects.count() == 0
 
 
-def test_close_and_count_admin_action_freezes_a_tally_and_logs_who_counted(client):
+def test_count_votes_admin_action_freezes_a_tally_and_logs_who_counted(client):
     prize_round, _ = closed_round_with_votes(SIX)
     staff = get_user_model().objects.create_superuser("staff", password="pw-for-tests-only")
     client.force_login(staff)
 
     response = client.post(
         reverse("admin:nominees_prizeround_changelist"),
-        {"action": "close_and_count", "_selected_action": [prize_round.pk]},
+        {"action": "count_votes", "_selected_action": [prize_round.pk]},
         follow=True,
     )
 
@@ -183,14 +184,14 @@ def test_recounts_in_the_admin_keep_the_digest_until_a_vote_is_invalidated(clien
     prize_round, nominations = closed_round_with_votes(SIX)
     staff_in_the_admin(client)
 
-    def close_and_count():
+    def count_votes():
         return client.post(
             reverse("admin:nominees_prizeround_changelist"),
-            {"action": "close_and_count", "_selected_action": [prize_round.pk]},
+            {"action": "count_votes", "_selected_action": [prize_round.pk]},
         )
 
-    close_and_count()
-    close_and_count()
+    count_votes()
+    count_votes()
     invalidated = client.post(
         reverse("admin:voting_vote_changelist"),
         {
@@ -199,7 +200,7 @@ def test_recounts_in_the_admin_keep_the_digest_until_a_vote_is_invalidated(clien
             "reason": "Skript.",
         },
     )
-    close_and_count()
+    count_votes()
 
     assert invalidated.status_code == 302
     first, second, third = Tally.objects.order_by("pk")
@@ -250,13 +251,13 @@ TWO_WITH_VOTES = {"Asker": 2, "Voss": 1, "Tromsø": 0}
 SHORTFALL = "Bare 2 av 3 finalistplasser kunne fylles: bare 2 nominasjoner fikk stemmer."
 
 
-def test_close_and_count_says_when_too_few_nominations_had_votes_to_fill_the_seats(client):
+def test_count_votes_admin_action_says_when_too_few_nominations_had_votes_to_fill_the_seats(client):
     prize_round, _ = closed_round_with_votes(TWO_WITH_VOTES)
     staff_in_the_admin(client)
 
     response = client.post(
         reverse("admin:nominees_prizeround_changelist"),
-        {"action": "close_and_count", "_selected_action": [prize_round.pk]},
+        {"action": "count_votes", "_selected_action": [prize_round.pk]},
         follow=True,
     )
 
@@ -313,13 +314,13 @@ def test_a_count_that_fills_every_seat_says_nothing_of_empty_seats(client):
     assert "finalistplasser" not in page.text
 
 
-def test_close_and_count_admin_action_on_an_open_round_counts_nothing(client):
+def test_count_votes_admin_action_on_an_open_round_counts_nothing(client):
     prize_round = make_round(phase=Phase.VOTING_OPEN)
     client.force_login(get_user_model().objects.create_superuser("s", password="pw-tests"))
 
     response = client.post(
         reverse("admin:nominees_prizeround_changelist"),
-        {"action": "close_and_count", "_selected_action": [prize_round.pk]},
+        {"action": "count_votes", "_selected_action": [prize_round.pk]},
         follow=True,
     )
 
@@ -336,7 +337,7 @@ def test_staff_without_the_count_permission_cannot_count(client):
 
     client.post(
         reverse("admin:nominees_prizeround_changelist"),
-        {"action": "close_and_count", "_selected_action": [prize_round.pk]},
+        {"action": "count_votes", "_selected_action": [prize_round.pk]},
     )
 
     assert Tally.objects.count() == 0
@@ -351,8 +352,8 @@ def test_the_database_count_and_the_python_count_agree_to_the_digest():
         invalidated_by=None,
     )
 
-    in_database = counting.read_in_postgresql(prize_round)
-    in_python = counting.read_in_python(prize_round)
+    in_database = counts.read_in_postgresql(prize_round)
+    in_python = counts.read_in_python(prize_round)
 
     assert in_database == in_python
     assert in_database.per_nomination[nominations["Asker"].pk] == 3

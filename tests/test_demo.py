@@ -364,6 +364,6 @@ def test_votes_cast_in_the_open_demo_round_are_confirmed_ones(client, confirm_pa
     )
     client.post(confirm_path())
 
-    counts = integrity.counts_for(current)
+    counts = integrity.counters(current)
     assert Vote.objects.filter(nomination=asker).count() == 1
     assert (counts.emails_sent, counts.votes_confirmed, counts.votes_loaded) == (1, 1, 0)

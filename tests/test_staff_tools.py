@@ -66,7 +66,7 @@ def test_staff_resolve_a_tie_in_the_admin_and_the_finalists_are_complete(client,
     assert services.settled_tally(tally.round) == tally
     assert Tally.objects.get().finalist_ids() == {nominations[n].pk for n in "ABD"}
     entries = LogEntry.objects.filter(user=staff)
-    assert {e.content_type.model for e in entries} == {"prizeround", "tally"}
+    assert {e.content_type.model for e in entries} == {"roundresult", "tally"}
     for entry in entries:
         assert "Loddtrekning med to vitner." in entry.change_message
         assert nominations["D"].municipality.name in entry.change_message
@@ -248,7 +248,7 @@ def test_invalidating_selected_votes_with_a_reason_keeps_them_marked_and_logged(
     logged = LogEntry.objects.filter(user=staff, content_type__model="vote")
     assert {int(e.object_id) for e in logged} == {v.pk for v in votes}
     assert all("Samme nettverk, samme minutt." in e.change_message for e in logged)
-    on_round = LogEntry.objects.get(user=staff, content_type__model="prizeround")
+    on_round = LogEntry.objects.get(user=staff, content_type__model="roundresult")
     assert (
         on_round.change_message == "Stemmer ugyldiggjort: 3. Grunn: Samme nettverk, samme minutt."
     )

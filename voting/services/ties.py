@@ -12,7 +12,7 @@ from django.utils.translation import ngettext
 from nominees.models import Nomination, PrizeRound
 
 from ..audit import TIE_RESOLVED, audit
-from ..models import Tally, TieResolution
+from ..models import RoundResult, Tally, TieResolution
 
 
 class TieRefused(Exception):
@@ -63,7 +63,7 @@ def resolve_tie(
     )
     audit(
         resolved_by,
-        [frozen.round, frozen],
+        [RoundResult.objects.get(pk=frozen.round_id), frozen],
         TIE_RESOLVED.format(names=names, reason=reason),
     )
     return resolution
