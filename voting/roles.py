@@ -116,7 +116,7 @@ def create_missing_permissions(apps: Apps, app_labels: set[str]) -> None:
     without a models module, which no app of a migration's registry has."""
     for label in app_labels:
         app_config = apps.get_app_config(label)
-        models_module = app_config.models_module
+        models_module = getattr(app_config, "models_module", None)
         app_config.models_module = models_module or True
         try:
             create_permissions(app_config, apps=apps, verbosity=0)
