@@ -3,9 +3,10 @@ config/settings.py reads is in .env.example, docker-compose passes each of
 them from .env to every app service, and .env.example is a shell file that
 means the same to a shell as to compose.
 
-What the settings read is found in their source (env(), required(),
-env_list(), os.environ), so a new setting fails these tests until it has its
-line in .env.example and in docker-compose.yml's x-app-env."""
+What the settings read is found in their source (env.str(), env.bool() and
+the other reads of their Env, required(), os.environ), so a new setting fails
+these tests until it has its line in .env.example and in docker-compose.yml's
+x-app-env."""
 
 import ast
 import json
@@ -27,7 +28,7 @@ COMPOSE = shutil.which("docker-compose")
 needs_compose = pytest.mark.skipif(
     COMPOSE is None, reason="needs docker-compose (apt-get install docker-compose)"
 )
-READERS = {"env", "required", "env_list"}
+READERS = {"env", "required"}
 # A variable line of .env.example, or one shown commented out with its default.
 EXAMPLE_LINE = re.compile(r"^#? ?([A-Z][A-Z0-9_]*)=", re.M)
 
@@ -40,9 +41,11 @@ def settings_reads() -> dict[str, bool]:
     def variable(node: ast.AST) -> str | None:
         if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
             func = node.func
-            if (isinstance(func, ast.Name) and func.id in READERS) or ast.unparse(func) in (
-                "os.environ.get",
-                "os.getenv",
+            if (
+                (isinstance(func, ast.Name) and func.id in READERS)
+                # env.str(), env.bool(), env.db() ...
+                or (isinstance(func, ast.Attribute) and ast.unparse(func.value) == "env")
+                or ast.unparse(func) in ("os.environ.get", "os.getenv")
             ):
                 return node.args[0].value
         if isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ":
