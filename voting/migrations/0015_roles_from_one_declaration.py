@@ -15,6 +15,6 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("voting", "0013_staff_group_in_norwegian")]
+    dependencies = [("voting", "0014_round_result")]
 
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
