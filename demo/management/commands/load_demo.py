@@ -12,8 +12,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from nominees import demo_data
-from nominees.demo_data import NomineeSpec, RoundSpec, Texts
+from demo import demo_data
+from demo.demo_data import NomineeSpec, RoundSpec, Texts
 from nominees.models import KeyFigure, Municipality, Nomination, PrizeRound, WinnerRule
 
 # The demo's pictures, drawn by scripts/make_demo_images.py; copied into
