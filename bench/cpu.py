@@ -177,7 +177,7 @@ def measure_parts(calls: int, rounds: int) -> None:
 
     from bench.prepare import OPEN_YEAR
     from bench.views import BenchRow
-    from nominees import pagecache
+    from config import pagecache
     from nominees.models import Nomination
     from nominees.views import pk_key, published_nomination_by_pk
     from voting import confirmation, identity, ratelimits, services

@@ -7,9 +7,9 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from config.http import require_safe
+from config.pagecache import Shared, cached_page, csrf_context
 
 from .models import Nomination, PrizeRound
-from .pagecache import Shared, cached_page, csrf_context
 
 
 def nominations_of(prize_round: PrizeRound):

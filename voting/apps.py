@@ -9,7 +9,7 @@ class VotingConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_save
 
-        from nominees.pagecache import content_changed
+        from config.pagecache import content_changed
 
         from . import (
             mail,  # noqa: F401  (connects the receiver that erases addresses)

@@ -7,9 +7,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from config import pagecache
 from config.http import require_http_methods, require_POST, require_safe
 from config.links import public_url
-from nominees import pagecache
 from nominees.models import Nomination
 from nominees.views import (
     nomination_context,

@@ -111,7 +111,7 @@ def content_changed(**_signal) -> None:
 
 
 def next_schedule_moment(now: datetime) -> datetime | None:
-    from .models import SCHEDULE, PrizeRound
+    from nominees.models import SCHEDULE, PrizeRound
 
     moments = PrizeRound.objects.aggregate(
         **{field: Min(field, filter=Q(**{f"{field}__gt": now})) for field in SCHEDULE}
