@@ -86,7 +86,7 @@ def nomination_context(nomination: Nomination, **extra: Any) -> dict[str, Any]:
 def home(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     context = round_context(PrizeRound.objects.current(now), at=now)
-    return render(request, "nominees/round.html", context)
+    return render(request, "website/round.html", context)
 
 
 @require_safe
@@ -94,7 +94,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def round_page(request: HttpRequest, year: int) -> HttpResponse:
     now = timezone.now()
     prize_round = get_object_or_404(PrizeRound.objects.published(now), year=year)
-    return render(request, "nominees/round.html", round_context(prize_round, at=now))
+    return render(request, "website/round.html", round_context(prize_round, at=now))
 
 
 @require_safe
@@ -102,4 +102,4 @@ def round_page(request: HttpRequest, year: int) -> HttpResponse:
 def nomination_page(request: HttpRequest, year: int, slug: str) -> HttpResponse:
     nomination = published_nomination(year, slug)
     context = {**nomination_context(nomination), **csrf_context(request)}
-    return render(request, "nominees/nomination.html", context)
+    return render(request, "website/nomination.html", context)

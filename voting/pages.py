@@ -20,7 +20,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
         "valid_hours": confirmation.valid_hours(),
         "retention_days": settings.VOTE_METADATA_RETENTION_DAYS,
     }
-    return render(request, "voting/privacy.html", context)
+    return render(request, "website/privacy.html", context)
 
 
 # The axe-core version the browser tests run (tests/browser/vendor/axe.min.js;
@@ -36,7 +36,7 @@ def accessibility(request: HttpRequest) -> HttpResponse:
         "axe_version": AXE_CORE_VERSION,
         "reviewed": ACCESSIBILITY_REVIEWED,
     }
-    return render(request, "voting/accessibility.html", context)
+    return render(request, "website/accessibility.html", context)
 
 
 @require_safe
@@ -52,7 +52,7 @@ def archive(request: HttpRequest) -> HttpResponse:
         "missing_years": years_in_words(missing),
         "imported_years": years_in_words(imported),
     }
-    return render(request, "voting/archive.html", context)
+    return render(request, "website/archive.html", context)
 
 
 def years_in_words(years: list[int]) -> str:

@@ -39,7 +39,7 @@ def request_vote(request: HttpRequest, year: int, slug: str) -> HttpResponse:
     nomination = published_nomination(year, slug)
     if not nomination.round.voting_is_open():
         context = nomination_context(nomination, refusal=nomination.round.phase_in_words())
-        return render(request, "nominees/nomination.html", context, status=403)
+        return render(request, "website/nomination.html", context, status=403)
     form = VoteRequestForm(request.POST)
     if not form.is_valid():
         context = nomination_context(
@@ -48,7 +48,7 @@ def request_vote(request: HttpRequest, year: int, slug: str) -> HttpResponse:
             email_errors=form.errors.get("email", []),
             form_errors=form.honeypot_errors(),
         )
-        return render(request, "nominees/nomination.html", context, status=400)
+        return render(request, "website/nomination.html", context, status=400)
     address = form.cleaned_data["email"]
     retry_after = ratelimits.emails_to_address_limited(
         request, address, round_id=nomination.round_id
@@ -56,7 +56,7 @@ def request_vote(request: HttpRequest, year: int, slug: str) -> HttpResponse:
     if retry_after is not None:
         refusal = EMAILS_TO_ADDRESS_LIMITED % {"when": ratelimits.retry_in_words(retry_after)}
         context = nomination_context(nomination, refusal=refusal)
-        response = render(request, "nominees/nomination.html", context, status=429)
+        response = render(request, "website/nomination.html", context, status=429)
         response["Retry-After"] = str(retry_after)
         return response
     token = confirmation.make_token(nomination=nomination, address=address)
@@ -75,7 +75,7 @@ def vote_requested(request: HttpRequest, year: int, slug: str) -> HttpResponse:
         "nomination": published_nomination(year, slug),
         "valid_hours": confirmation.valid_hours(),
     }
-    return render(request, "voting/requested.html", context)
+    return render(request, "website/requested.html", context)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -163,7 +163,7 @@ def ballot_page(
         request,
         shared,
         key,
-        lambda: render(request, "voting/confirm.html", context),
+        lambda: render(request, "website/confirm.html", context),
         personal={"token": token},
     )
 
@@ -184,7 +184,7 @@ def outcome(request: HttpRequest, result: str, *, status: int = 200, **context) 
     }
     if "nomination" in context:
         context["round"] = context["nomination"].round
-    return render(request, "voting/outcome.html", context, status=status)
+    return render(request, "website/outcome.html", context, status=status)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -194,9 +194,9 @@ def receipt_check(request: HttpRequest) -> HttpResponse:
     counted yet or unknown, never for whom. The answer is rendered, not
     redirected to, so the code stays out of URLs."""
     if request.method != "POST":
-        return render(request, "voting/receipt.html", {"form": receipts.ReceiptForm()})
+        return render(request, "website/receipt.html", {"form": receipts.ReceiptForm()})
     form = receipts.ReceiptForm(request.POST)
     if not form.is_valid():
-        return render(request, "voting/receipt.html", {"form": form}, status=400)
+        return render(request, "website/receipt.html", {"form": form}, status=400)
     check = receipts.check_receipt(form.cleaned_data["receipt"])
-    return render(request, "voting/receipt_outcome.html", {"check": check, "round": check.round})
+    return render(request, "website/receipt_outcome.html", {"check": check, "round": check.round})
