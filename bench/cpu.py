@@ -179,8 +179,8 @@ def measure_parts(calls: int, rounds: int) -> None:
     from bench.views import BenchRow
     from config import pagecache
     from nominees.models import Nomination
-    from nominees.views import pk_key, published_nomination_by_pk
     from voting import confirmation, identity, ratelimits, services
+    from website.views.rounds import pk_key, published_nomination_by_pk
 
     nomination = Nomination.objects.with_round().filter(round__year=OPEN_YEAR).first()
     token = confirmation.make_token(nomination=nomination, address="parts@example.no")

@@ -15,7 +15,7 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(
     path("", include("voting.urls")),
-    path("", include("nominees.urls")),
+    path("", include("website.urls")),
     prefix_default_language=True,
 )
 

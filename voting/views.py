@@ -11,7 +11,7 @@ from config import pagecache
 from config.http import require_http_methods, require_POST, require_safe
 from config.links import public_url
 from nominees.models import Nomination
-from nominees.views import (
+from website.views.rounds import (
     nomination_context,
     pk_key,
     published_nomination,

@@ -8,8 +8,7 @@ from django.utils import timezone
 
 from config.http import require_safe
 from config.pagecache import Shared, cached_page, csrf_context
-
-from .models import Nomination, PrizeRound
+from nominees.models import Nomination, PrizeRound
 
 
 def nominations_of(prize_round: PrizeRound):
