@@ -1,10 +1,20 @@
 """The public site's addresses. Each keeps the name it had in its namespace,
-"nominees" for the round and nominee pages, so reverse() and {% url %} stay as
-they were."""
+"nominees" for the round and nominee pages and "voting" for the vote's and the
+statements, so reverse() and {% url %} stay as they were."""
 
 from django.urls import include, path
 
-from .views import rounds
+from .views import rounds, statements, votes
+
+voting = [
+    path("<int:year>/<slug:slug>/stem/", votes.request_vote, name="request"),
+    path("<int:year>/<slug:slug>/stem/sendt/", votes.vote_requested, name="requested"),
+    path("stem/bekreft/<str:token>/", votes.confirm_vote, name="confirm"),
+    path("kvittering/", votes.receipt_check, name="receipt"),
+    path("personvern/", statements.privacy, name="privacy"),
+    path("tilgjengelighet/", statements.accessibility, name="accessibility"),
+    path("vinnere/", statements.archive, name="archive"),
+]
 
 nominees = [
     path("", rounds.home, name="home"),
@@ -13,5 +23,6 @@ nominees = [
 ]
 
 urlpatterns = [
+    path("", include((voting, "voting"))),
     path("", include((nominees, "nominees"))),
 ]

@@ -10,8 +10,7 @@ from django.utils.text import get_text_list
 from django.utils.translation import gettext
 
 from config.http import require_safe
-
-from . import confirmation, results
+from voting import confirmation, results
 
 
 @require_safe

@@ -11,17 +11,17 @@ from config import pagecache
 from config.http import require_http_methods, require_POST, require_safe
 from config.links import public_url
 from nominees.models import Nomination
-from website.views.rounds import (
+from voting import confirmation, identity, integrity, mail, ratelimits, receipts, services
+from voting.forms import VoteRequestForm
+from voting.models import Vote
+from voting.ratelimits import limit_per_ip
+
+from .rounds import (
     nomination_context,
     pk_key,
     published_nomination,
     published_nomination_by_pk,
 )
-
-from . import confirmation, identity, integrity, mail, ratelimits, receipts, services
-from .forms import VoteRequestForm
-from .models import Vote
-from .ratelimits import limit_per_ip
 
 logger = logging.getLogger(__name__)
 
