@@ -13,7 +13,7 @@ voting = [
     path("kvittering/", votes.receipt_check, name="receipt"),
     path("personvern/", statements.privacy, name="privacy"),
     path("tilgjengelighet/", statements.accessibility, name="accessibility"),
-    path("vinnere/", statements.archive, name="archive"),
+    path("vinnere/", rounds.archive, name="archive"),
 ]
 
 nominees = [

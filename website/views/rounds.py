@@ -1,3 +1,6 @@
+"""The rounds' public pages: the current round, a round by its year, a
+nominee's page, and the archive of every round's result."""
+
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -5,10 +8,13 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.text import get_text_list
+from django.utils.translation import gettext
 
 from config.http import require_safe
 from config.pagecache import Shared, cached_page, csrf_context
 from nominees.models import Nomination, PrizeRound
+from voting import results
 
 
 def nominations_of(prize_round: PrizeRound):
@@ -102,3 +108,32 @@ def nomination_page(request: HttpRequest, year: int, slug: str) -> HttpResponse:
     nomination = published_nomination(year, slug)
     context = {**nomination_context(nomination), **csrf_context(request)}
     return render(request, "website/nomination.html", context)
+
+
+@require_safe
+def archive(request: HttpRequest) -> HttpResponse:
+    rounds = results.archive()
+    years = {prize_round.year for prize_round, _ in rounds}
+    # Every year from the first round shown to the last that has none: said once,
+    # so that a gap in the list is not taken for an omission.
+    missing = sorted(set(range(min(years), max(years) + 1)) - years) if years else []
+    imported = sorted(prize_round.year for prize_round, _ in rounds if prize_round.imported)
+    context = {
+        "rounds": rounds,
+        "missing_years": years_in_words(missing),
+        "imported_years": years_in_words(imported),
+    }
+    return render(request, "website/archive.html", context)
+
+
+def years_in_words(years: list[int]) -> str:
+    """Sorted years as a list in the page's language, each run of consecutive
+    years as one span: "2017, 2019 og 2021–2024"."""
+    spans: list[list[int]] = []
+    for year in years:
+        if spans and spans[-1][-1] + 1 == year:
+            spans[-1].append(year)
+        else:
+            spans.append([year])
+    parts = [f"{span[0]}–{span[-1]}" if len(span) > 1 else str(span[0]) for span in spans]
+    return get_text_list(parts, gettext("og"))
