@@ -28,6 +28,7 @@ def round_context(prize_round: PrizeRound | None, *, at: datetime) -> dict[str, 
         "round": prize_round,
         "nominations": nominations_of(prize_round),
         "voting_is_open": prize_round.voting_is_open(at),
+        "result": results.for_round(prize_round, at=at, with_report=True),
     }
 
 
@@ -78,6 +79,7 @@ def nomination_context(nomination: Nomination, **extra: Any) -> dict[str, Any]:
     return {
         "nomination": nomination,
         "round": nomination.round,
+        "standing": results.for_round(nomination.round).standing(nomination),
         "key_figures": nomination.key_figures.all(),
         "voting_is_open": nomination.round.voting_is_open(),
         "email": "",
