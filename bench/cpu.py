@@ -180,7 +180,7 @@ def measure_parts(calls: int, rounds: int) -> None:
     from config import pagecache
     from nominees.models import Nomination
     from voting import confirmation, identity, ratelimits, services
-    from website.views.rounds import pk_key, published_nomination_by_pk
+    from website.views.rounds import published_nomination_by_pk
 
     nomination = Nomination.objects.with_round().filter(round__year=OPEN_YEAR).first()
     token = confirmation.make_token(nomination=nomination, address="parts@example.no")
@@ -214,7 +214,10 @@ def measure_parts(calls: int, rounds: int) -> None:
         (
             "nominee + page (1 Redis read)",
             lambda: published_nomination_by_pk(
-                nomination.pk, shared=pagecache.Shared(pk_key(nomination.pk), "parts:page")
+                nomination.pk,
+                shared=pagecache.Shared(
+                    pagecache.key("nomination", nomination.pk), pagecache.key("parts", "page")
+                ),
             ),
         ),
         (

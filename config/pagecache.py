@@ -36,7 +36,17 @@ from django.utils import timezone, translation
 
 logger = logging.getLogger(__name__)
 
-VERSION_KEY = "pagecache:version"
+
+def key(kind: str, *parts: object, request: HttpRequest | None = None) -> str:
+    """The key of every value in this cache: its kind and the parts that tell
+    one from the next, and, for what is rendered for ``request``, the language
+    and host first (a page's texts and links differ by both)."""
+    if request is not None:
+        parts = (translation.get_language(), request.get_host(), *parts)
+    return ":".join(str(part) for part in (kind, *parts))
+
+
+VERSION_KEY = key("pagecache", "version")
 # Rendered where {% csrf_token %} puts the token; only letters, so no escaping
 # changes it.
 CSRF_PLACEHOLDER = "CSRFTOKENPLACEHOLDERxQzV"
@@ -127,12 +137,12 @@ def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        key = f"page:{translation.get_language()}:{request.get_host()}:{request.path}"
-        shared = Shared(key)
+        page_key = key("page", request.path, request=request)
+        shared = Shared(page_key)
         if not shared.available:  # off (PAGE_CACHE_SECONDS = 0), or the cache is down
             return view(request, *args, **kwargs)
         now = timezone.now()
-        entry = shared.values.get(key)
+        entry = shared.values.get(page_key)
         if entry is not None:
             stale_at, html, content_type = entry
             if stale_at is None or now < stale_at:
@@ -146,7 +156,7 @@ def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         timeout = settings.PAGE_CACHE_SECONDS
         if stale_at is not None:
             timeout = max(1, min(timeout, int((stale_at - now).total_seconds()) + 1))
-        shared.put(key, (stale_at, html, response["Content-Type"]), timeout=timeout)
+        shared.put(page_key, (stale_at, html, response["Content-Type"]), timeout=timeout)
         return page(request, html, response["Content-Type"])
 
     return wrapped

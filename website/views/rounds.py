@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.text import get_text_list
 from django.utils.translation import gettext
 
+from config import pagecache
 from config.http import require_safe
-from config.pagecache import Shared, cached_page, csrf_context
 from nominees.models import Nomination, PrizeRound
 from voting import results
 
@@ -36,9 +36,9 @@ def published_nomination(year: int, slug: str) -> Nomination:
     """The nomination with its round and municipality, or 404 if its round is
     not public. From the shared cache when it holds this version of it; the
     round's phase is worked out from the time of each request."""
-    key = slug_key(year, slug)
+    key = pagecache.key("nomination", year, slug)
     nomination = published(
-        Shared(key),
+        pagecache.Shared(key),
         key,
         lambda: (
             Nomination.objects.with_round()
@@ -51,27 +51,23 @@ def published_nomination(year: int, slug: str) -> Nomination:
     return nomination
 
 
-def published_nomination_by_pk(pk: int, *, shared: Shared) -> Nomination | None:
+def published_nomination_by_pk(pk: int, *, shared: pagecache.Shared) -> Nomination | None:
     return published(
-        shared, pk_key(pk), lambda: Nomination.objects.with_round().filter(pk=pk).first()
+        shared,
+        pagecache.key("nomination", pk),
+        lambda: Nomination.objects.with_round().filter(pk=pk).first(),
     )
 
 
-def published(shared: Shared, key: str, find: Callable[[], Nomination | None]) -> Nomination | None:
+def published(
+    shared: pagecache.Shared, key: str, find: Callable[[], Nomination | None]
+) -> Nomination | None:
     """The nomination under ``key`` (found by ``find`` if not shared yet), or None
     if there is none or its round is not public."""
     nomination = shared.get(key, find)
     if nomination is None or not nomination.round.is_published():
         return None
     return nomination
-
-
-def slug_key(year: int, slug: str) -> str:
-    return f"nomination:{year}:{slug}"
-
-
-def pk_key(pk: int) -> str:
-    return f"nomination:{pk}"
 
 
 def nomination_context(nomination: Nomination, **extra: Any) -> dict[str, Any]:
@@ -89,7 +85,7 @@ def nomination_context(nomination: Nomination, **extra: Any) -> dict[str, Any]:
 
 
 @require_safe
-@cached_page
+@pagecache.cached_page
 def home(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     context = round_context(PrizeRound.objects.current(now), at=now)
@@ -97,7 +93,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@cached_page
+@pagecache.cached_page
 def round_page(request: HttpRequest, year: int) -> HttpResponse:
     now = timezone.now()
     prize_round = get_object_or_404(PrizeRound.objects.published(now), year=year)
@@ -105,10 +101,10 @@ def round_page(request: HttpRequest, year: int) -> HttpResponse:
 
 
 @require_safe
-@cached_page
+@pagecache.cached_page
 def nomination_page(request: HttpRequest, year: int, slug: str) -> HttpResponse:
     nomination = published_nomination(year, slug)
-    context = {**nomination_context(nomination), **csrf_context(request)}
+    context = {**nomination_context(nomination), **pagecache.csrf_context(request)}
     return render(request, "website/nomination.html", context)
 
 

@@ -3,7 +3,6 @@ import logging
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -18,7 +17,6 @@ from voting.ratelimits import limit_per_ip
 
 from .rounds import (
     nomination_context,
-    pk_key,
     published_nomination,
     published_nomination_by_pk,
 )
@@ -98,13 +96,9 @@ def confirm_vote(request: HttpRequest, token: str) -> HttpResponse:
         integrity.record(integrity.Event.LINK_INVALID, round_id=integrity.current_round_id())
         return outcome(request, "invalid", status=400)
     # One cache round trip for the nomination and the page this request shows.
-    page_key = "voting:{}:{}:{}:{}".format(
-        "counted" if request.method == "POST" else "ballot",
-        translation.get_language(),
-        request.get_host(),
-        ballot.nomination_id,
-    )
-    shared = pagecache.Shared(pk_key(ballot.nomination_id), page_key)
+    page = "counted" if request.method == "POST" else "ballot"
+    page_key = pagecache.key(page, ballot.nomination_id, request=request)
+    shared = pagecache.Shared(pagecache.key("nomination", ballot.nomination_id), page_key)
     nomination = published_nomination_by_pk(ballot.nomination_id, shared=shared)
     if nomination is None:
         integrity.record(integrity.Event.LINK_INVALID, round_id=integrity.current_round_id())
