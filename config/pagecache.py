@@ -7,8 +7,9 @@ What keeps a cached page right:
   nominations, key figures, municipalities, and voting's tallies, tie
   resolutions, decisions and invalidations) bumps one version number, and a
   page of an older version is rendered anew.
-- Time: a page is kept only until the next moment in any round's schedule, so
-  a phase change (voting opens, results announced) shows at that moment.
+- Time: a page is kept only until the moment its view names, for the public
+  pages the next moment in any round's schedule, so a phase change (voting
+  opens, results announced) shows at that moment.
 - The visitor: the page is stored with a placeholder for the CSRF token, which
   each response fills with the visitor's own.
 Nothing a single visitor did (a vote, a form error) is on these pages.
@@ -29,7 +30,6 @@ from datetime import datetime
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Min, Q
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
@@ -120,46 +120,43 @@ def content_changed(**_signal) -> None:
     transaction.on_commit(bump_version)
 
 
-def next_schedule_moment(now: datetime) -> datetime | None:
-    from nominees.models import SCHEDULE, PrizeRound
-
-    moments = PrizeRound.objects.aggregate(
-        **{field: Min(field, filter=Q(**{f"{field}__gt": now})) for field in SCHEDULE}
-    )
-    upcoming = [moment for moment in moments.values() if moment is not None]
-    return min(upcoming, default=None)
+View = Callable[..., HttpResponse]
 
 
-def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Serve the view's 200 responses from the cache; render them with the CSRF
-    placeholder (the view passes ``csrf_token=CSRF_PLACEHOLDER`` in its context
-    when ``request.rendering_for_cache`` is set)."""
+def cached_page(*, stale_at: Callable[[datetime], datetime | None]) -> Callable[[View], View]:
+    """Serve the view's 200 responses from the cache, each until ``stale_at(now)``
+    says the page may change by time alone (None: never by time). Render them
+    with the CSRF placeholder (the view passes ``csrf_token=CSRF_PLACEHOLDER``
+    in its context when ``request.rendering_for_cache`` is set)."""
 
-    @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        page_key = key("page", request.path, request=request)
-        shared = Shared(page_key)
-        if not shared.available:  # off (PAGE_CACHE_SECONDS = 0), or the cache is down
-            return view(request, *args, **kwargs)
-        now = timezone.now()
-        entry = shared.values.get(page_key)
-        if entry is not None:
-            stale_at, html, content_type = entry
-            if stale_at is None or now < stale_at:
-                return page(request, html, content_type)
-        request.rendering_for_cache = True
-        response = view(request, *args, **kwargs)
-        if response.status_code != 200 or response.streaming:
-            return response
-        html = response.content.decode(response.charset)
-        stale_at = next_schedule_moment(now)
-        timeout = settings.PAGE_CACHE_SECONDS
-        if stale_at is not None:
-            timeout = max(1, min(timeout, int((stale_at - now).total_seconds()) + 1))
-        shared.put(page_key, (stale_at, html, response["Content-Type"]), timeout=timeout)
-        return page(request, html, response["Content-Type"])
+    def decorator(view: View) -> View:
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            page_key = key("page", request.path, request=request)
+            shared = Shared(page_key)
+            if not shared.available:  # off (PAGE_CACHE_SECONDS = 0), or the cache is down
+                return view(request, *args, **kwargs)
+            now = timezone.now()
+            entry = shared.values.get(page_key)
+            if entry is not None:
+                until, html, content_type = entry
+                if until is None or now < until:
+                    return page(request, html, content_type)
+            request.rendering_for_cache = True
+            response = view(request, *args, **kwargs)
+            if response.status_code != 200 or response.streaming:
+                return response
+            html = response.content.decode(response.charset)
+            until = stale_at(now)
+            timeout = settings.PAGE_CACHE_SECONDS
+            if until is not None:
+                timeout = max(1, min(timeout, int((until - now).total_seconds()) + 1))
+            shared.put(page_key, (until, html, response["Content-Type"]), timeout=timeout)
+            return page(request, html, response["Content-Type"])
 
-    return wrapped
+        return wrapped
+
+    return decorator
 
 
 def page(request: HttpRequest, html: str, content_type: str) -> HttpResponse:

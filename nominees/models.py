@@ -4,7 +4,7 @@ from itertools import combinations
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -91,6 +91,14 @@ class PrizeRoundQuerySet(models.QuerySet):
     def current(self, at: datetime | None = None) -> "PrizeRound | None":
         """The round the public page is about: the newest public one."""
         return self.published(at).order_by("-year").first()
+
+    def next_moment(self, after: datetime) -> datetime | None:
+        """The first moment in these rounds' schedules after ``after``: until
+        then no round changes phase, so no public page changes by time alone."""
+        moments = self.aggregate(
+            **{field: Min(field, filter=Q(**{f"{field}__gt": after})) for field in SCHEDULE}
+        )
+        return min((moment for moment in moments.values() if moment is not None), default=None)
 
 
 class PrizeRound(models.Model):

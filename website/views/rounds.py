@@ -85,7 +85,7 @@ def nomination_context(nomination: Nomination, **extra: Any) -> dict[str, Any]:
 
 
 @require_safe
-@pagecache.cached_page
+@pagecache.cached_page(stale_at=PrizeRound.objects.next_moment)
 def home(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     context = round_context(PrizeRound.objects.current(now), at=now)
@@ -93,7 +93,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@pagecache.cached_page
+@pagecache.cached_page(stale_at=PrizeRound.objects.next_moment)
 def round_page(request: HttpRequest, year: int) -> HttpResponse:
     now = timezone.now()
     prize_round = get_object_or_404(PrizeRound.objects.published(now), year=year)
@@ -101,7 +101,7 @@ def round_page(request: HttpRequest, year: int) -> HttpResponse:
 
 
 @require_safe
-@pagecache.cached_page
+@pagecache.cached_page(stale_at=PrizeRound.objects.next_moment)
 def nomination_page(request: HttpRequest, year: int, slug: str) -> HttpResponse:
     nomination = published_nomination(year, slug)
     context = {**nomination_context(nomination), **pagecache.csrf_context(request)}

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 from config import pagecache
 from config.http import require_http_methods, require_POST, require_safe
 from config.links import public_url
-from nominees.models import Nomination
+from nominees.models import Nomination, PrizeRound
 from voting import confirmation, identity, integrity, mail, ratelimits, receipts, services
 from voting.forms import VoteRequestForm
 from voting.models import Vote
@@ -67,7 +67,7 @@ def request_vote(request: HttpRequest, year: int, slug: str) -> HttpResponse:
 
 
 @require_safe
-@pagecache.cached_page
+@pagecache.cached_page(stale_at=PrizeRound.objects.next_moment)
 def vote_requested(request: HttpRequest, year: int, slug: str) -> HttpResponse:
     context = {
         "nomination": published_nomination(year, slug),
