@@ -71,7 +71,7 @@ def measure(cases: list[str], requests: int, rounds: int, profile: str | None) -
     secret = _get_new_csrf_string()
     client.cookies["csrftoken"] = secret
     csrf = f"csrfmiddlewaretoken={_mask_cipher_secret(secret)}"
-    nominations = list(Nomination.objects.with_round().filter(round__year=OPEN_YEAR))
+    nominations = list(Nomination.objects.for_page().filter(round__year=OPEN_YEAR))
     slug = nominations[0].municipality.slug
     stamp = time.time_ns()
     warmup = 50
@@ -180,9 +180,9 @@ def measure_parts(calls: int, rounds: int) -> None:
     from config import pagecache
     from nominees.models import Nomination
     from voting import confirmation, identity, ratelimits, services
-    from website.views.rounds import published_nomination_by_pk
+    from website.views.votes import published_nomination_by_pk
 
-    nomination = Nomination.objects.with_round().filter(round__year=OPEN_YEAR).first()
+    nomination = Nomination.objects.for_page().filter(round__year=OPEN_YEAR).first()
     token = confirmation.make_token(nomination=nomination, address="parts@example.no")
     secret = _get_new_csrf_string()
     factory = RequestFactory(REMOTE_ADDR="127.0.0.1", HTTP_HOST="127.0.0.1")

@@ -189,10 +189,6 @@ class PrizeRound(models.Model):
                 return phase
         return Phase.DRAFT
 
-    def is_published(self, at: datetime | None = None) -> bool:
-        """In Python what ``PrizeRound.objects.published()`` asks the database."""
-        return self.phase(at) != Phase.DRAFT
-
     def winner_is_announced(self, at: datetime | None = None) -> bool:
         return self.phase(at) == Phase.WINNER_ANNOUNCED
 
@@ -250,10 +246,12 @@ class PrizeRound(models.Model):
 
 class NominationQuerySet(models.QuerySet):
     def published(self, at: datetime | None = None) -> "NominationQuerySet":
-        return self.filter(round__nominees_published_at__lte=at or timezone.now())
+        """Nominations the public may see: those of a round it may see."""
+        return self.filter(round__in=PrizeRound.objects.published(at))
 
-    def with_round(self) -> "NominationQuerySet":
-        return self.select_related("round", "municipality")
+    def for_page(self) -> "NominationQuerySet":
+        """With what a nominee's page and card show: round, municipality, key figures."""
+        return self.select_related("round", "municipality").prefetch_related("key_figures")
 
 
 class Nomination(models.Model):

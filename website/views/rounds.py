@@ -1,11 +1,10 @@
 """The rounds' public pages: the current round, a round by its year, a
 nominee's page, and the archive of every round's result."""
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.text import get_text_list
@@ -17,57 +16,31 @@ from nominees.models import Nomination, PrizeRound
 from voting import results
 
 
-def nominations_of(prize_round: PrizeRound):
-    return prize_round.nominations.select_related("municipality").prefetch_related("key_figures")
-
-
 def round_context(prize_round: PrizeRound | None, *, at: datetime) -> dict[str, Any]:
     if prize_round is None:
         return {"round": None, "nominations": []}
     return {
         "round": prize_round,
-        "nominations": nominations_of(prize_round),
+        "nominations": prize_round.nominations.for_page(),
         "voting_is_open": prize_round.voting_is_open(at),
         "result": results.for_round(prize_round, at=at, with_report=True),
     }
 
 
 def published_nomination(year: int, slug: str) -> Nomination:
-    """The nomination with its round and municipality, or 404 if its round is
-    not public. From the shared cache when it holds this version of it; the
-    round's phase is worked out from the time of each request."""
+    """The public nomination with what its page shows, or 404. From the shared
+    cache when it holds this version of it, so a vote request reads no row for
+    it: a round once public stays public until it is edited, and an edit makes
+    every shared value stale. The phase is worked out at each request."""
     key = pagecache.key("nomination", year, slug)
-    nomination = published(
-        pagecache.Shared(key),
+    return pagecache.Shared(key).get(
         key,
-        lambda: (
-            Nomination.objects.with_round()
-            .filter(round__year=year, municipality__slug=slug)
-            .first()
+        lambda: get_object_or_404(
+            Nomination.objects.published(timezone.now()).for_page(),
+            round__year=year,
+            municipality__slug=slug,
         ),
     )
-    if nomination is None:
-        raise Http404
-    return nomination
-
-
-def published_nomination_by_pk(pk: int, *, shared: pagecache.Shared) -> Nomination | None:
-    return published(
-        shared,
-        pagecache.key("nomination", pk),
-        lambda: Nomination.objects.with_round().filter(pk=pk).first(),
-    )
-
-
-def published(
-    shared: pagecache.Shared, key: str, find: Callable[[], Nomination | None]
-) -> Nomination | None:
-    """The nomination under ``key`` (found by ``find`` if not shared yet), or None
-    if there is none or its round is not public."""
-    nomination = shared.get(key, find)
-    if nomination is None or not nomination.round.is_published():
-        return None
-    return nomination
 
 
 def nomination_context(nomination: Nomination, **extra: Any) -> dict[str, Any]:

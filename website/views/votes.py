@@ -15,11 +15,7 @@ from voting.forms import VoteRequestForm
 from voting.models import Vote
 from voting.ratelimits import limit_per_ip
 
-from .rounds import (
-    nomination_context,
-    published_nomination,
-    published_nomination_by_pk,
-)
+from .rounds import nomination_context, published_nomination
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +122,15 @@ def confirm_vote(request: HttpRequest, token: str) -> HttpResponse:
         page_key,
         lambda: outcome(request, "counted", nomination=nomination, receipt=vote.receipt),
         personal={"receipt": vote.receipt, "token": token},
+    )
+
+
+def published_nomination_by_pk(pk: int, *, shared: pagecache.Shared) -> Nomination | None:
+    """The public nomination of a link, from ``shared`` when it holds it (see
+    published_nomination), or None."""
+    return shared.get(
+        pagecache.key("nomination", pk),
+        lambda: Nomination.objects.published().for_page().filter(pk=pk).first(),
     )
 
 
