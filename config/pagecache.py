@@ -3,10 +3,12 @@ surge of readers costs one cache read per page view instead of queries and
 template rendering.
 
 What keeps a cached page right:
-- Content: every save or delete of what a public page shows (rounds,
-  nominations, key figures, municipalities, and voting's tallies, tie
-  resolutions, decisions and invalidations) bumps one version number, and a
-  page of an older version is rendered anew.
+- Content: every change of what a public page shows bumps one version
+  number, and a page of an older version is rendered anew. Rounds,
+  nominations, key figures and municipalities, which staff edit in the admin,
+  bump it on every save or delete (nominees' signals); tallies, tie
+  resolutions, decisions and invalidations, which only voting's services
+  write, bump it in the service that writes them.
 - Time: a page is kept only until the moment its view names, for the public
   pages the next moment in any round's schedule, so a phase change (voting
   opens, results announced) shows at that moment.
@@ -113,9 +115,10 @@ class Shared:
 
 
 def content_changed(**_signal) -> None:
-    """Signal receiver: no cached page shows the old content. Bumped now, and
-    again once the change is committed: a page rendered in between, from what
-    was still the committed old content, is thrown away too."""
+    """No cached page shows the old content: nominees' signal receiver, and
+    called by voting's services. Bumped now, and again once the change is
+    committed: a page rendered in between, from what was still the committed
+    old content, is thrown away too."""
     bump_version()
     transaction.on_commit(bump_version)
 

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config import pagecache
 from nominees.models import PrizeRound
 
 from .. import counting
@@ -80,6 +81,7 @@ def count_votes(*, prize_round: PrizeRound, counted_by=None, at: datetime | None
         )
         for place in ranking.places
     )
+    pagecache.content_changed()  # the public pages show the finalists of the count
     audit(
         counted_by,
         [prize_round],
