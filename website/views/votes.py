@@ -1,4 +1,6 @@
-import logging
+"""The vote's public pages: the request for a confirmation e-mail on a nominee's
+page, the page that says it is sent, the ballot the e-mail's link opens and
+the vote it casts, and the receipt check."""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,8 +18,6 @@ from voting.models import Vote
 from voting.ratelimits import limit_per_ip
 
 from .rounds import nomination_context, published_nomination
-
-logger = logging.getLogger(__name__)
 
 EMAILS_TO_ADDRESS_LIMITED = gettext_lazy(
     "Denne e-postadressen har allerede fått så mange e-poster med bekreftelseslenke som vi "
