@@ -665,7 +665,7 @@ ROUND_2020: RoundSpec = {
         ),
         "nn": (
             "IMDi nominerte seks kommunar som buset flyktningar: Asker, Gjøvik, Randaberg, "
-            "Sunndal, Tromsø og Voss. Publikum kunne røyste i mars. Etter planen skulle dei tre "
+            "Sunndal, Tromsø og Voss. Publikum kunne stemme i mars. Etter planen skulle dei tre "
             "med flest stemmer bli finalistar og kunngjerast i busetjingsveka (veke 46), og IMDi "
             "skulle kåre vinnaren mellom dei ved slutten av same veka."
         ),

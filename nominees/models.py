@@ -1,3 +1,4 @@
+import re
 from datetime import datetime
 from itertools import combinations
 
@@ -8,7 +9,7 @@ from django.db.models import F, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 # The schedule of a round, in the order its moments must come.
@@ -306,6 +307,13 @@ class Nomination(models.Model):
         return figures[0] if figures else None
 
 
+# Between digit groups ("1 250") or before a percent sign ("78 %").
+NUMBER_SPACE = re.compile(r"(?<=\d)[ \u00a0](?=\d{3}(?!\d)|%)")
+DIGIT_GROUP_SPACE = re.compile(r"(?<=\d)[ \u00a0](?=\d{3}(?!\d))")
+PERCENT_SPACE = re.compile(r"(?<=\d)[ \u00a0](?=%)")
+DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
+
+
 class KeyFigure(models.Model):
     nomination = models.ForeignKey(Nomination, on_delete=models.CASCADE, related_name="key_figures")
     position = models.PositiveSmallIntegerField(_("plass"), default=0)
@@ -324,6 +332,18 @@ class KeyFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label}: {self.value}"
+
+    @property
+    def shown_value(self) -> str:
+        """The value as the reader's language writes numbers. Staff write it
+        the Norwegian way ("1 250", "4,5", "78 %"); Norwegian keeps the spaces
+        unbroken, English groups digits with a comma, takes a decimal point
+        and sets % without a space ("1,250", "4.5", "78%")."""
+        if get_language() != "en":
+            return NUMBER_SPACE.sub("\u00a0", self.value)
+        value = DECIMAL_COMMA.sub(".", self.value)
+        value = DIGIT_GROUP_SPACE.sub(",", value)
+        return PERCENT_SPACE.sub("", value)
 
     def clean(self) -> None:
         super().clean()

@@ -310,6 +310,31 @@ def test_the_2018_and_2020_pages_say_the_count_is_not_available_never_that_it_co
     assert "Who won is not recorded in the archive." in english_2020
 
 
+def test_an_archive_winners_text_is_headed_as_the_archives_not_as_the_jurys_reasons(client):
+    call_command("load_demo", stdout=StringIO())
+
+    for year, language, heading in (
+        (2018, "nb", "Fra arkivet"),
+        (2012, "nn", "Frå arkivet"),
+        (2012, "en", "From the archive"),
+    ):
+        page = client.get(f"/{language}/{year}/").text
+        assert f"<h3>{heading}</h3>" in page
+        assert "Juryens begrunnelse</h3>" not in page
+
+
+def test_the_closed_demo_rounds_votes_come_mixed_and_over_its_whole_voting_window():
+    call_command("load_demo", stdout=StringIO())
+    closed = PrizeRound.objects.get(title__contains="avsluttet")
+    votes = list(Vote.objects.filter(round=closed).order_by("cast_at"))
+    window = closed.voting_closes_at - closed.voting_opens_at
+
+    assert closed.voting_opens_at <= votes[0].cast_at < closed.voting_opens_at + window / 10
+    assert closed.voting_closes_at - window / 10 < votes[-1].cast_at <= closed.voting_closes_at
+    first_quarter = {vote.nomination_id for vote in votes[: len(votes) // 4]}
+    assert first_quarter == set(closed.nominations.values_list("pk", flat=True))
+
+
 def test_the_closed_demo_rounds_report_says_its_votes_were_loaded_not_confirmed():
     call_command("load_demo", stdout=StringIO())
     closed = PrizeRound.objects.get(title__contains="avsluttet")

@@ -671,3 +671,20 @@ def test_nominee_page_in_english_states_the_phase_in_english(client):
 
     assert "Voting is open until" in response.text
     assert re.search(r"\d{1,2} [A-Z][a-z]+ \d{4} at \d{2}:\d{2}", response.text)
+
+
+@pytest.mark.parametrize(
+    ("written", "language", "shown"),
+    [
+        ("78 %", "nb", "78\u00a0%"),
+        ("1 250", "nn", "1\u00a0250"),
+        ("78 %", "en", "78%"),
+        ("1 250", "en", "1,250"),
+        ("12 000 000", "en", "12,000,000"),
+        ("4,5", "en", "4.5"),
+        ("2015–2020", "en", "2015–2020"),
+    ],
+)
+def test_a_key_figure_is_written_as_the_readers_language_writes_numbers(written, language, shown):
+    with translation.override(language):
+        assert KeyFigure(label="x", value=written).shown_value == shown

@@ -34,7 +34,8 @@ def decision_freeze(decision: JuryDecision, *, at: datetime | None = None) -> Fr
     the round's winner is announced (check_decision refuses it)."""
     if decision.pk is None or not decision.round.winner_is_announced(at or timezone.now()):
         return NOTHING_FIXED
-    return Freeze(frozenset({"winner", "justification"}), DECISION_LOCKED)
+    fixed = {"winner", "justification", "justification_nn", "justification_en"}
+    return Freeze(frozenset(fixed), DECISION_LOCKED)
 
 
 def decision_waits_for(prize_round: PrizeRound, *, at: datetime | None = None) -> str:

@@ -1,6 +1,7 @@
 import contextlib
 import hashlib
 import logging
+import random
 from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -204,20 +205,25 @@ class Command(BaseCommand):
         nominations = self.load_nominations(
             prize_round, spec["nominees"], municipalities=municipalities, counts=counts
         )
-        voter = 0
-        for number, votes in demo_data.CLOSED_DEMO_VOTES.items():
-            for _ in range(votes):
-                voter += 1
-                cast_vote(
-                    nomination=nominations[number],
-                    voter_key=hashlib.sha256(f"demo-voter-{year}-{voter}".encode()).hexdigest(),
-                    email_domain="example.no",
-                    network_hash=hashlib.sha256(b"demo-network").hexdigest(),
-                    # While the round was open, spread over its two weeks.
-                    at=opens + timedelta(minutes=voter * 37),
-                )
-                # No e-mail went out and nobody confirmed it: the report says so.
-                integrity.record(integrity.Event.VOTE_LOADED, round_id=prize_round.pk)
+        # The votes come in mixed order and evenly over the whole voting
+        # window, as a real round's would (the review's charts show them so);
+        # seeded by the year, so loading again gives the same times.
+        ballots = [
+            number for number, votes in demo_data.CLOSED_DEMO_VOTES.items() for _ in range(votes)
+        ]
+        random.Random(year).shuffle(ballots)
+        window = spec["schedule"]["voting_closes_at"] - opens
+        for voter, number in enumerate(ballots, start=1):
+            cast_vote(
+                nomination=nominations[number],
+                voter_key=hashlib.sha256(f"demo-voter-{year}-{voter}".encode()).hexdigest(),
+                email_domain="example.no",
+                network_hash=hashlib.sha256(b"demo-network").hexdigest(),
+                at=opens + window * (voter - 0.5) / len(ballots),
+            )
+            # No e-mail went out and nobody confirmed it: the report says so.
+            integrity.record(integrity.Event.VOTE_LOADED, round_id=prize_round.pk)
+        voter = len(ballots)
         counts["votes created"] += voter
 
 
