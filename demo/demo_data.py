@@ -215,14 +215,14 @@ ASKER_2018: NomineeSpec = {
             "label": {
                 "nb": (
                     "i arbeid eller utdanning ett år etter introduksjonsprogrammet "
-                    "(2015, landet: 58 %)"
+                    "(2015, landet: 58\u00a0%)"
                 ),
                 "nn": (
                     "i arbeid eller utdanning eitt år etter introduksjonsprogrammet "
-                    "(2015, landet: 58 %)"
+                    "(2015, landet: 58\u00a0%)"
                 ),
                 "en": "in work or education a year after the introduction programme "
-                "(2015; nationally 58 %)",
+                "(2015; nationally 58%)",
             },
         },
         {
@@ -230,14 +230,14 @@ ASKER_2018: NomineeSpec = {
             "label": {
                 "nb": (
                     "i arbeid eller utdanning ett år etter introduksjonsprogrammet "
-                    "(2016, landet: 61 %)"
+                    "(2016, landet: 61\u00a0%)"
                 ),
                 "nn": (
                     "i arbeid eller utdanning eitt år etter introduksjonsprogrammet "
-                    "(2016, landet: 61 %)"
+                    "(2016, landet: 61\u00a0%)"
                 ),
                 "en": "in work or education a year after the introduction programme "
-                "(2016; nationally 61 %)",
+                "(2016; nationally 61%)",
             },
         },
         {

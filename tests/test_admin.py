@@ -157,7 +157,7 @@ def complete_round():
     prize_round.title_nn = "Busetjings- og integreringsprisen 2030"
     prize_round.title_en = "The Settlement and Integration Prize 2030"
     prize_round.intro_nb = "Stem på kommunen du mener bør vinne."
-    prize_round.intro_nn = "Røyst på kommunen du meiner bør vinne."
+    prize_round.intro_nn = "Stem på kommunen du meiner bør vinne."
     prize_round.intro_en = "Vote for the municipality you think should win."
     prize_round.save()
     nomination = make_nomination(

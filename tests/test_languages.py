@@ -279,7 +279,7 @@ def test_admin_index_names_the_site_and_the_package_apps_in_the_staffs_language(
 
     assert response.status_code == 200
     assert [name for name in names if name not in response.text] == []
-    title = {"nb": "Prisavstemning", "nn": "Prisrøysting", "en": "Prize vote"}[language]
+    title = {"nb": "Prisavstemning", "nn": "Prisavstemming", "en": "Prize vote"}[language]
     assert f"<title>{names[1]} | {title}</title>" in response.text
     # The packages' raw app names are gone.
     for raw in ["Otp_Totp", "Otp_Static", ">Axes<", "Tasks Database Backend"]:
