@@ -163,6 +163,10 @@ INSTALLED_APPS = [
     "config.apps.BackgroundTasksConfig",  # django_tasks_db
     "nominees",
     "voting",
+    # The public pages (views, URLs and their template tags).
+    "website",
+    # The local run's demo data and admin (load_demo, create_local_admin).
+    "demo",
 ]
 
 MIDDLEWARE = [

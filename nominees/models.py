@@ -5,7 +5,7 @@ from itertools import combinations
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -92,6 +92,14 @@ class PrizeRoundQuerySet(models.QuerySet):
     def current(self, at: datetime | None = None) -> "PrizeRound | None":
         """The round the public page is about: the newest public one."""
         return self.published(at).order_by("-year").first()
+
+    def next_moment(self, after: datetime) -> datetime | None:
+        """The first moment in these rounds' schedules after ``after``: until
+        then no round changes phase, so no public page changes by time alone."""
+        moments = self.aggregate(
+            **{field: Min(field, filter=Q(**{f"{field}__gt": after})) for field in SCHEDULE}
+        )
+        return min((moment for moment in moments.values() if moment is not None), default=None)
 
 
 class PrizeRound(models.Model):
@@ -182,10 +190,6 @@ class PrizeRound(models.Model):
                 return phase
         return Phase.DRAFT
 
-    def is_published(self, at: datetime | None = None) -> bool:
-        """In Python what ``PrizeRound.objects.published()`` asks the database."""
-        return self.phase(at) != Phase.DRAFT
-
     def winner_is_announced(self, at: datetime | None = None) -> bool:
         return self.phase(at) == Phase.WINNER_ANNOUNCED
 
@@ -243,10 +247,12 @@ class PrizeRound(models.Model):
 
 class NominationQuerySet(models.QuerySet):
     def published(self, at: datetime | None = None) -> "NominationQuerySet":
-        return self.filter(round__nominees_published_at__lte=at or timezone.now())
+        """Nominations the public may see: those of a round it may see."""
+        return self.filter(round__in=PrizeRound.objects.published(at))
 
-    def with_round(self) -> "NominationQuerySet":
-        return self.select_related("round", "municipality")
+    def for_page(self) -> "NominationQuerySet":
+        """With what a nominee's page and card show: round, municipality, key figures."""
+        return self.select_related("round", "municipality").prefetch_related("key_figures")
 
 
 class Nomination(models.Model):

@@ -15,7 +15,7 @@ from django.conf import settings
 ROOT = Path(settings.BASE_DIR)
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
 # What `makemessages` reads: the apps, the templates and config (admin strings).
-SOURCES = ["manage.py", "config", "nominees", "voting", "templates"]
+SOURCES = ["manage.py", "config", "demo", "nominees", "voting", "website", "templates"]
 # Long sentences spelt the same in both written standards.
 SAME_IN_NYNORSK = [
     "%(round)s er talt opp: %(valid)s gyldige stemmer, kontrollsum %(digest)s.",

@@ -55,6 +55,14 @@ class RoundResult:
     def is_winner(self, nomination: Nomination) -> bool:
         return self.decision is not None and self.decision.winner_id == nomination.pk
 
+    def standing(self, nomination: Nomination) -> str:
+        """ "winner", "finalist" or "", as far as the public may know now."""
+        if self.is_winner(nomination):
+            return "winner"
+        if self.is_finalist(nomination):
+            return "finalist"
+        return ""
+
 
 def for_round(
     prize_round: PrizeRound, *, at: datetime | None = None, with_report: bool = False

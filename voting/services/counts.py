@@ -21,6 +21,7 @@ from django.db.models.functions import Collate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config import pagecache
 from nominees.models import PrizeRound
 
 from .. import tally
@@ -92,6 +93,7 @@ def count_votes(*, prize_round: PrizeRound, counted_by=None, at: datetime | None
         )
         for place in ranking.places
     )
+    pagecache.content_changed()  # the public pages show the finalists of the count
     audit(
         counted_by,
         [RoundResult.objects.get(pk=prize_round.pk)],

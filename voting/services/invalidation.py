@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nominees import pagecache
+from config import pagecache
 
 from ..audit import VOTES_INVALIDATED, audit, audit_each
 from ..models import RoundResult, Vote

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from config import pagecache
 from nominees.models import Nomination, PrizeRound, WinnerRule
 
 from ..audit import audit
@@ -168,6 +169,7 @@ def record_winner(
     decision.recorded_at = at
     decision.full_clean()
     decision.save()
+    pagecache.content_changed()  # the public pages show the winner
     message = f"Vinner: {winner.municipality.name}. Begrunnelse: {decision.justification_nb}"
     if existing and prize_round.winner_is_announced(at):
         message = (

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from config import pagecache
 from nominees.models import Nomination, PrizeRound
 
 from ..audit import TIE_RESOLVED, audit
@@ -56,6 +57,7 @@ def resolve_tie(
     )
     chosen = [nomination.pk for nomination in nominations]
     resolution.nominations.set(chosen)
+    pagecache.content_changed()  # the finalists it decides are on the public pages
     names = ", ".join(
         Nomination.objects.filter(pk__in=chosen)
         .order_by("municipality__name")

@@ -823,7 +823,7 @@ CLOSED_DEMO_INTRO: Texts = {
 CLOSED_DEMO_VOTES = {"3203": 41, "3407": 27, "1127": 33, "1563": 12, "5501": 36, "4621": 19}
 
 # The demo's nominee pictures (scripts/make_demo_images.py draws them into
-# nominees/demo_images/, load_demo copies them into MEDIA_ROOT): the
+# demo/demo_images/, load_demo copies them into MEDIA_ROOT): the
 # municipality's name and county and a plain shield, not its coat of arms, in
 # white on a calm colour of its own. Each colour gives white text a contrast
 # of at least 7:1. (colour, its name in each language)

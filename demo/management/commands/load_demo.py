@@ -13,9 +13,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from nominees import demo_data
-from nominees.demo_data import NomineeSpec, RoundSpec, Texts
+from demo import demo_data
+from demo.demo_data import NomineeSpec, RoundSpec, Texts
 from nominees.models import KeyFigure, Municipality, Nomination, PrizeRound, WinnerRule
+from voting import integrity
+from voting.services import cast_vote, record_winner
 
 # The demo's pictures, drawn by scripts/make_demo_images.py; copied into
 # MEDIA_ROOT under IMAGE_FOLDER when missing there.
@@ -38,9 +40,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         if settings.PRODUCTION:
             raise CommandError("Not in production: the demo round would open a public vote.")
-        # Imported here: voting imports nominees, so nominees must not import voting at load.
-        from voting.services import record_winner
-
         counts: Counter[str] = Counter()
         with transaction.atomic(), audit_lines(shown=options["verbosity"] >= 2):
             municipalities = self.load_municipalities(counts=counts)
@@ -182,9 +181,6 @@ class Command(BaseCommand):
     def load_closed_demo_round(
         self, *, municipalities: dict[str, Municipality], counts: Counter[str]
     ) -> None:
-        from voting import integrity  # see handle()
-        from voting.services import cast_vote
-
         now = timezone.localtime().replace(second=0, microsecond=0)
         year = now.year - 1
         if self.demo_round_exists(year, counts=counts):
