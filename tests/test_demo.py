@@ -200,7 +200,7 @@ def test_every_demo_key_figure_is_a_number_with_a_label():
 
     values = set(KeyFigure.objects.values_list("value", flat=True))
     assert {"80 %", "444", "78 %", "44", "2"} <= values
-    # The seeds give no numbers for these: no figure rather than a phrase.
+    # The sources give no numbers for these: no figure rather than a phrase.
     assert not KeyFigure.objects.filter(
         nomination__municipality__name__in=["Gjøvik", "Randaberg", "Tromsø", "Voss"]
     ).exists()

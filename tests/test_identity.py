@@ -26,7 +26,7 @@ def test_canonical_address_folds_aliases_of_one_mailbox(address, canonical):
     assert identity.canonical_address(address) == canonical
 
 
-# The seven spellings of issue 12: Django's mail encodes the domain (IDNA, with
+# Seven spellings of one mailbox: Django's mail encodes the domain (IDNA, with
 # NFKC) and drops the quotes, so each of them reaches multi.person@example.no.
 ONE_MAILBOX = [
     "multi.person@example.no",

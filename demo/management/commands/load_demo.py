@@ -61,7 +61,7 @@ class Command(BaseCommand):
                     translations={
                         language: winner["justification"][language] for language in ("nn", "en")
                     },
-                    # The seeds do not say when the jury decided; the announcement stands in.
+                    # The sources do not say when the jury decided; the announcement stands in.
                     at=spec["schedule"]["winner_announced_at"],
                 )
                 counts["decisions created"] += 1
