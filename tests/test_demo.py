@@ -38,7 +38,7 @@ def snapshot() -> str:
     )
 
 
-def test_load_demo_creates_the_rounds_from_the_seeds():
+def test_load_demo_creates_the_rounds_from_the_public_documents():
     call_command("load_demo", stdout=StringIO())
 
     years = set(PrizeRound.objects.values_list("year", flat=True))
