@@ -71,7 +71,7 @@ def measure(cases: list[str], requests: int, rounds: int, profile: str | None) -
     secret = _get_new_csrf_string()
     client.cookies["csrftoken"] = secret
     csrf = f"csrfmiddlewaretoken={_mask_cipher_secret(secret)}"
-    nominations = list(Nomination.objects.with_round().filter(round__year=OPEN_YEAR))
+    nominations = list(Nomination.objects.for_page().filter(round__year=OPEN_YEAR))
     slug = nominations[0].municipality.slug
     stamp = time.time_ns()
     warmup = 50
@@ -177,12 +177,12 @@ def measure_parts(calls: int, rounds: int) -> None:
 
     from bench.prepare import OPEN_YEAR
     from bench.views import BenchRow
-    from nominees import pagecache
+    from config import pagecache
     from nominees.models import Nomination
-    from nominees.views import pk_key, published_nomination_by_pk
     from voting import confirmation, identity, ratelimits, services
+    from website.views.votes import published_nomination_by_pk
 
-    nomination = Nomination.objects.with_round().filter(round__year=OPEN_YEAR).first()
+    nomination = Nomination.objects.for_page().filter(round__year=OPEN_YEAR).first()
     token = confirmation.make_token(nomination=nomination, address="parts@example.no")
     secret = _get_new_csrf_string()
     factory = RequestFactory(REMOTE_ADDR="127.0.0.1", HTTP_HOST="127.0.0.1")
@@ -214,7 +214,10 @@ def measure_parts(calls: int, rounds: int) -> None:
         (
             "nominee + page (1 Redis read)",
             lambda: published_nomination_by_pk(
-                nomination.pk, shared=pagecache.Shared(pk_key(nomination.pk), "parts:page")
+                nomination.pk,
+                shared=pagecache.Shared(
+                    pagecache.key("nomination", nomination.pk), pagecache.key("parts", "page")
+                ),
             ),
         ),
         (

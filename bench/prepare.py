@@ -23,7 +23,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone, translation  # noqa: E402
 
-from nominees import demo_data  # noqa: E402
+from demo import demo_data  # noqa: E402
 from nominees.models import KeyFigure, Municipality, Nomination, PrizeRound  # noqa: E402
 from voting import confirmation, services  # noqa: E402
 from voting.models import Vote  # noqa: E402

@@ -11,9 +11,11 @@ the apps' catalogues, so ours win. Only ``gettext`` calls can be translated
 this way: django-otp's models and admin use plain English strings, which
 ``config.third_party_admin`` replaces.
 
-Django 5.2's admin also asks for "Please correct the error below." as a
-plural (ngettext), while Django's nb and nn catalogues hold it only as two
-singular entries, so that line needs a plural entry here too.
+Django's nn catalogue also lacks a few of the form messages its nb
+catalogue has (DJANGO_NYNORSK). Django 5.2's admin also asks for "Please
+correct the error below." as a plural (ngettext), while Django's nb and nn
+catalogues hold it only as two singular entries, so that line needs a plural
+entry here too.
 
 Nothing here is called at runtime: the lists exist for makemessages and for
 tests/test_translations.py, which checks that each string reads Norwegian."""
@@ -82,6 +84,19 @@ DJANGO_AUTH = [
         "This password is too short. It must contain at least %d character.",
         "This password is too short. It must contain at least %d characters.",
         "count",
+    ),
+]
+
+# Django's validation messages that its nn catalogue lacks (nb has them):
+# the admin shows them on a form or an inline with too many rows.
+DJANGO_NYNORSK = [
+    gettext_lazy("Ensure this value is a multiple of step size %(limit_value)s."),
+    gettext_lazy("Constraint “%(name)s” is violated."),
+    ngettext_lazy(
+        "Please submit at most %(num)d form.", "Please submit at most %(num)d forms.", "num"
+    ),
+    ngettext_lazy(
+        "Please submit at least %(num)d form.", "Please submit at least %(num)d forms.", "num"
     ),
 ]
 

@@ -39,7 +39,7 @@ REDACTED = "[redacted]"
 
 SECRETS = re.compile(
     # The token of a confirmation link, "<language>/stem/bekreft/<token>/"
-    # (voting/urls.py), also percent-encoded as in the language switcher's
+    # (website/urls.py), also percent-encoded as in the language switcher's
     # "?neste=/nb/stem/bekreft/<token>/".
     r"(?P<confirm>(?i:stem(?:/|%2F)bekreft(?:/|%2F)))[^/\s?#&\"'<>]+"
     # A Fernet token anywhere (a Referer, an error message): urlsafe base64 of

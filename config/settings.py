@@ -8,12 +8,11 @@ docker-compose passes each of them to every app service
 (tests/test_configuration.py checks both against what this module reads).
 """
 
-import os
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import dj_database_url
+import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -22,25 +21,62 @@ from config.logs import log_format
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-PRODUCTION = os.environ.get("DJANGO_ENV", "local") == "production"
+
+class Env(environ.Env):
+    """django-environ's typed reads (``env.bool``, ``env.int``, ``env.list``,
+    ``env.db``), by three rules of this app:
+
+    - Unset and empty are the same, and give the default: docker-compose
+      passes every variable it lists, empty where .env leaves it out, and the
+      default is written here only.
+    - A switch is true/false, 1/0, yes/no or on/off, in any case, the same for
+      every switch; anything else stops the app instead of meaning "off".
+    - A value is read as it is. django-environ would take one that starts
+      with "$" for the name of another variable, and a password may.
+    """
+
+    SWITCHES = {
+        **dict.fromkeys(("true", "1", "yes", "on"), True),
+        **dict.fromkeys(("false", "0", "no", "off"), False),
+    }
+
+    def get_value(self, var, cast=None, default=environ.Env.NOTSET, parse_default=False):
+        value = self.ENVIRON.get(var, "")
+        if value == "":
+            if default is self.NOTSET:
+                raise ImproperlyConfigured(f"{var} must be set.")
+            if not parse_default or default is None:
+                return default
+            value = default
+        if cast is bool:
+            switch = value.strip().lower()
+            if switch not in self.SWITCHES:
+                raise ImproperlyConfigured(
+                    f"{var} must be true or false (or 1/0, yes/no, on/off), not {value!r}."
+                )
+            return self.SWITCHES[switch]
+        if cast is None and default is not None and default is not self.NOTSET:
+            cast = type(default)
+        return self.parse_value(value, cast)
+
+    def list(self, var, cast=None, default=environ.Env.NOTSET):
+        """Comma-separated, each item trimmed, empty items left out."""
+        items = [item.strip() for item in super().list(var, default=default) if item.strip()]
+        return [cast(item) for item in items] if cast else items
 
 
-def env(name: str, default: str | None = None) -> str | None:
-    """The variable's value; unset or empty gives the default. docker-compose
-    passes every variable it lists, empty where .env leaves it out, and the
-    default is written here only."""
-    return os.environ.get(name) or default
+env = Env()
 
 
 def required(name: str) -> str:
-    value = os.environ.get(name, "")
+    """A secret or a service production cannot start without."""
+    value = env.str(name, default="")
     if not value:
         raise ImproperlyConfigured(f"{name} must be set in production.")
     return value
 
 
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in env(name, default).split(",") if item.strip()]
+PRODUCTION = env.str("DJANGO_ENV", "local") == "production"
 
 
 def base_url(name: str, value: str) -> str:
@@ -71,27 +107,29 @@ if PRODUCTION:
     DEBUG = False
     SECRET_KEY = required("DJANGO_SECRET_KEY")
     VOTE_HASH_SECRET = required("VOTE_HASH_SECRET")
-    ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
+    ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set in production.")
 else:
-    DEBUG = env("DJANGO_DEBUG", "1") == "1"
+    DEBUG = env.bool("DJANGO_DEBUG", True)
     # Local-only fallbacks: the production branch above never uses these.
-    SECRET_KEY = env("DJANGO_SECRET_KEY", "local-only-not-secret-secret-key-for-prize-vote")
-    VOTE_HASH_SECRET = env("VOTE_HASH_SECRET", "local-only-not-secret-vote-hash-secret")
-    ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+    SECRET_KEY = env.str("DJANGO_SECRET_KEY", "local-only-not-secret-secret-key-for-prize-vote")
+    VOTE_HASH_SECRET = env.str("VOTE_HASH_SECRET", "local-only-not-secret-vote-hash-secret")
+    ALLOWED_HOSTS = env.list(
+        "DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"]
+    )
 
 if VOTE_HASH_SECRET == SECRET_KEY:
     raise ImproperlyConfigured("VOTE_HASH_SECRET must differ from DJANGO_SECRET_KEY.")
 
 # Staff and jury log in to the admin with a one-time code (TOTP) after the
 # password. Always on in production; the local run has it off by default so
-# `make run` works with the printed password alone ("1" turns it on locally).
-ADMIN_REQUIRE_2FA = env("ADMIN_REQUIRE_2FA", "1" if PRODUCTION else "0") != "0"
+# `make run` works with the printed password alone (true turns it on locally).
+ADMIN_REQUIRE_2FA = env.bool("ADMIN_REQUIRE_2FA", PRODUCTION)
 if PRODUCTION and not ADMIN_REQUIRE_2FA:
     raise ImproperlyConfigured("ADMIN_REQUIRE_2FA cannot be turned off in production.")
 
-CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 # The site's public address. Every absolute link is built on it (config.links):
 # the confirmation link in the e-mail, shared links and the alternate-language
@@ -99,7 +137,9 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 # is not checked against ALLOWED_HOSTS at all).
 PUBLIC_BASE_URL = base_url(
     "PUBLIC_BASE_URL",
-    required("PUBLIC_BASE_URL") if PRODUCTION else env("PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
+    required("PUBLIC_BASE_URL")
+    if PRODUCTION
+    else env.str("PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
 )
 
 INSTALLED_APPS = [
@@ -123,6 +163,10 @@ INSTALLED_APPS = [
     "config.apps.BackgroundTasksConfig",  # django_tasks_db
     "nominees",
     "voting",
+    # The public pages (views, URLs and their template tags).
+    "website",
+    # The local run's demo data and admin (load_demo, create_local_admin).
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -184,16 +228,11 @@ TEMPLATES = [
 # Database: SQLite for the local run; PostgreSQL from DATABASE_URL in production.
 # Persistent connections matter: a new connection per request caps the whole app
 # at about 200 requests/s.
-DATABASE_URL = env("DATABASE_URL")
-if PRODUCTION and not DATABASE_URL:
-    raise ImproperlyConfigured("DATABASE_URL must be set in production.")
-DATABASES = {
-    "default": dj_database_url.parse(
-        DATABASE_URL or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(env("DB_CONN_MAX_AGE", "600")),
-        conn_health_checks=True,
-    )
-}
+if PRODUCTION:
+    required("DATABASE_URL")
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", 600)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several people voting at once on the embedded default: readers never wait
     # for the writer (WAL), a write transaction takes the write lock when it
@@ -208,9 +247,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: rate-limit counters live here, so in production every app server must
 # share it (Redis through django-redis, the backend django-ratelimit supports).
-REDIS_URL = env("REDIS_URL")
-if PRODUCTION and not REDIS_URL:
-    raise ImproperlyConfigured("REDIS_URL must be set in production.")
+# The URL goes to redis-py as it is, query included (rediss://…?ssl_cert_reqs=…):
+# django-environ's env.cache_url() would move the query into OPTIONS, which
+# django-redis does not pass on to the connection.
+REDIS_URL = required("REDIS_URL") if PRODUCTION else env.str("REDIS_URL", default=None)
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -280,33 +320,33 @@ STORAGES = {
     },
 }
 MEDIA_URL = "media/"
-MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", str(BASE_DIR / "media")))
 
 # E-mail: printed to the console locally, SMTP in production.
-DEFAULT_FROM_EMAIL = env(
+DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", "Bosettings- og integreringsprisen <ikke-svar@imdi.no>"
 )
 if PRODUCTION:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = required("EMAIL_HOST")
-    EMAIL_PORT = int(env("EMAIL_PORT", "587"))
-    EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
-    EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
-    EMAIL_USE_TLS = env("EMAIL_USE_TLS", "1") == "1"
+    EMAIL_PORT = env.int("EMAIL_PORT", 587)
+    EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", True)
 else:
-    EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+    EMAIL_BACKEND = env.str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 # Seconds each step of an SMTP send (connect, every command, the message) may
 # wait for the mail server. Without it a server that accepts and never answers
 # holds the worker, and every e-mail behind it, forever; a timeout is a failed
 # attempt, retried like any other (voting.mail).
-EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "20"))
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", 20)
 
 # The confirmation e-mails are sent by a task (voting.mail), so the mail server
 # never holds up a vote request. Production queues them in PostgreSQL for the
 # worker (`manage.py db_worker`); the local run sends them at once.
 TASKS = {
     "default": {
-        "BACKEND": env(
+        "BACKEND": env.str(
             "TASKS_BACKEND",
             "django_tasks_db.DatabaseBackend"
             if PRODUCTION
@@ -316,14 +356,13 @@ TASKS = {
 }
 # Attempts per e-mail before it is given up (1, 2, 4 … minutes apart, at most
 # an hour); each failed attempt shows as a failed task in the admin.
-CONFIRMATION_EMAIL_MAX_ATTEMPTS = int(env("CONFIRMATION_EMAIL_MAX_ATTEMPTS", "8"))
+CONFIRMATION_EMAIL_MAX_ATTEMPTS = env.int("CONFIRMATION_EMAIL_MAX_ATTEMPTS", 8)
 # Seconds after which an attempt still running is taken for dead (its worker
 # was killed) and `manage.py recover_stuck_emails` retries it. A live attempt
 # waits at most EMAIL_TIMEOUT at each of the ten or so steps of one send, so
 # the default of ten timeouts leaves it time to finish; one that finishes even
 # later sends at most one copy more, and queues no retry of its own.
-# (Empty, as docker-compose passes an unset one, is the default too.)
-CONFIRMATION_EMAIL_STUCK_AFTER = int(env("CONFIRMATION_EMAIL_STUCK_AFTER") or 10 * EMAIL_TIMEOUT)
+CONFIRMATION_EMAIL_STUCK_AFTER = env.int("CONFIRMATION_EMAIL_STUCK_AFTER", 10 * EMAIL_TIMEOUT)
 if CONFIRMATION_EMAIL_STUCK_AFTER <= EMAIL_TIMEOUT:
     raise ImproperlyConfigured("CONFIRMATION_EMAIL_STUCK_AFTER must be longer than EMAIL_TIMEOUT.")
 
@@ -338,10 +377,10 @@ if CONFIRMATION_EMAIL_STUCK_AFTER <= EMAIL_TIMEOUT:
 # pair's failures. The address is the client IP the rate limits use, behind
 # TRUSTED_PROXY_COUNT proxies. A wrong one-time code is throttled by django-otp
 # on the device itself.
-ADMIN_LOGIN_COOLOFF_MINUTES = int(env("ADMIN_LOGIN_COOLOFF_MINUTES", "30"))
-AXES_FAILURE_LIMIT = int(env("ADMIN_LOGIN_FAILURE_LIMIT", "5"))
+ADMIN_LOGIN_COOLOFF_MINUTES = env.int("ADMIN_LOGIN_COOLOFF_MINUTES", 30)
+AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURE_LIMIT", 5)
 # By default six user names' lockouts (6 × 5) within one cool-off.
-ADMIN_LOGIN_ADDRESS_FAILURE_LIMIT = int(env("ADMIN_LOGIN_ADDRESS_FAILURE_LIMIT", "30"))
+ADMIN_LOGIN_ADDRESS_FAILURE_LIMIT = env.int("ADMIN_LOGIN_ADDRESS_FAILURE_LIMIT", 30)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_HANDLER = "config.login_throttle.LoginThrottle"
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
@@ -353,7 +392,7 @@ AXES_RESET_ON_SUCCESS = True
 OTP_TOTP_ISSUER = "Bosettings- og integreringsprisen"
 
 # Sessions are for staff only (voters need none): short, and gone with the browser.
-SESSION_COOKIE_AGE = int(env("SESSION_COOKIE_AGE", str(4 * 60 * 60)))
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", 4 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Content-Security-Policy in every environment, so the local run shows any
@@ -372,12 +411,12 @@ CONTENT_SECURITY_POLICY = {
 
 # Production hardening.
 if PRODUCTION:
-    SECURE_SSL_REDIRECT = env("SECURE_SSL_REDIRECT", "1") == "1"
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", True)
     # The redirect to HTTPS goes to the public address, never to the host the
     # request named (as e-mailed links do, config.links).
     if PUBLIC_BASE_URL.startswith("https://"):
         SECURE_SSL_HOST = PUBLIC_BASE_URL.removeprefix("https://")
-    SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
@@ -386,35 +425,35 @@ X_FRAME_OPTIONS = "DENY"
 
 # Seconds a public page (home, round, nominee) is served from the cache at
 # most; content changes and schedule moments make it stale earlier. 0 = off.
-PAGE_CACHE_SECONDS = int(env("PAGE_CACHE_SECONDS", "60"))
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", 60)
 
 # Memory PostgreSQL may use to sort a round's receipts for the tally's digest
 # (work_mem of that one transaction; about 60 bytes a vote).
-COUNT_WORK_MEM = env("COUNT_WORK_MEM", "512MB")
+COUNT_WORK_MEM = env.str("COUNT_WORK_MEM", "512MB")
 
 # Where the accessibility statement tells visitors to report a problem.
-ACCESSIBILITY_CONTACT_EMAIL = env("ACCESSIBILITY_CONTACT_EMAIL", "post@imdi.no")
+ACCESSIBILITY_CONTACT_EMAIL = env.str("ACCESSIBILITY_CONTACT_EMAIL", "post@imdi.no")
 
 # The vote.
 # Days after a round's winner is announced until `purge_vote_metadata --due`
 # removes its voter keys, network hashes and e-mail domains. The privacy page
 # states this number; run the command hourly.
-VOTE_METADATA_RETENTION_DAYS = int(env("VOTE_METADATA_RETENTION_DAYS", "30"))
+VOTE_METADATA_RETENTION_DAYS = env.int("VOTE_METADATA_RETENTION_DAYS", 30)
 # How long a confirmation link is valid, in seconds.
-VOTE_CONFIRMATION_MAX_AGE = int(env("VOTE_CONFIRMATION_MAX_AGE", str(24 * 60 * 60)))
+VOTE_CONFIRMATION_MAX_AGE = env.int("VOTE_CONFIRMATION_MAX_AGE", 24 * 60 * 60)
 # Per client IP. Generous on purpose: a town hall or a school may put hundreds of
 # voters behind one address, and the e-mail confirmation, not the rate limit, is
 # what makes one person one vote. Format: "<count>/<s|m|h|d>".
-RATELIMIT_VOTE_REQUEST = env("RATELIMIT_VOTE_REQUEST", "20/m")
-RATELIMIT_VOTE_CONFIRM = env("RATELIMIT_VOTE_CONFIRM", "20/m")
+RATELIMIT_VOTE_REQUEST = env.str("RATELIMIT_VOTE_REQUEST", "20/m")
+RATELIMIT_VOTE_CONFIRM = env.str("RATELIMIT_VOTE_CONFIRM", "20/m")
 # Confirmation e-mails to one address (counted by its voter key, never the
 # address), so the vote cannot be used to flood someone's inbox.
-RATELIMIT_EMAILS_PER_ADDRESS = env("RATELIMIT_EMAILS_PER_ADDRESS", "3/h")
+RATELIMIT_EMAILS_PER_ADDRESS = env.str("RATELIMIT_EMAILS_PER_ADDRESS", "3/h")
 # The client IP behind the given number of trusted reverse proxies: 0 means
 # REMOTE_ADDR (no proxy); N means the N-th X-Forwarded-For entry from the right.
 # Set it to exactly the proxies in front of the app: too high lets clients
 # choose their own address.
-TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", 0)
 # X-Forwarded-Proto says a request came over HTTPS only when a trusted proxy
 # sets it (and overwrites what the client sent); with no proxy any client could
 # send it and be taken for HTTPS.
@@ -424,7 +463,7 @@ RATELIMIT_IP_META_KEY = "voting.identity.client_ip"
 # If the cache cannot count, let the request through (voting.ratelimits logs it).
 RATELIMIT_FAIL_OPEN = True
 # Checking a receipt: a guessed receipt must take many tries, a real one only one.
-RATELIMIT_RECEIPT_CHECK = env("RATELIMIT_RECEIPT_CHECK", "30/m")
+RATELIMIT_RECEIPT_CHECK = env.str("RATELIMIT_RECEIPT_CHECK", "30/m")
 
 # Every handler redacts confirmation tokens and receipt codes (config.logs):
 # Django logs the path of each 4xx and 5xx answer, and a confirmation link's
@@ -434,9 +473,9 @@ RATELIMIT_RECEIPT_CHECK = env("RATELIMIT_RECEIPT_CHECK", "30/m")
 # LOG_FORMAT "json" (the production default) writes one JSON object a line, with
 # the request id; "text" (the local default) lines for people. gunicorn's logs
 # follow the same variable (config.logs.GunicornLogger).
-LOG_LEVEL = env("LOG_LEVEL", "INFO")
+LOG_LEVEL = env.str("LOG_LEVEL", "INFO")
 # The same rule as gunicorn's (config.logs.log_format), read here for the list of settings.
-LOG_FORMAT = env("LOG_FORMAT", log_format())
+LOG_FORMAT = env.str("LOG_FORMAT", log_format())
 if LOG_FORMAT not in ("json", "text"):
     raise ImproperlyConfigured(f"LOG_FORMAT must be json or text (got {LOG_FORMAT!r}).")
 # settings.LOGGING, and Python's warnings through it (config.logs.configure).

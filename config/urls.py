@@ -14,8 +14,7 @@ urlpatterns = [
     path("sprak/<str:language>/", languages.choose_language, name="choose_language"),
 ]
 urlpatterns += i18n_patterns(
-    path("", include("voting.urls")),
-    path("", include("nominees.urls")),
+    path("", include("website.urls")),
     prefix_default_language=True,
 )
 

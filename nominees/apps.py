@@ -9,8 +9,9 @@ class NomineesConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
+        from config.pagecache import content_changed
+
         from . import models
-        from .pagecache import content_changed
 
         for model in (models.PrizeRound, models.Nomination, models.KeyFigure, models.Municipality):
             post_save.connect(content_changed, sender=model, dispatch_uid=f"pages-{model.__name__}")

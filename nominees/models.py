@@ -1,14 +1,15 @@
+import re
 from datetime import datetime
 from itertools import combinations
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 # The schedule of a round, in the order its moments must come.
@@ -91,6 +92,14 @@ class PrizeRoundQuerySet(models.QuerySet):
     def current(self, at: datetime | None = None) -> "PrizeRound | None":
         """The round the public page is about: the newest public one."""
         return self.published(at).order_by("-year").first()
+
+    def next_moment(self, after: datetime) -> datetime | None:
+        """The first moment in these rounds' schedules after ``after``: until
+        then no round changes phase, so no public page changes by time alone."""
+        moments = self.aggregate(
+            **{field: Min(field, filter=Q(**{f"{field}__gt": after})) for field in SCHEDULE}
+        )
+        return min((moment for moment in moments.values() if moment is not None), default=None)
 
 
 class PrizeRound(models.Model):
@@ -181,10 +190,6 @@ class PrizeRound(models.Model):
                 return phase
         return Phase.DRAFT
 
-    def is_published(self, at: datetime | None = None) -> bool:
-        """In Python what ``PrizeRound.objects.published()`` asks the database."""
-        return self.phase(at) != Phase.DRAFT
-
     def winner_is_announced(self, at: datetime | None = None) -> bool:
         return self.phase(at) == Phase.WINNER_ANNOUNCED
 
@@ -242,10 +247,12 @@ class PrizeRound(models.Model):
 
 class NominationQuerySet(models.QuerySet):
     def published(self, at: datetime | None = None) -> "NominationQuerySet":
-        return self.filter(round__nominees_published_at__lte=at or timezone.now())
+        """Nominations the public may see: those of a round it may see."""
+        return self.filter(round__in=PrizeRound.objects.published(at))
 
-    def with_round(self) -> "NominationQuerySet":
-        return self.select_related("round", "municipality")
+    def for_page(self) -> "NominationQuerySet":
+        """With what a nominee's page and card show: round, municipality, key figures."""
+        return self.select_related("round", "municipality").prefetch_related("key_figures")
 
 
 class Nomination(models.Model):
@@ -300,6 +307,13 @@ class Nomination(models.Model):
         return figures[0] if figures else None
 
 
+# Between digit groups ("1 250") or before a percent sign ("78 %").
+NUMBER_SPACE = re.compile(r"(?<=\d)[ \u00a0](?=\d{3}(?!\d)|%)")
+DIGIT_GROUP_SPACE = re.compile(r"(?<=\d)[ \u00a0](?=\d{3}(?!\d))")
+PERCENT_SPACE = re.compile(r"(?<=\d)[ \u00a0](?=%)")
+DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
+
+
 class KeyFigure(models.Model):
     nomination = models.ForeignKey(Nomination, on_delete=models.CASCADE, related_name="key_figures")
     position = models.PositiveSmallIntegerField(_("plass"), default=0)
@@ -318,6 +332,18 @@ class KeyFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label}: {self.value}"
+
+    @property
+    def shown_value(self) -> str:
+        """The value as the reader's language writes numbers. Staff write it
+        the Norwegian way ("1 250", "4,5", "78 %"); Norwegian keeps the spaces
+        unbroken, English groups digits with a comma, takes a decimal point
+        and sets % without a space ("1,250", "4.5", "78%")."""
+        if get_language() != "en":
+            return NUMBER_SPACE.sub("\u00a0", self.value)
+        value = DECIMAL_COMMA.sub(".", self.value)
+        value = DIGIT_GROUP_SPACE.sub(",", value)
+        return PERCENT_SPACE.sub("", value)
 
     def clean(self) -> None:
         super().clean()

@@ -1,5 +1,5 @@
-"""Draw the demo's nominee pictures, nominees/demo_images/<slug>.png, one per
-municipality of nominees/demo_data.py: its name and county beside a plain
+"""Draw the demo's nominee pictures, demo/demo_images/<slug>.png, one per
+municipality of demo/demo_data.py: its name and county beside a plain
 shield (not its coat of arms) in white on a calm colour of its own, 800 x 450
 px. No photos, no people. load_demo copies them into MEDIA_ROOT, and their alt
 texts (demo_data.image_of) say what they show. Run by hand after changing
@@ -18,13 +18,13 @@ from PIL import Image, ImageDraw, ImageFont
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from nominees import demo_data  # noqa: E402  (after the path above)
+from demo import demo_data  # noqa: E402  (after the path above)
 
 WIDTH, HEIGHT = 800, 450
 SCALE = 3  # drawn this much larger, then scaled down: smooth edges
 TEXT = "#ffffff"
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
-TARGET = ROOT / "nominees" / "demo_images"
+TARGET = ROOT / "demo" / "demo_images"
 TEXT_LEFT, TEXT_RIGHT = 300, WIDTH - 56
 
 

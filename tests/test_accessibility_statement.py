@@ -14,7 +14,7 @@ from django.utils import translation
 
 from nominees.models import Phase
 from tests.factories import make_nomination, make_round
-from voting.pages import AXE_CORE_VERSION
+from website.views.statements import AXE_CORE_VERSION
 
 pytestmark = pytest.mark.django_db
 

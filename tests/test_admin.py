@@ -1,3 +1,4 @@
+import json
 import re
 from datetime import UTC, datetime
 
@@ -116,7 +117,7 @@ def complete_round():
     prize_round.title_nn = "Busetjings- og integreringsprisen 2030"
     prize_round.title_en = "The Settlement and Integration Prize 2030"
     prize_round.intro_nb = "Stem på kommunen du mener bør vinne."
-    prize_round.intro_nn = "Røyst på kommunen du meiner bør vinne."
+    prize_round.intro_nn = "Stem på kommunen du meiner bør vinne."
     prize_round.intro_en = "Vote for the municipality you think should win."
     prize_round.save()
     nomination = make_nomination(
@@ -245,6 +246,7 @@ def admin_in(client):
         return response.text
 
     read.user = user
+    read.client = client
     return read
 
 
@@ -307,6 +309,22 @@ def test_a_change_list_with_filters_is_norwegian(admin_in, language, norwegian):
 
     assert [text for text in norwegian if text not in page] == []
     assert "Show counts" not in page and "Start typing" not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "norwegian"),
+    [
+        ("nb", ["Velg alle %s", "(klikk for å tømme)", "mandag", "søn."]),
+        ("nn", ["Vel alle %s", "(klikk for å tømme)", "måndag", "laurdag"]),
+    ],
+)
+def test_the_admins_javascript_strings_are_norwegian(admin_in, language, norwegian):
+    # The permission pickers and the calendar: Django's own nb and nn djangojs
+    # catalogues lack these, so the project's locale/*/djangojs.po holds them.
+    admin_in.client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    script = admin_in.client.get(reverse("admin:jsi18n")).content.decode()
+
+    assert [text for text in norwegian if json.dumps(text) not in script] == []
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Issue 12, item 7, on the production profile under gunicorn
+"""Locking staff out, on the production profile under gunicorn
 (tests/production.py): failed admin logins can no longer be used to lock staff
 out. Lockouts are per user name and client address; tries during one do not
 extend it. Two client addresses are two loopback addresses (the stack trusts

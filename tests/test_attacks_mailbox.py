@@ -1,4 +1,4 @@
-"""Attack: one mailbox, many votes (issue 12, item 1), on the production
+"""Attack: one mailbox, many votes, on the production
 profile under gunicorn (tests/production.py). The spellings of one address
 that mail delivers to one inbox (the domain in fullwidth letters, a quoted
 local part, a Unicode domain and its ASCII form) each got a voter key and a

@@ -1,4 +1,4 @@
-"""Issue 12, item 2, against the production profile under gunicorn
+"""Rewriting a result, against the production profile under gunicorn
 (tests/production.py): an IMDi staff member who is not a superuser logs in to
 the admin with a password and a one-time code and tries to rewrite a counted
 and an announced result. Each attempt is refused, and the database, the

@@ -95,7 +95,7 @@ def test_a_count_waits_for_an_invalidation_in_progress_so_its_time_tells_what_it
 
     def invalidate() -> None:
         try:
-            with mock.patch("nominees.pagecache.content_changed", hold_before_commit):
+            with mock.patch("config.pagecache.content_changed", hold_before_commit):
                 services.invalidate_votes(votes=votes[:1], reason="Skript.", invalidated_by=None)
         finally:
             connections.close_all()

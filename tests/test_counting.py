@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from nominees.models import Phase
 from tests.factories import SIX, closed_round_with_votes, make_round, make_staff
-from voting import counting, services
+from voting import services
 from voting.models import Tally, Vote
+from voting.services import counts
 
 pytestmark = pytest.mark.django_db
 
@@ -117,14 +118,14 @@ def test_count_votes_command_refuses_an_open_round_and_an_unknown_year():
     assert Tally.objects.count() == 0
 
 
-def test_close_and_count_admin_action_freezes_a_tally_and_logs_who_counted(client):
+def test_count_votes_admin_action_freezes_a_tally_and_logs_who_counted(client):
     prize_round, _ = closed_round_with_votes(votes=SIX)
     staff = make_staff(username="staff", superuser=True)
     client.force_login(staff)
 
     response = client.post(
         reverse("admin:nominees_prizeround_changelist"),
-        {"action": "close_and_count", "_selected_action": [prize_round.pk]},
+        {"action": "count_votes", "_selected_action": [prize_round.pk]},
         follow=True,
     )
 
@@ -153,14 +154,14 @@ def test_recounts_in_the_admin_keep_the_digest_until_a_vote_is_invalidated(clien
     prize_round, nominations = closed_round_with_votes(votes=SIX)
     client.force_login(make_staff(group="IMDi-ansatte"))
 
-    def close_and_count():
+    def count_votes():
         return client.post(
             reverse("admin:nominees_prizeround_changelist"),
-            {"action": "close_and_count", "_selected_action": [prize_round.pk]},
+            {"action": "count_votes", "_selected_action": [prize_round.pk]},
         )
 
-    close_and_count()
-    close_and_count()
+    count_votes()
+    count_votes()
     invalidated = client.post(
         reverse("admin:voting_vote_changelist"),
         {
@@ -169,7 +170,7 @@ def test_recounts_in_the_admin_keep_the_digest_until_a_vote_is_invalidated(clien
             "reason": "Skript.",
         },
     )
-    close_and_count()
+    count_votes()
 
     assert invalidated.status_code == 302
     first, second, third = Tally.objects.order_by("pk")
@@ -220,13 +221,13 @@ TWO_WITH_VOTES = {"Asker": 2, "Voss": 1, "Tromsø": 0}
 SHORTFALL = "Bare 2 av 3 finalistplasser kunne fylles: bare 2 nominasjoner fikk stemmer."
 
 
-def test_close_and_count_says_when_too_few_nominations_had_votes_to_fill_the_seats(client):
+def test_count_votes_admin_action_says_when_too_few_nominations_had_votes_to_fill_the_seats(client):
     prize_round, _ = closed_round_with_votes(votes=TWO_WITH_VOTES)
     client.force_login(make_staff(group="IMDi-ansatte"))
 
     response = client.post(
         reverse("admin:nominees_prizeround_changelist"),
-        {"action": "close_and_count", "_selected_action": [prize_round.pk]},
+        {"action": "count_votes", "_selected_action": [prize_round.pk]},
         follow=True,
     )
 
@@ -283,13 +284,13 @@ def test_a_count_that_fills_every_seat_says_nothing_of_empty_seats(client):
     assert "finalistplasser" not in page.text
 
 
-def test_close_and_count_admin_action_on_an_open_round_counts_nothing(client):
+def test_count_votes_admin_action_on_an_open_round_counts_nothing(client):
     prize_round = make_round(phase=Phase.VOTING_OPEN)
     client.force_login(make_staff(username="s", superuser=True))
 
     response = client.post(
         reverse("admin:nominees_prizeround_changelist"),
-        {"action": "close_and_count", "_selected_action": [prize_round.pk]},
+        {"action": "count_votes", "_selected_action": [prize_round.pk]},
         follow=True,
     )
 
@@ -305,7 +306,7 @@ def test_staff_without_the_count_permission_cannot_count(client):
 
     client.post(
         reverse("admin:nominees_prizeround_changelist"),
-        {"action": "close_and_count", "_selected_action": [prize_round.pk]},
+        {"action": "count_votes", "_selected_action": [prize_round.pk]},
     )
 
     assert Tally.objects.count() == 0
@@ -320,8 +321,8 @@ def test_the_database_count_and_the_python_count_agree_to_the_digest():
         invalidated_by=None,
     )
 
-    in_database = counting.read_in_postgresql(prize_round)
-    in_python = counting.read_in_python(prize_round)
+    in_database = counts.read_in_postgresql(prize_round)
+    in_python = counts.read_in_python(prize_round)
 
     assert in_database == in_python
     assert in_database.per_nomination[nominations["Asker"].pk] == 3

@@ -36,7 +36,7 @@ def test_other_errors_are_not_mistaken_for_an_outage(client):
     nomination = make_nomination(prize_round=make_round(), name="Asker")
     client.raise_request_exception = False
 
-    with mock.patch("nominees.views.nomination_context", side_effect=ValueError("bug")):
+    with mock.patch("website.views.rounds.nomination_context", side_effect=ValueError("bug")):
         response = client.get(nomination.get_absolute_url())
 
     assert response.status_code == 500

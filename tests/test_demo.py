@@ -39,7 +39,7 @@ def snapshot() -> str:
     )
 
 
-def test_load_demo_creates_the_rounds_from_the_seeds():
+def test_load_demo_creates_the_rounds_from_the_public_documents():
     call_command("load_demo", stdout=StringIO())
 
     years = set(PrizeRound.objects.values_list("year", flat=True))
@@ -201,7 +201,7 @@ def test_every_demo_key_figure_is_a_number_with_a_label():
 
     values = set(KeyFigure.objects.values_list("value", flat=True))
     assert {"80 %", "444", "78 %", "44", "2"} <= values
-    # The seeds give no numbers for these: no figure rather than a phrase.
+    # The sources give no numbers for these: no figure rather than a phrase.
     assert not KeyFigure.objects.filter(
         nomination__municipality__name__in=["Gjøvik", "Randaberg", "Tromsø", "Voss"]
     ).exists()
@@ -311,6 +311,31 @@ def test_the_2018_and_2020_pages_say_the_count_is_not_available_never_that_it_co
     assert "Who won is not recorded in the archive." in english_2020
 
 
+def test_an_archive_winners_text_is_headed_as_the_archives_not_as_the_jurys_reasons(client):
+    call_command("load_demo", stdout=StringIO())
+
+    for year, language, heading in (
+        (2018, "nb", "Fra arkivet"),
+        (2012, "nn", "Frå arkivet"),
+        (2012, "en", "From the archive"),
+    ):
+        page = client.get(f"/{language}/{year}/").text
+        assert f"<h3>{heading}</h3>" in page
+        assert "Juryens begrunnelse</h3>" not in page
+
+
+def test_the_closed_demo_rounds_votes_come_mixed_and_over_its_whole_voting_window():
+    call_command("load_demo", stdout=StringIO())
+    closed = PrizeRound.objects.get(title__contains="avsluttet")
+    votes = list(Vote.objects.filter(round=closed).order_by("cast_at"))
+    window = closed.voting_closes_at - closed.voting_opens_at
+
+    assert closed.voting_opens_at <= votes[0].cast_at < closed.voting_opens_at + window / 10
+    assert closed.voting_closes_at - window / 10 < votes[-1].cast_at <= closed.voting_closes_at
+    first_quarter = {vote.nomination_id for vote in votes[: len(votes) // 4]}
+    assert first_quarter == set(closed.nominations.values_list("pk", flat=True))
+
+
 def test_the_closed_demo_rounds_report_says_its_votes_were_loaded_not_confirmed():
     call_command("load_demo", stdout=StringIO())
     closed = PrizeRound.objects.get(title__contains="avsluttet")
@@ -337,6 +362,6 @@ def test_votes_cast_in_the_open_demo_round_are_confirmed_ones(client, confirm_pa
     request_vote(client=client, nomination=asker, email="kari.nordmann@example.no")
     client.post(confirm_path())
 
-    counts = integrity.counts_for(current)
+    counts = integrity.counters(current)
     assert Vote.objects.filter(nomination=asker).count() == 1
     assert (counts.emails_sent, counts.votes_confirmed, counts.votes_loaded) == (1, 1, 0)

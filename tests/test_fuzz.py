@@ -171,5 +171,5 @@ def test_a_replayed_confirmation_post_counts_once_and_says_so(nomination):
     assert Vote.objects.count() == 1
     assert Vote.objects.get() == vote
     assert Vote.objects.get().nomination == nomination
-    counts = integrity.counts_for(nomination.round)
+    counts = integrity.counters(nomination.round)
     assert (counts.votes_confirmed, counts.repeats_refused) == (1, 4)

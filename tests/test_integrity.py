@@ -31,7 +31,7 @@ NUMBERS = [*(event.value for event in integrity.Event), "votes_confirmed"]
 
 
 def counts(prize_round) -> dict[str, int]:
-    row = integrity.counts_for(prize_round)
+    row = integrity.counters(prize_round)
     return {number: getattr(row, number) for number in NUMBERS}
 
 

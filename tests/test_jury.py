@@ -6,6 +6,7 @@ from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 from django.utils import timezone
 
+from nominees.missing_translations import missing_translations
 from nominees.models import Phase, WinnerRule
 from tests.factories import (
     SIX,
@@ -57,6 +58,41 @@ def test_a_juror_on_a_nynorsk_screen_edits_the_bokmal_justification(client, coun
     page = client.get(reverse("admin:voting_jurydecision_change", args=[decision.pk]))
 
     assert page.context["adminform"].form["justification"].value() == "Grunngiving på bokmål."
+
+
+def decision_texts_lacking(prize_round):
+    return [
+        item.languages
+        for item in missing_translations(prize_round)
+        if item.text == "juryens begrunnelse"
+    ]
+
+
+def test_the_jurys_nynorsk_and_english_justifications_are_saved_and_end_the_warning(
+    client, counted_round
+):
+    prize_round, nominations, _ = counted_round
+    client.force_login(make_staff(username="juror", group="Jury"))
+    post_decision(client, prize_round, nominations["Asker"])
+    decision = JuryDecision.objects.get()
+    assert decision_texts_lacking(prize_round) == [("nn", "en")]
+
+    response = client.post(
+        reverse("admin:voting_jurydecision_change", args=[decision.pk]),
+        {
+            "winner": nominations["Asker"].pk,
+            "justification": "Best resultater over tid.",
+            "justification_nn": "Best resultat over tid.",
+            "justification_en": "The best results over time.",
+        },
+    )
+
+    assert response.status_code == 302
+    decision.refresh_from_db()
+    assert decision.justification_nb == "Best resultater over tid."
+    assert decision.justification_nn == "Best resultat over tid."
+    assert decision.justification_en == "The best results over time."
+    assert decision_texts_lacking(prize_round) == []
 
 
 def test_juror_is_offered_only_the_finalists(client, counted_round):

@@ -280,7 +280,7 @@ def test_admin_index_names_the_site_and_the_package_apps_in_the_staffs_language(
 
     assert response.status_code == 200
     assert [name for name in names if name not in response.text] == []
-    title = {"nb": "Prisavstemning", "nn": "Prisrøysting", "en": "Prize vote"}[language]
+    title = {"nb": "Prisavstemning", "nn": "Prisavstemming", "en": "Prize vote"}[language]
     assert f"<title>{names[1]} | {title}</title>" in response.text
     # The packages' raw app names are gone.
     for raw in ["Otp_Totp", "Otp_Static", ">Axes<", "Tasks Database Backend"]:
@@ -663,3 +663,20 @@ def test_nominee_page_in_english_states_the_phase_in_english(client):
 
     assert "Voting is open until" in response.text
     assert re.search(r"\d{1,2} [A-Z][a-z]+ \d{4} at \d{2}:\d{2}", response.text)
+
+
+@pytest.mark.parametrize(
+    ("written", "language", "shown"),
+    [
+        ("78 %", "nb", "78\u00a0%"),
+        ("1 250", "nn", "1\u00a0250"),
+        ("78 %", "en", "78%"),
+        ("1 250", "en", "1,250"),
+        ("12 000 000", "en", "12,000,000"),
+        ("4,5", "en", "4.5"),
+        ("2015–2020", "en", "2015–2020"),
+    ],
+)
+def test_a_key_figure_is_written_as_the_readers_language_writes_numbers(written, language, shown):
+    with translation.override(language):
+        assert KeyFigure(label="x", value=written).shown_value == shown

@@ -95,6 +95,6 @@ def test_invalidating_100000_votes_selected_across_all_pages_changes_and_logs_ea
     shown_entry = per_vote.get(object_id=str(one_shown.pk))
     assert shown_entry.object_repr == one_shown.receipt
     assert shown_entry.get_edited_object() == one_shown
-    [on_round] = LogEntry.objects.filter(user=staff, content_type__model="prizeround")
+    [on_round] = LogEntry.objects.filter(user=staff, content_type__model="roundresult")
     assert on_round.object_id == str(prize_round.pk)
     assert on_round.change_message == f"Stemmer ugyldiggjort: {MANY}. Grunn: {REASON}"

@@ -41,7 +41,7 @@ def test_a_request_only_queues_the_mail_with_the_address_sealed(client, queued, 
     assert rows_containing(text=ADDRESS) == []
     assert rows_containing(text="kari.nordmann") == []
     assert rows_containing(text=LINK) == []
-    assert integrity.counts_for(queued.round).emails_sent == 0
+    assert integrity.counters(queued.round).emails_sent == 0
 
 
 def test_the_worker_sends_it_and_erases_the_sealed_address_and_link(
@@ -62,7 +62,7 @@ def test_the_worker_sends_it_and_erases_the_sealed_address_and_link(
     token = confirm_path().split("/")[-2]
     for text in (ADDRESS, LINK, token):
         assert rows_containing(text=text) == []
-    assert integrity.counts_for(queued.round).emails_sent == 1
+    assert integrity.counters(queued.round).emails_sent == 1
 
 
 def test_staff_reading_the_queue_after_a_send_find_no_link_to_vote_with(

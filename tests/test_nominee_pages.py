@@ -57,7 +57,7 @@ def test_a_key_figure_shows_its_value_as_the_number_and_its_label_as_the_label(c
         r'<li class="figure"><strong class="figure__value">([^<]+)</strong> '
         r'<span class="figure__label">([^<]+)</span></li>',
         figures,
-    ) == [("44", "bosatte flyktninger i 2019"), ("78 %", "i arbeid eller utdanning")]
+    ) == [("44", "bosatte flyktninger i 2019"), ("78\u00a0%", "i arbeid eller utdanning")]
 
 
 def test_a_card_shows_the_nominees_image_with_its_alt_text_size_and_lazy_loading(client, media):

@@ -157,7 +157,7 @@ def test_with_the_cache_down_pages_are_served_and_votes_counted_and_it_is_logged
     settings.CACHES = dead_redis()
     settings.RATELIMIT_VOTE_CONFIRM = "0/m"
     nomination = make_nomination(prize_round=make_round(), name="Asker")
-    caplog.set_level(logging.ERROR, logger="nominees.pagecache")
+    caplog.set_level(logging.ERROR, logger="config.pagecache")
 
     home = client.get(reverse("nominees:home"))
     page = client.get(nomination.get_absolute_url())
@@ -166,7 +166,7 @@ def test_with_the_cache_down_pages_are_served_and_votes_counted_and_it_is_logged
     assert [home.status_code, page.status_code, counted.status_code] == [200, 200, 200]
     assert 'name="email"' in page.text
     assert Vote.objects.get().receipt in counted.text
-    logged = {r.getMessage() for r in caplog.records if r.name == "nominees.pagecache"}
+    logged = {r.getMessage() for r in caplog.records if r.name == "config.pagecache"}
     assert "Page cache not read, cache down: ConnectionError" in logged
     # The factories' saves could not bump the version either, and said so.
     assert logged <= {

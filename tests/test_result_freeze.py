@@ -68,7 +68,7 @@ def announced_archive_round():
     return prize_round, winner
 
 
-# The four rewrites of issue 12, as IMDi staff who are not superusers.
+# Four rewrites of a result, as IMDi staff who are not superusers.
 
 
 def test_staff_cannot_move_an_announced_winners_nomination_to_another_municipality(staff):

@@ -187,3 +187,72 @@ def test_check_deploy_is_clean_with_and_without_a_trusted_proxy(proxies):
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+# Switches: every boolean variable reads the same spellings the same way.
+
+LOCAL_SWITCHES = "from django.conf import settings as s; print(s.DEBUG, s.ADMIN_REQUIRE_2FA)"
+PRODUCTION_SWITCHES = (
+    "from django.conf import settings as s; print(s.EMAIL_USE_TLS, s.SECURE_SSL_REDIRECT)"
+)
+
+
+@pytest.mark.parametrize(
+    ("spelling", "meaning"),
+    [("true", True), ("yes", True), ("1", True), ("false", False), ("no", False), ("0", False)],
+)
+def test_every_switch_reads_true_yes_1_and_false_no_0_alike(spelling, meaning):
+    local = manage(
+        "shell",
+        "-c",
+        LOCAL_SWITCHES,
+        env={"DJANGO_DEBUG": spelling, "ADMIN_REQUIRE_2FA": spelling},
+    )
+    production = manage(
+        "shell",
+        "-c",
+        PRODUCTION_SWITCHES,
+        env={**PRODUCTION_ENV, "EMAIL_USE_TLS": spelling, "SECURE_SSL_REDIRECT": spelling},
+    )
+
+    assert local.returncode == 0, local.stderr
+    assert production.returncode == 0, production.stderr
+    assert local.stdout.splitlines()[-1] == f"{meaning} {meaning}"
+    assert production.stdout.splitlines()[-1] == f"{meaning} {meaning}"
+
+
+@pytest.mark.parametrize(
+    ("variable", "profile"),
+    [
+        ("DJANGO_DEBUG", {}),
+        ("ADMIN_REQUIRE_2FA", {}),
+        ("EMAIL_USE_TLS", PRODUCTION_ENV),
+        ("SECURE_SSL_REDIRECT", PRODUCTION_ENV),
+    ],
+)
+def test_a_switch_that_is_neither_true_nor_false_stops_the_app(variable, profile):
+    result = manage("check", env={**profile, variable: "kanskje"})
+
+    assert result.returncode != 0
+    assert f"{variable} must be true or false" in result.stderr
+
+
+@pytest.mark.parametrize("spelling", ["false", "no", "OFF"])
+def test_production_refuses_the_second_factor_switched_off_in_any_spelling(spelling):
+    result = manage("check", env={**PRODUCTION_ENV, "ADMIN_REQUIRE_2FA": spelling})
+
+    assert result.returncode != 0
+    assert "ADMIN_REQUIRE_2FA cannot be turned off in production" in result.stderr
+
+
+def test_a_value_starting_with_a_dollar_sign_is_read_as_it_is():
+    # Not as the name of another variable, as django-environ would by default.
+    result = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.EMAIL_HOST_PASSWORD)",
+        env={**PRODUCTION_ENV, "EMAIL_HOST_PASSWORD": "$EMAIL_HOST"},
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "$EMAIL_HOST"

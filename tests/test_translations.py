@@ -15,7 +15,7 @@ from django.conf import settings
 ROOT = Path(settings.BASE_DIR)
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
 # What `makemessages` reads: the apps, the templates and config (admin strings).
-SOURCES = ["manage.py", "config", "nominees", "voting", "templates"]
+SOURCES = ["manage.py", "config", "demo", "nominees", "voting", "website", "templates"]
 # Long sentences spelt the same in both written standards.
 SAME_IN_NYNORSK = [
     "%(round)s er talt opp: %(valid)s gyldige stemmer, kontrollsum %(digest)s.",
@@ -107,6 +107,7 @@ def test_the_english_strings_of_the_admin_and_its_packages_read_norwegian(langua
         admin_strings.FORM_ERRORS,
         *admin_strings.DJANGO_ADMIN,
         *admin_strings.DJANGO_AUTH,
+        *admin_strings.DJANGO_NYNORSK,
         *admin_strings.AXES,
         *admin_strings.TASKS,
     ]

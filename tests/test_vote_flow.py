@@ -24,7 +24,7 @@ def test_citizen_votes_from_the_front_page_to_a_counted_vote(client, mailoutbox,
     assert front.status_code == 200
     assert "Avstemningen er åpen til" in front.text
     assert "Nyskapende integreringsarbeid." in front.text
-    assert "80 %" in front.text
+    assert "80\u00a0%" in front.text
     assert "Stem på Asker" in front.text
     assert "Stem på Voss" in front.text
 

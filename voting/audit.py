@@ -15,7 +15,6 @@ from django.db.models import (
     DateTimeField,
     F,
     PositiveSmallIntegerField,
-    Q,
     QuerySet,
     TextField,
     Value,
@@ -25,28 +24,18 @@ from django.utils import timezone
 
 logger = logging.getLogger("voting.audit")
 
-# The lines on a round that tell something of its result: a count's totals
-# and digest, invalidations and their reasons, who went through a tie. The
-# round's history shows them only to those who may see tallies, and finds them
-# by the text before each message's first field, so rewording a message here
-# keeps it hidden.
+# The lines that tell something of a round's result: a count's totals and
+# digest, invalidations and their reasons, who went through a tie. They are
+# logged on the round's RoundResult, not on the round, so the round's history
+# shows them only to those who may see tallies (voting.admin.rounds).
 COUNTED = "Talt opp: {valid} gyldige, {invalidated} ugyldiggjorte, kontrollsum {digest}"
 VOTES_INVALIDATED = "Stemmer ugyldiggjort: {count}. Grunn: {reason}"
 TIE_RESOLVED = "Likt resultat avgjort: {names} går videre. Begrunnelse: {reason}"
-ABOUT_THE_RESULT = (COUNTED, VOTES_INVALIDATED, TIE_RESOLVED)
 # A change to what the vote had fixed, by someone allowed to correct it
 # (voting.services.changes): each field before and after, and why.
 CORRECTED = "Rettet etter at det var låst: {changes}. Grunn: {reason}"
 # Staff had the given-up confirmation e-mails of a round sent again (voting.mail).
 EMAILS_RETRIED = "Bekreftelses-e-poster som var gitt opp, sendt på nytt: {count}"
-
-
-def about_the_result() -> Q:
-    """LogEntry rows whose message tells something of a round's result."""
-    condition = Q()
-    for message in ABOUT_THE_RESULT:
-        condition |= Q(change_message__startswith=message.split("{", 1)[0])
-    return condition
 
 
 def audit(user, objects, message: str) -> None:

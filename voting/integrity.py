@@ -52,7 +52,7 @@ def current_round_id() -> int | None:
     return current.pk if current else None
 
 
-def counts_for(prize_round: PrizeRound) -> IntegrityCounts:
+def counters(prize_round: PrizeRound) -> IntegrityCounts:
     """The round's counters, all zero if nothing has happened yet, with
     ``votes_confirmed`` counted from the vote rows (invalidated ones included:
     they were confirmed too), less the votes the demo loaded without any
@@ -144,7 +144,7 @@ def report(prize_round: PrizeRound, *, tally: Tally | None = None) -> Report:
             .first()
         )
     return Report(
-        counts=counts_for(prize_round),
+        counts=counters(prize_round),
         invalidations=invalidations,
         invalidated_total=sum(votes for _reason, votes in invalidations),
         tally=tally,

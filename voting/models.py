@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from nominees.models import Nomination, PrizeRound
 
+from .tally import Place, Ranking
+
 
 def staff_member(verbose_name: str) -> models.ForeignKey:
     """Who did something to a row: kept even if the account is later deactivated."""
@@ -99,6 +101,9 @@ class Tally(models.Model):
     counted_by = staff_member(_("telt av"))
     valid_votes = models.PositiveIntegerField(_("gyldige stemmer"))
     invalidated_votes = models.PositiveIntegerField(_("ugyldiggjorte stemmer"))
+    # The round's finalist_count as it was at the count. The round's can be
+    # corrected later (voting.services.changes) and a recount may follow; this
+    # tally's tie and empty seats stay those of the seats it was counted for.
     seats = models.PositiveSmallIntegerField(_("antall finalister"))
     # SHA-256 over "receipt:nomination id" lines of the counted votes, ordered by
     # receipt: a recount of the same set gives the same digest.
@@ -145,22 +150,37 @@ class Tally(models.Model):
     def tied_entries(self) -> list["TallyEntry"]:
         return [entry for entry in self.entries.all() if entry.tied_at_cut]
 
+    def ranking(self) -> Ranking:
+        """The tally's places, as counted, under the rule of voting.tally, which
+        says what of its seats the finalists, a tie at the cut and a shortfall take."""
+        return Ranking(
+            places=tuple(
+                Place(
+                    nomination_id=entry.nomination_id,
+                    votes=entry.votes,
+                    rank=entry.rank,
+                    finalist=entry.finalist,
+                    tied_at_cut=entry.tied_at_cut,
+                )
+                for entry in self.entries.all()
+            ),
+            seats=self.seats,
+        )
+
     @property
     def seats_in_tie(self) -> int:
-        """The seats no finalist took: the tie's to fill, or, without a tie, empty."""
-        return self.seats - sum(1 for entry in self.entries.all() if entry.finalist)
+        return self.ranking().seats_in_tie
 
     @property
     def shortfall(self) -> int:
-        """Finalist seats left empty because too few nominations had votes
-        (rule 4 of voting.tally). A tie leaves none empty: it fills them."""
-        return 0 if self.has_tie_at_cut else self.seats_in_tie
+        return self.ranking().shortfall
 
     def shortfall_in_words(self) -> str:
         """What staff are told when seats are left empty, or "" if none are."""
-        if not self.shortfall:
+        ranking = self.ranking()
+        if not ranking.shortfall:
             return ""
-        filled = self.seats - self.shortfall
+        filled = len(ranking.finalists)
         if not filled:
             return gettext("Ingen finalistplasser kunne fylles: ingen nominasjon fikk stemmer.")
         return ngettext(
@@ -170,6 +190,21 @@ class Tally(models.Model):
             "nominasjoner fikk stemmer.",
             filled,
         ) % {"filled": filled, "seats": self.seats}
+
+
+class RoundResult(PrizeRound):
+    """A round as the subject of its result's lines in the admin log: the
+    count, the votes invalidated and a tie's resolution (voting.services). Kept
+    apart from the round's own lines by their content type, so the round's
+    history shows them to those who may see tallies, and to nobody else."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("resultat av prisrunde")
+        verbose_name_plural = _("resultater av prisrunder")
+        # Who may see a result is who may see tallies (voting.view_tally): no
+        # permission of its own for a role to miss.
+        default_permissions = ()
 
 
 class TallyEntry(models.Model):
@@ -232,7 +267,7 @@ class IntegrityCounts(models.Model):
     """What happened around a round's votes, as plain counts with nothing
     personal in them. Only ``voting.integrity`` writes here, with atomic
     increments. Votes confirmed are counted from the vote rows, less the
-    loaded ones (``voting.integrity.counts_for``)."""
+    loaded ones (``voting.integrity.counters``)."""
 
     round = models.OneToOneField(
         PrizeRound, on_delete=models.CASCADE, related_name="integrity", verbose_name=_("runde")

@@ -29,7 +29,11 @@ class Finalist:
 
 
 @dataclass(frozen=True)
-class RoundResult:
+class PublicResult:
+    """What the public pages show of a round's result at a moment: what is due,
+    and of it what is recorded (voting.models.RoundResult is the admin log's
+    subject for a result, another thing)."""
+
     finalists_due: bool
     winner_due: bool
     tally: Tally | None = None
@@ -55,10 +59,18 @@ class RoundResult:
     def is_winner(self, nomination: Nomination) -> bool:
         return self.decision is not None and self.decision.winner_id == nomination.pk
 
+    def standing(self, nomination: Nomination) -> str:
+        """ "winner", "finalist" or "", as far as the public may know now."""
+        if self.is_winner(nomination):
+            return "winner"
+        if self.is_finalist(nomination):
+            return "finalist"
+        return ""
+
 
 def for_round(
     prize_round: PrizeRound, *, at: datetime | None = None, with_report: bool = False
-) -> RoundResult:
+) -> PublicResult:
     at = at or timezone.now()
     winner_due = announced(prize_round.winner_announced_at, at)
     decision = None
@@ -70,15 +82,15 @@ def for_round(
         )
     winner_name = decision.winner.municipality.name if decision is not None else ""
     if not announced(prize_round.finalists_announced_at, at):
-        return RoundResult(
+        return PublicResult(
             finalists_due=False, winner_due=winner_due, decision=decision, winner_name=winner_name
         )
     tally = services.settled_tally(prize_round)
     if tally is None:
-        return RoundResult(
+        return PublicResult(
             finalists_due=True, winner_due=winner_due, decision=decision, winner_name=winner_name
         )
-    return RoundResult(
+    return PublicResult(
         finalists_due=True,
         winner_due=winner_due,
         tally=tally,
@@ -120,7 +132,7 @@ def finalists_of(tally: Tally, *, with_counts: bool) -> list[Finalist]:
     ]
 
 
-def archive(*, at: datetime | None = None) -> list[tuple[PrizeRound, RoundResult]]:
+def archive(*, at: datetime | None = None) -> list[tuple[PrizeRound, PublicResult]]:
     """Every public round, newest first, with what may be shown of its result."""
     at = at or timezone.now()
     return [

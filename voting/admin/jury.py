@@ -22,6 +22,20 @@ class JuryDecisionForm(forms.ModelForm):
     """Offers only the nominations the jury may choose; the service decides."""
 
     justification = forms.CharField(label=_("Juryens begrunnelse"), widget=forms.Textarea)
+    # Optional: without them the nynorsk and English pages show the bokmål
+    # text, marked as bokmål, and the round's missing-translation warning says so.
+    justification_nn = forms.CharField(
+        label=_("Begrunnelsen på nynorsk"),
+        required=False,
+        widget=forms.Textarea,
+        help_text=_("Valgfri. Uten den viser de nynorske sidene begrunnelsen på bokmål."),
+    )
+    justification_en = forms.CharField(
+        label=_("Begrunnelsen på engelsk"),
+        required=False,
+        widget=forms.Textarea,
+        help_text=_("Valgfri. Uten den viser de engelske sidene begrunnelsen på bokmål."),
+    )
     # Shown only to those who may correct a locked decision (ShowsWhatIsFixed.get_fieldsets).
     correction_reason = correction_reason_field(
         _(
@@ -32,7 +46,7 @@ class JuryDecisionForm(forms.ModelForm):
 
     class Meta:
         model = JuryDecision
-        fields = ["round", "winner", "justification"]
+        fields = ["round", "winner", "justification", "justification_nn", "justification_en"]
 
     user = None  # set per request by JuryDecisionAdmin.get_form
 
@@ -126,7 +140,15 @@ class JuryDecisionAdmin(ShowsWhatIsFixed, AuditedByService):
     ordering = ["-round__year"]
     list_select_related = ["round", "winner__municipality", "recorded_by"]
     # Named, so the form's correction reason shows only where it belongs.
-    fields = ["round", "winner", "justification", "recorded_by", "recorded_at"]
+    fields = [
+        "round",
+        "winner",
+        "justification",
+        "justification_nn",
+        "justification_en",
+        "recorded_by",
+        "recorded_at",
+    ]
     readonly_fields = ["recorded_by", "recorded_at"]
 
     def freeze(self, obj) -> services.Freeze:
@@ -191,6 +213,10 @@ class JuryDecisionAdmin(ShowsWhatIsFixed, AuditedByService):
             prize_round=obj.round,
             winner=form.cleaned_data["winner"],
             justification=form.cleaned_data["justification"],
+            translations={
+                language: form.cleaned_data.get(f"justification_{language}", "")
+                for language in ("nn", "en")
+            },
             recorded_by=request.user,
             first=not change,
             reason=form.cleaned_data.get("correction_reason", ""),

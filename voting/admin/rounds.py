@@ -4,6 +4,9 @@ from datetime import date
 
 from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import PAGE_VAR
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
@@ -18,8 +21,8 @@ from django.utils.translation import gettext_lazy as _
 from nominees.admin import NominationInline, PrizeRoundAdmin
 from nominees.models import Nomination, PrizeRound
 
-from .. import audit, integrity, review, services
-from ..models import Tally
+from .. import integrity, review, services
+from ..models import RoundResult, Tally
 from .base import ReadOnlyInline
 from .frozen import FixedByTheVote, FixedNominationsFormSet
 
@@ -76,13 +79,13 @@ admin.site.unregister(PrizeRound)
 @admin.register(PrizeRound)
 class RoundAdmin(FixedByTheVote, PrizeRoundAdmin):
     inlines = [RoundNominationInline, TallyInline]
-    actions = ["close_and_count"]
+    actions = ["count_votes"]
 
     @admin.action(
         description=_("Tell opp stemmene (etter at avstemningen er avsluttet)"),
         permissions=["count"],
     )
-    def close_and_count(self, request: HttpRequest, queryset) -> None:
+    def count_votes(self, request: HttpRequest, queryset) -> None:
         for prize_round in queryset:
             try:
                 tally = services.count_votes(prize_round=prize_round, counted_by=request.user)
@@ -123,19 +126,39 @@ class RoundAdmin(FixedByTheVote, PrizeRoundAdmin):
     def has_count_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("voting.count_votes")
 
-    def get_paginator(self, request: HttpRequest, queryset, per_page, **kwargs):
-        # The history view pages through the round's admin log here. Its lines
-        # about the result (totals, digest, invalidations, who went through a
-        # tie) are for those who may see tallies; the edit history is for all.
-        if queryset.model is LogEntry and not request.user.has_perm("voting.view_tally"):
-            queryset = queryset.exclude(audit.about_the_result())
-        return super().get_paginator(request, queryset, per_page, **kwargs)
+    def history_view(self, request: HttpRequest, object_id: str, extra_context=None):
+        # Django's history lists the log lines of the round's own content type:
+        # its edits, for whoever may see the round. The lines of its result
+        # are the RoundResult's (voting.audit); they join them here for those
+        # who may see tallies, in one list paged as Django pages it.
+        if not request.user.has_perm("voting.view_tally"):
+            return super().history_view(request, object_id, extra_context)
+        types = ContentType.objects.get_for_models(
+            PrizeRound, RoundResult, for_concrete_models=False
+        )
+        entries = (
+            LogEntry.objects.filter(object_id=unquote(object_id), content_type__in=types.values())
+            .select_related()
+            .order_by("action_time")
+        )
+        paginator = self.get_paginator(request, entries, 100)
+        page = paginator.get_page(request.GET.get(PAGE_VAR, 1))
+        listed = {
+            "action_list": page,
+            "page_range": paginator.get_elided_page_range(page.number),
+            "pagination_required": paginator.count > 100,
+        }
+        return super().history_view(request, object_id, {**listed, **(extra_context or {})})
 
     def get_urls(self):
         review_view = self.admin_site.admin_view(self.review_view)
+        change_view = self.admin_site.admin_view(self.change_view)
         return [
             path("<int:pk>/review/", review_view, name="nominees_prizeround_review"),
             *super().get_urls(),
+            # The name a RoundResult's log line links by (LogEntry.get_admin_url),
+            # so "Recent actions" opens the round's page, where its tallies are.
+            path("<path:object_id>/change/", change_view, name="voting_roundresult_change"),
         ]
 
     def review_view(self, request: HttpRequest, pk: int) -> TemplateResponse:

@@ -1,4 +1,4 @@
-"""The two roles of DESIGN.md, as groups with exactly their permissions."""
+"""The two roles of the design, as groups with exactly their permissions."""
 
 from django.contrib.auth.management import create_permissions
 from django.db import migrations

@@ -1,5 +1,5 @@
-"""Staff see the mail queue in the admin, failed sends included (DESIGN.md:
-none is lost unseen). The jury does not."""
+"""Staff see the mail queue in the admin, failed sends included (none is
+lost unseen). The jury does not."""
 
 from django.contrib.auth.management import create_permissions
 from django.db import migrations

@@ -10,11 +10,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nominees import pagecache
-from nominees.models import PrizeRound
+from config import pagecache
 
 from ..audit import VOTES_INVALIDATED, audit, audit_each
-from ..models import Vote
+from ..models import RoundResult, Vote
 from .counts import take_turns_with_counting
 
 # Votes changed per statement. The selection itself stays a subquery, however
@@ -60,12 +59,12 @@ def invalidate_votes(*, votes, reason: str, invalidated_by, at: datetime | None 
         )
         audit_each(invalidated_by, batch, message, object_repr="receipt")
     pagecache.content_changed()  # the integrity report lists invalidations
-    # One line on each round too, so its history tells the whole story; the
-    # logger's trace of the change.
+    # One line on each round's result too, so the round's history tells the
+    # whole story to those who may see it; the logger's trace of the change.
     for round_id, count in sorted(per_round.items()):
         audit(
             invalidated_by,
-            [PrizeRound.objects.get(pk=round_id)],
+            [RoundResult.objects.get(pk=round_id)],
             VOTES_INVALIDATED.format(count=count, reason=reason),
         )
     return len(changing)

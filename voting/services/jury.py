@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from config import pagecache
 from nominees.models import Nomination, PrizeRound, WinnerRule
 
 from ..audit import audit
@@ -33,7 +34,8 @@ def decision_freeze(decision: JuryDecision, *, at: datetime | None = None) -> Fr
     the round's winner is announced (check_decision refuses it)."""
     if decision.pk is None or not decision.round.winner_is_announced(at or timezone.now()):
         return NOTHING_FIXED
-    return Freeze(frozenset({"winner", "justification"}), DECISION_LOCKED)
+    fixed = {"winner", "justification", "justification_nn", "justification_en"}
+    return Freeze(frozenset(fixed), DECISION_LOCKED)
 
 
 def decision_waits_for(prize_round: PrizeRound, *, at: datetime | None = None) -> str:
@@ -167,6 +169,7 @@ def record_winner(
     decision.recorded_at = at
     decision.full_clean()
     decision.save()
+    pagecache.content_changed()  # the public pages show the winner
     message = f"Vinner: {winner.municipality.name}. Begrunnelse: {decision.justification_nb}"
     if existing and prize_round.winner_is_announced(at):
         message = (

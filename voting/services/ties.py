@@ -9,10 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from config import pagecache
 from nominees.models import Nomination, PrizeRound
 
 from ..audit import TIE_RESOLVED, audit
-from ..models import Tally, TieResolution
+from ..models import RoundResult, Tally, TieResolution
 
 
 class TieRefused(Exception):
@@ -56,6 +57,7 @@ def resolve_tie(
     )
     chosen = [nomination.pk for nomination in nominations]
     resolution.nominations.set(chosen)
+    pagecache.content_changed()  # the finalists it decides are on the public pages
     names = ", ".join(
         Nomination.objects.filter(pk__in=chosen)
         .order_by("municipality__name")
@@ -63,7 +65,7 @@ def resolve_tie(
     )
     audit(
         resolved_by,
-        [frozen.round, frozen],
+        [RoundResult.objects.get(pk=frozen.round_id), frozen],
         TIE_RESOLVED.format(names=names, reason=reason),
     )
     return resolution

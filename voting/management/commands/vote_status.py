@@ -44,7 +44,7 @@ class Command(BaseCommand):
             prize_round = voting or PrizeRound.objects.current(now)
             if prize_round is None:
                 raise CommandError(_("Ingen runde er åpen eller publisert. Oppgi et år."))
-        counts = integrity.counts_for(prize_round)
+        counts = integrity.counters(prize_round)
         self.heading(prize_round, now=now)
         self.votes(prize_round, counts, now=now)
         self.emails(counts)

@@ -1,8 +1,8 @@
 """Demo content for ``manage.py load_demo``.
 
-Every fact here comes from the IMDi and Asker documents in ``/work/shared/seeds``,
-retold in our own words. Where the seeds give no date, the schedule uses a stand-in,
-marked as such beside it.
+Every fact here comes from IMDi's and Asker's public documents about the prize,
+retold in our own words. Where the sources give no date, the schedule uses a
+stand-in, marked as such beside it.
 """
 
 from datetime import datetime
@@ -96,7 +96,7 @@ ASKER, BAERUM, LORENSKOG, GJOVIK, STANGE = "3203", "3201", "3222", "3407", "3413
 RANDABERG, SUNNDAL, TROMSO, VOSS, STEINKJER = "1127", "1563", "5501", "4621", "5006"
 
 
-# 2018: the seeds name the six nominees, but describe only Asker's work.
+# 2018: the sources name the six nominees, but describe only Asker's work.
 def _nominated_2018(name: str, number: str) -> NomineeSpec:
     return {
         "municipality": number,
@@ -215,14 +215,14 @@ ASKER_2018: NomineeSpec = {
             "label": {
                 "nb": (
                     "i arbeid eller utdanning ett år etter introduksjonsprogrammet "
-                    "(2015, landet: 58 %)"
+                    "(2015, landet: 58\u00a0%)"
                 ),
                 "nn": (
                     "i arbeid eller utdanning eitt år etter introduksjonsprogrammet "
-                    "(2015, landet: 58 %)"
+                    "(2015, landet: 58\u00a0%)"
                 ),
                 "en": "in work or education a year after the introduction programme "
-                "(2015; nationally 58 %)",
+                "(2015; nationally 58%)",
             },
         },
         {
@@ -230,14 +230,14 @@ ASKER_2018: NomineeSpec = {
             "label": {
                 "nb": (
                     "i arbeid eller utdanning ett år etter introduksjonsprogrammet "
-                    "(2016, landet: 61 %)"
+                    "(2016, landet: 61\u00a0%)"
                 ),
                 "nn": (
                     "i arbeid eller utdanning eitt år etter introduksjonsprogrammet "
-                    "(2016, landet: 61 %)"
+                    "(2016, landet: 61\u00a0%)"
                 ),
                 "en": "in work or education a year after the introduction programme "
-                "(2016; nationally 61 %)",
+                "(2016; nationally 61%)",
             },
         },
         {
@@ -290,7 +290,7 @@ ROUND_2018: RoundSpec = {
     },
     "imported": True,
     "schedule": {
-        # Only the award date is in the seeds. The rest are stand-ins that fit them: Asker's
+        # Only the award date is in the sources. The rest are stand-ins that fit them: Asker's
         # nominee page still asked for votes when it was updated on 17 December 2018. The
         # public pages of an imported round do not show them (PrizeRound.phase_in_words).
         "nominees_published_at": oslo(2018, 11, 26, 10),
@@ -457,7 +457,7 @@ NOMINEES_2020: tuple[NomineeSpec, ...] = (
                 "families and makes a point of visiting them at home before the child starts."
             ),
         },
-        # The seeds give no numbers for Gjøvik.
+        # The sources give no numbers for Gjøvik.
         "key_figures": (),
     },
     {
@@ -502,7 +502,7 @@ NOMINEES_2020: tuple[NomineeSpec, ...] = (
                 "participants already have, guided by what employers and the labour market need."
             ),
         },
-        # The seeds give no numbers for Randaberg.
+        # The sources give no numbers for Randaberg.
         "key_figures": (),
     },
     {
@@ -605,7 +605,7 @@ NOMINEES_2020: tuple[NomineeSpec, ...] = (
                 "local community and Tromsø's new residents."
             ),
         },
-        # The seeds give no numbers for Tromsø.
+        # The sources give no numbers for Tromsø.
         "key_figures": (),
     },
     {
@@ -648,7 +648,7 @@ NOMINEES_2020: tuple[NomineeSpec, ...] = (
                 "the atmosphere in class."
             ),
         },
-        # The seeds give no numbers for Voss.
+        # The sources give no numbers for Voss.
         "key_figures": (),
     },
 )
@@ -665,7 +665,7 @@ ROUND_2020: RoundSpec = {
         ),
         "nn": (
             "IMDi nominerte seks kommunar som buset flyktningar: Asker, Gjøvik, Randaberg, "
-            "Sunndal, Tromsø og Voss. Publikum kunne røyste i mars. Etter planen skulle dei tre "
+            "Sunndal, Tromsø og Voss. Publikum kunne stemme i mars. Etter planen skulle dei tre "
             "med flest stemmer bli finalistar og kunngjerast i busetjingsveka (veke 46), og IMDi "
             "skulle kåre vinnaren mellom dei ved slutten av same veka."
         ),
@@ -678,7 +678,7 @@ ROUND_2020: RoundSpec = {
     },
     "imported": True,
     "schedule": {
-        # The seeds say voting opened in March and was over by 24 March, finalists came in
+        # The sources say voting opened in March and was over by 24 March, finalists came in
         # week 46 and the winner at the end of that week; the exact times are stand-ins,
         # which the public pages of an imported round do not show.
         # Publishing: Asker was already nominated in January.
@@ -689,7 +689,7 @@ ROUND_2020: RoundSpec = {
         "winner_announced_at": oslo(2020, 11, 13, 12),
     },
     "nominees": NOMINEES_2020,
-    # The seeds do not say who won in 2020.
+    # The sources do not say who won in 2020.
     "winner": None,
 }
 
@@ -707,7 +707,7 @@ EARLIER_WINNERS: tuple[tuple[int, str, str], ...] = (
 
 
 def _archive_round(year: int, name: str, number: str) -> RoundSpec:
-    """A round of which the seeds give only the winner. They give no dates, so 31 December
+    """A round of which the sources give only the winner. They give no dates, so 31 December
     of the prize year at noon stands in for the announcement (not shown: imported)."""
     first: Texts = (
         {
@@ -823,7 +823,7 @@ CLOSED_DEMO_INTRO: Texts = {
 CLOSED_DEMO_VOTES = {"3203": 41, "3407": 27, "1127": 33, "1563": 12, "5501": 36, "4621": 19}
 
 # The demo's nominee pictures (scripts/make_demo_images.py draws them into
-# nominees/demo_images/, load_demo copies them into MEDIA_ROOT): the
+# demo/demo_images/, load_demo copies them into MEDIA_ROOT): the
 # municipality's name and county and a plain shield, not its coat of arms, in
 # white on a calm colour of its own. Each colour gives white text a contrast
 # of at least 7:1. (colour, its name in each language)

@@ -3,12 +3,15 @@ surge of readers costs one cache read per page view instead of queries and
 template rendering.
 
 What keeps a cached page right:
-- Content: every save or delete of what a public page shows (rounds,
-  nominations, key figures, municipalities, and voting's tallies, tie
-  resolutions, decisions and invalidations) bumps one version number, and a
-  page of an older version is rendered anew.
-- Time: a page is kept only until the next moment in any round's schedule, so
-  a phase change (voting opens, results announced) shows at that moment.
+- Content: every change of what a public page shows bumps one version
+  number, and a page of an older version is rendered anew. Rounds,
+  nominations, key figures and municipalities, which staff edit in the admin,
+  bump it on every save or delete (nominees' signals); tallies, tie
+  resolutions, decisions and invalidations, which only voting's services
+  write, bump it in the service that writes them.
+- Time: a page is kept only until the moment its view names, for the public
+  pages the next moment in any round's schedule, so a phase change (voting
+  opens, results announced) shows at that moment.
 - The visitor: the page is stored with a placeholder for the CSRF token, which
   each response fills with the visitor's own.
 Nothing a single visitor did (a vote, a form error) is on these pages.
@@ -29,14 +32,23 @@ from datetime import datetime
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Min, Q
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
 
 logger = logging.getLogger(__name__)
 
-VERSION_KEY = "pagecache:version"
+
+def key(kind: str, *parts: object, request: HttpRequest | None = None) -> str:
+    """The key of every value in this cache: its kind and the parts that tell
+    one from the next, and, for what is rendered for ``request``, the language
+    and host first (a page's texts and links differ by both)."""
+    if request is not None:
+        parts = (translation.get_language(), request.get_host(), *parts)
+    return ":".join(str(part) for part in (kind, *parts))
+
+
+VERSION_KEY = key("pagecache", "version")
 # Rendered where {% csrf_token %} puts the token; only letters, so no escaping
 # changes it.
 CSRF_PLACEHOLDER = "CSRFTOKENPLACEHOLDERxQzV"
@@ -103,53 +115,51 @@ class Shared:
 
 
 def content_changed(**_signal) -> None:
-    """Signal receiver: no cached page shows the old content. Bumped now, and
-    again once the change is committed: a page rendered in between, from what
-    was still the committed old content, is thrown away too."""
+    """No cached page shows the old content: nominees' signal receiver, and
+    called by voting's services. Bumped now, and again once the change is
+    committed: a page rendered in between, from what was still the committed
+    old content, is thrown away too."""
     bump_version()
     transaction.on_commit(bump_version)
 
 
-def next_schedule_moment(now: datetime) -> datetime | None:
-    from .models import SCHEDULE, PrizeRound
-
-    moments = PrizeRound.objects.aggregate(
-        **{field: Min(field, filter=Q(**{f"{field}__gt": now})) for field in SCHEDULE}
-    )
-    upcoming = [moment for moment in moments.values() if moment is not None]
-    return min(upcoming, default=None)
+View = Callable[..., HttpResponse]
 
 
-def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Serve the view's 200 responses from the cache; render them with the CSRF
-    placeholder (the view passes ``csrf_token=CSRF_PLACEHOLDER`` in its context
-    when ``request.rendering_for_cache`` is set)."""
+def cached_page(*, stale_at: Callable[[datetime], datetime | None]) -> Callable[[View], View]:
+    """Serve the view's 200 responses from the cache, each until ``stale_at(now)``
+    says the page may change by time alone (None: never by time). Render them
+    with the CSRF placeholder (the view passes ``csrf_token=CSRF_PLACEHOLDER``
+    in its context when ``request.rendering_for_cache`` is set)."""
 
-    @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        key = f"page:{translation.get_language()}:{request.get_host()}:{request.path}"
-        shared = Shared(key)
-        if not shared.available:  # off (PAGE_CACHE_SECONDS = 0), or the cache is down
-            return view(request, *args, **kwargs)
-        now = timezone.now()
-        entry = shared.values.get(key)
-        if entry is not None:
-            stale_at, html, content_type = entry
-            if stale_at is None or now < stale_at:
-                return page(request, html, content_type)
-        request.rendering_for_cache = True
-        response = view(request, *args, **kwargs)
-        if response.status_code != 200 or response.streaming:
-            return response
-        html = response.content.decode(response.charset)
-        stale_at = next_schedule_moment(now)
-        timeout = settings.PAGE_CACHE_SECONDS
-        if stale_at is not None:
-            timeout = max(1, min(timeout, int((stale_at - now).total_seconds()) + 1))
-        shared.put(key, (stale_at, html, response["Content-Type"]), timeout=timeout)
-        return page(request, html, response["Content-Type"])
+    def decorator(view: View) -> View:
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            page_key = key("page", request.path, request=request)
+            shared = Shared(page_key)
+            if not shared.available:  # off (PAGE_CACHE_SECONDS = 0), or the cache is down
+                return view(request, *args, **kwargs)
+            now = timezone.now()
+            entry = shared.values.get(page_key)
+            if entry is not None:
+                until, html, content_type = entry
+                if until is None or now < until:
+                    return page(request, html, content_type)
+            request.rendering_for_cache = True
+            response = view(request, *args, **kwargs)
+            if response.status_code != 200 or response.streaming:
+                return response
+            html = response.content.decode(response.charset)
+            until = stale_at(now)
+            timeout = settings.PAGE_CACHE_SECONDS
+            if until is not None:
+                timeout = max(1, min(timeout, int((until - now).total_seconds()) + 1))
+            shared.put(page_key, (until, html, response["Content-Type"]), timeout=timeout)
+            return page(request, html, response["Content-Type"])
 
-    return wrapped
+        return wrapped
+
+    return decorator
 
 
 def page(request: HttpRequest, html: str, content_type: str) -> HttpResponse:

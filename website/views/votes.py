@@ -1,29 +1,23 @@
-import logging
+"""The vote's public pages: the request for a confirmation e-mail on a nominee's
+page, the page that says it is sent, the ballot the e-mail's link opens and
+the vote it casts, and the receipt check."""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from config import pagecache
 from config.http import require_http_methods, require_POST, require_safe
 from config.links import public_url
-from nominees import pagecache
-from nominees.models import Nomination
-from nominees.views import (
-    nomination_context,
-    pk_key,
-    published_nomination,
-    published_nomination_by_pk,
-)
+from nominees.models import Nomination, PrizeRound
+from voting import confirmation, identity, integrity, mail, ratelimits, receipts, services
+from voting.forms import VoteRequestForm
+from voting.models import Vote
+from voting.ratelimits import limit_per_ip
 
-from . import confirmation, identity, integrity, mail, ratelimits, receipts, services
-from .forms import VoteRequestForm
-from .models import Vote
-from .ratelimits import limit_per_ip
-
-logger = logging.getLogger(__name__)
+from .rounds import nomination_context, published_nomination
 
 EMAILS_TO_ADDRESS_LIMITED = gettext_lazy(
     "Denne e-postadressen har allerede fått så mange e-poster med bekreftelseslenke som vi "
@@ -39,7 +33,7 @@ def request_vote(request: HttpRequest, year: int, slug: str) -> HttpResponse:
     nomination = published_nomination(year, slug)
     if not nomination.round.voting_is_open():
         context = nomination_context(nomination, refusal=nomination.round.phase_in_words())
-        return render(request, "nominees/nomination.html", context, status=403)
+        return render(request, "website/nomination.html", context, status=403)
     form = VoteRequestForm(request.POST)
     if not form.is_valid():
         context = nomination_context(
@@ -48,7 +42,7 @@ def request_vote(request: HttpRequest, year: int, slug: str) -> HttpResponse:
             email_errors=form.errors.get("email", []),
             form_errors=form.honeypot_errors(),
         )
-        return render(request, "nominees/nomination.html", context, status=400)
+        return render(request, "website/nomination.html", context, status=400)
     address = form.cleaned_data["email"]
     retry_after = ratelimits.emails_to_address_limited(
         request, address, round_id=nomination.round_id
@@ -56,7 +50,7 @@ def request_vote(request: HttpRequest, year: int, slug: str) -> HttpResponse:
     if retry_after is not None:
         refusal = EMAILS_TO_ADDRESS_LIMITED % {"when": ratelimits.retry_in_words(retry_after)}
         context = nomination_context(nomination, refusal=refusal)
-        response = render(request, "nominees/nomination.html", context, status=429)
+        response = render(request, "website/nomination.html", context, status=429)
         response["Retry-After"] = str(retry_after)
         return response
     token = confirmation.make_token(nomination=nomination, address=address)
@@ -69,13 +63,13 @@ def request_vote(request: HttpRequest, year: int, slug: str) -> HttpResponse:
 
 
 @require_safe
-@pagecache.cached_page
+@pagecache.cached_page(stale_at=PrizeRound.objects.next_moment)
 def vote_requested(request: HttpRequest, year: int, slug: str) -> HttpResponse:
     context = {
         "nomination": published_nomination(year, slug),
         "valid_hours": confirmation.valid_hours(),
     }
-    return render(request, "voting/requested.html", context)
+    return render(request, "website/requested.html", context)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -98,13 +92,9 @@ def confirm_vote(request: HttpRequest, token: str) -> HttpResponse:
         integrity.record(integrity.Event.LINK_INVALID, round_id=integrity.current_round_id())
         return outcome(request, "invalid", status=400)
     # One cache round trip for the nomination and the page this request shows.
-    page_key = "voting:{}:{}:{}:{}".format(
-        "counted" if request.method == "POST" else "ballot",
-        translation.get_language(),
-        request.get_host(),
-        ballot.nomination_id,
-    )
-    shared = pagecache.Shared(pk_key(ballot.nomination_id), page_key)
+    page = "counted" if request.method == "POST" else "ballot"
+    page_key = pagecache.key(page, ballot.nomination_id, request=request)
+    shared = pagecache.Shared(pagecache.key("nomination", ballot.nomination_id), page_key)
     nomination = published_nomination_by_pk(ballot.nomination_id, shared=shared)
     if nomination is None:
         integrity.record(integrity.Event.LINK_INVALID, round_id=integrity.current_round_id())
@@ -132,6 +122,15 @@ def confirm_vote(request: HttpRequest, token: str) -> HttpResponse:
         page_key,
         lambda: outcome(request, "counted", nomination=nomination, receipt=vote.receipt),
         personal={"receipt": vote.receipt, "token": token},
+    )
+
+
+def published_nomination_by_pk(pk: int, *, shared: pagecache.Shared) -> Nomination | None:
+    """The public nomination of a link, from ``shared`` when it holds it (see
+    published_nomination), or None."""
+    return shared.get(
+        pagecache.key("nomination", pk),
+        lambda: Nomination.objects.published().for_page().filter(pk=pk).first(),
     )
 
 
@@ -163,7 +162,7 @@ def ballot_page(
         request,
         shared,
         key,
-        lambda: render(request, "voting/confirm.html", context),
+        lambda: render(request, "website/confirm.html", context),
         personal={"token": token},
     )
 
@@ -184,7 +183,7 @@ def outcome(request: HttpRequest, result: str, *, status: int = 200, **context) 
     }
     if "nomination" in context:
         context["round"] = context["nomination"].round
-    return render(request, "voting/outcome.html", context, status=status)
+    return render(request, "website/outcome.html", context, status=status)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -194,9 +193,9 @@ def receipt_check(request: HttpRequest) -> HttpResponse:
     counted yet or unknown, never for whom. The answer is rendered, not
     redirected to, so the code stays out of URLs."""
     if request.method != "POST":
-        return render(request, "voting/receipt.html", {"form": receipts.ReceiptForm()})
+        return render(request, "website/receipt.html", {"form": receipts.ReceiptForm()})
     form = receipts.ReceiptForm(request.POST)
     if not form.is_valid():
-        return render(request, "voting/receipt.html", {"form": form}, status=400)
+        return render(request, "website/receipt.html", {"form": form}, status=400)
     check = receipts.check_receipt(form.cleaned_data["receipt"])
-    return render(request, "voting/receipt_outcome.html", {"check": check, "round": check.round})
+    return render(request, "website/receipt_outcome.html", {"check": check, "round": check.round})

@@ -1,6 +1,7 @@
 import contextlib
 import hashlib
 import logging
+import random
 from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -12,9 +13,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from nominees import demo_data
-from nominees.demo_data import NomineeSpec, RoundSpec, Texts
+from demo import demo_data
+from demo.demo_data import NomineeSpec, RoundSpec, Texts
 from nominees.models import KeyFigure, Municipality, Nomination, PrizeRound, WinnerRule
+from voting import integrity
+from voting.services import cast_vote, record_winner
 
 # The demo's pictures, drawn by scripts/make_demo_images.py; copied into
 # MEDIA_ROOT under IMAGE_FOLDER when missing there.
@@ -37,9 +40,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         if settings.PRODUCTION:
             raise CommandError("Not in production: the demo round would open a public vote.")
-        # Imported here: voting imports nominees, so nominees must not import voting at load.
-        from voting.services import record_winner
-
         counts: Counter[str] = Counter()
         with transaction.atomic(), audit_lines(shown=options["verbosity"] >= 2):
             municipalities = self.load_municipalities(counts=counts)
@@ -61,7 +61,7 @@ class Command(BaseCommand):
                     translations={
                         language: winner["justification"][language] for language in ("nn", "en")
                     },
-                    # The seeds do not say when the jury decided; the announcement stands in.
+                    # The sources do not say when the jury decided; the announcement stands in.
                     at=spec["schedule"]["winner_announced_at"],
                 )
                 counts["decisions created"] += 1
@@ -181,9 +181,6 @@ class Command(BaseCommand):
     def load_closed_demo_round(
         self, *, municipalities: dict[str, Municipality], counts: Counter[str]
     ) -> None:
-        from voting import integrity  # see handle()
-        from voting.services import cast_vote
-
         now = timezone.localtime().replace(second=0, microsecond=0)
         year = now.year - 1
         if self.demo_round_exists(year, counts=counts):
@@ -208,20 +205,25 @@ class Command(BaseCommand):
         nominations = self.load_nominations(
             prize_round, spec["nominees"], municipalities=municipalities, counts=counts
         )
-        voter = 0
-        for number, votes in demo_data.CLOSED_DEMO_VOTES.items():
-            for _ in range(votes):
-                voter += 1
-                cast_vote(
-                    nomination=nominations[number],
-                    voter_key=hashlib.sha256(f"demo-voter-{year}-{voter}".encode()).hexdigest(),
-                    email_domain="example.no",
-                    network_hash=hashlib.sha256(b"demo-network").hexdigest(),
-                    # While the round was open, spread over its two weeks.
-                    at=opens + timedelta(minutes=voter * 37),
-                )
-                # No e-mail went out and nobody confirmed it: the report says so.
-                integrity.record(integrity.Event.VOTE_LOADED, round_id=prize_round.pk)
+        # The votes come in mixed order and evenly over the whole voting
+        # window, as a real round's would (the review's charts show them so);
+        # seeded by the year, so loading again gives the same times.
+        ballots = [
+            number for number, votes in demo_data.CLOSED_DEMO_VOTES.items() for _ in range(votes)
+        ]
+        random.Random(year).shuffle(ballots)
+        window = spec["schedule"]["voting_closes_at"] - opens
+        for voter, number in enumerate(ballots, start=1):
+            cast_vote(
+                nomination=nominations[number],
+                voter_key=hashlib.sha256(f"demo-voter-{year}-{voter}".encode()).hexdigest(),
+                email_domain="example.no",
+                network_hash=hashlib.sha256(b"demo-network").hexdigest(),
+                at=opens + window * (voter - 0.5) / len(ballots),
+            )
+            # No e-mail went out and nobody confirmed it: the report says so.
+            integrity.record(integrity.Event.VOTE_LOADED, round_id=prize_round.pk)
+        voter = len(ballots)
         counts["votes created"] += voter
 
 

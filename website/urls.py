@@ -1,0 +1,28 @@
+"""The public site's addresses. Each keeps the name it had in its namespace,
+"nominees" for the round and nominee pages and "voting" for the vote's and the
+statements, so reverse() and {% url %} stay as they were."""
+
+from django.urls import include, path
+
+from .views import rounds, statements, votes
+
+voting = [
+    path("<int:year>/<slug:slug>/stem/", votes.request_vote, name="request"),
+    path("<int:year>/<slug:slug>/stem/sendt/", votes.vote_requested, name="requested"),
+    path("stem/bekreft/<str:token>/", votes.confirm_vote, name="confirm"),
+    path("kvittering/", votes.receipt_check, name="receipt"),
+    path("personvern/", statements.privacy, name="privacy"),
+    path("tilgjengelighet/", statements.accessibility, name="accessibility"),
+    path("vinnere/", rounds.archive, name="archive"),
+]
+
+nominees = [
+    path("", rounds.home, name="home"),
+    path("<int:year>/", rounds.round_page, name="round"),
+    path("<int:year>/<slug:slug>/", rounds.nomination_page, name="nomination"),
+]
+
+urlpatterns = [
+    path("", include((voting, "voting"))),
+    path("", include((nominees, "nominees"))),
+]
