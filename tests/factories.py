@@ -1,5 +1,6 @@
 """Keyword-only factories: each test states the data it depends on."""
 
+import logging
 import mailbox
 import re
 import subprocess
@@ -349,3 +350,15 @@ def served_static(*, url: str) -> str:
     response = serve(RequestFactory().get(url), url.removeprefix(static("")), insecure=True)
     assert response.status_code == 200, url
     return b"".join(response.streaming_content).decode()
+
+
+def logging_handlers() -> list[logging.Handler]:
+    """The handlers settings.LOGGING configures: the root's console and runserver's."""
+    handlers = [
+        handler
+        for name in ("", "django.server")
+        for handler in logging.getLogger(name).handlers
+        if handler.get_name() in ("console", "django.server")
+    ]
+    assert len(handlers) == 2
+    return handlers

@@ -4,7 +4,6 @@ not gunicorn's error log as config/gunicorn.py sets it up (config.logs)."""
 
 import http.client
 import io
-import logging
 import os
 import re
 import signal
@@ -16,7 +15,7 @@ import pytest
 from django.test import Client
 
 from tests import cluster
-from tests.factories import token_of
+from tests.factories import logging_handlers, token_of
 from voting import confirmation
 from voting.models import Vote
 
@@ -30,13 +29,7 @@ REDACTED_PATH = "/nb/stem/bekreft/[redacted]/"
 def written():
     """What the handlers settings.LOGGING configured write (the root's console
     and runserver's), so far."""
-    handlers = [
-        handler
-        for name in ("", "django.server")
-        for handler in logging.getLogger(name).handlers
-        if handler.get_name() in ("console", "django.server")
-    ]
-    assert len(handlers) == 2
+    handlers = logging_handlers()
     output = io.StringIO()
     streams = [handler.setStream(output) for handler in handlers]
     yield output.getvalue

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from config.logs import JsonFormatter
 from tests.cluster import PRODUCTION_ENV, manage
-from tests.factories import make_nomination, make_round, token_of
+from tests.factories import logging_handlers, make_nomination, make_round, token_of
 from tests.test_logs import timed_out_under_gunicorn
 from voting import confirmation
 from voting.models import Vote
@@ -31,13 +31,7 @@ REQUEST_ID = r"[0-9a-f]{32}"
 def json_lines():
     """The handlers settings.LOGGING configured, writing JSON as in
     production; returns the lines written so far, each parsed."""
-    handlers = [
-        handler
-        for name in ("", "django.server")
-        for handler in logging.getLogger(name).handlers
-        if handler.get_name() in ("console", "django.server")
-    ]
-    assert len(handlers) == 2
+    handlers = logging_handlers()
     output = io.StringIO()
     saved = [(handler.setStream(output), handler.formatter) for handler in handlers]
     for handler in handlers:
