@@ -435,4 +435,6 @@ def test_the_marking_stays_after_the_purge_and_the_review_still_shows_it(client,
     assert review.status_code == 200
     assert review.context["review"].networks == []
     shared = review.context["review"].shared_networks
-    assert [(s.name, s.votes, s.valid) for s in shared] == [("Sandnes rådhus", 3, 3)]
+    assert [(s.label, s.votes, s.valid) for s in shared] == [
+        ("Sandnes rådhus (192.0.2.0/24)", 3, 3)
+    ]

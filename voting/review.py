@@ -100,19 +100,8 @@ class Cluster:
     nominees: int
     # The names of the shared networks among the cluster's votes.
     shared_networks: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class FromSharedNetwork:
-    """The votes cast from one shared network. Kept after the purge, which
-    empties the network keys the clusters are made of."""
-
-    pk: int
-    name: str
-    network: str
-    votes: int
-    valid: int
-    nominees: int
+    # What the review shows for a key that is not for reading as it is.
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -122,7 +111,9 @@ class Review:
     per_nominee: list[tuple[str, BarChart]]
     networks: list[Cluster]
     domains: list[Cluster]
-    shared_networks: list[FromSharedNetwork]
+    # The votes per shared network: kept after the purge, which empties the
+    # network keys the other clusters are made of.
+    shared_networks: list[Cluster]
     # Set when the review covers one Norwegian calendar day, per hour.
     day: date | None = None
 
@@ -296,7 +287,7 @@ def clusters(votes, field: str) -> list[Cluster]:
     ]
 
 
-def from_shared_networks(votes) -> list[FromSharedNetwork]:
+def from_shared_networks(votes) -> list[Cluster]:
     rows = (
         votes.exclude(shared_network=None)
         .values("shared_network", "shared_network__name", "shared_network__network")
@@ -308,13 +299,12 @@ def from_shared_networks(votes) -> list[FromSharedNetwork]:
         .order_by("-votes", "shared_network__name")
     )
     return [
-        FromSharedNetwork(
-            pk=row["shared_network"],
-            name=row["shared_network__name"],
-            network=row["shared_network__network"],
+        Cluster(
+            key=str(row["shared_network"]),
             votes=row["votes"],
             valid=row["valid"],
             nominees=row["nominees"],
+            label=f"{row['shared_network__name']} ({row['shared_network__network']})",
         )
         for row in rows
     ]
