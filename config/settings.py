@@ -464,6 +464,12 @@ RATELIMIT_IP_META_KEY = "voting.identity.client_ip"
 RATELIMIT_FAIL_OPEN = True
 # Checking a receipt: a guessed receipt must take many tries, a real one only one.
 RATELIMIT_RECEIPT_CHECK = env.str("RATELIMIT_RECEIPT_CHECK", "30/m")
+# A client IP in an active shared network (a town hall or a school staff have
+# allow-listed in the admin) gets this many times each per-IP limit above.
+# Never the limit per e-mail address: that one stops inbox flooding, whoever sends.
+SHARED_NETWORK_RATE_FACTOR = env.int("SHARED_NETWORK_RATE_FACTOR", 10)
+if SHARED_NETWORK_RATE_FACTOR < 1:
+    raise ImproperlyConfigured("SHARED_NETWORK_RATE_FACTOR must be 1 or more.")
 
 # Every handler redacts confirmation tokens and receipt codes (config.logs):
 # Django logs the path of each 4xx and 5xx answer, and a confirmation link's

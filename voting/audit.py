@@ -1,7 +1,8 @@
 """The audit trail: Django's admin log, readable under "Recent actions" and in
-each object's history, so every count, invalidation, tie resolution and jury
-decision says who, when, what and why. Also written to the "voting.audit"
-logger, which keeps the trace when nobody is logged in (a shell, a command).
+each object's history, so every count, invalidation, tie resolution, jury
+decision and change of the shared networks says who, when, what and why.
+Also written to the "voting.audit" logger, which keeps the trace when nobody
+is logged in (a shell, a command).
 
 Messages are written in bokmål, the agency's language, whatever language the
 person acting reads the admin in: the trail is a record, not an interface."""
@@ -36,9 +37,13 @@ TIE_RESOLVED = "Likt resultat avgjort: {names} går videre. Begrunnelse: {reason
 CORRECTED = "Rettet etter at det var låst: {changes}. Grunn: {reason}"
 # Staff had the given-up confirmation e-mails of a round sent again (voting.mail).
 EMAILS_RETRIED = "Bekreftelses-e-poster som var gitt opp, sendt på nytt: {count}"
+# The address ranges whose per-IP limits are higher (voting.services.networks).
+NETWORK_ADDED = "Delt nettverk lagt til: {network}, gjelder {period}. Grunn: {reason}"
+NETWORK_CHANGED = "Delt nettverk endret: {changes}. Grunn: {reason}"
+NETWORK_DELETED = "Delt nettverk slettet: {network}, gjaldt {period}. Grunn: {reason}"
 
 
-def audit(user, objects, message: str) -> None:
+def audit(user, objects, message: str, *, action_flag: int = CHANGE) -> None:
     objects = list(objects)
     logger.info(
         "%s by %s on %s",
@@ -51,7 +56,7 @@ def audit(user, objects, message: str) -> None:
     LogEntry.objects.log_actions(
         user_id=user.pk,
         queryset=objects,
-        action_flag=CHANGE,
+        action_flag=action_flag,
         change_message=message,
         single_object=len(objects) == 1,
     )

@@ -1,4 +1,8 @@
+import ipaddress
+from datetime import datetime, timedelta
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -58,6 +62,17 @@ class Vote(models.Model):
     invalidated_reason = models.TextField(_("grunn til ugyldiggjøring"), blank=True)
     invalidated_by = staff_member(_("ugyldiggjort av"))
     invalidated_at = models.DateTimeField(_("ugyldiggjort"), null=True, blank=True)
+    # The allow-listed range the vote was cast from, for the fraud review. A
+    # range many people share tells nobody who voted, so the purge keeps it.
+    shared_network = models.ForeignKey(
+        "SharedNetwork",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="votes",
+        db_index=False,
+        verbose_name=_("delt nettverk"),
+    )
 
     objects = VoteQuerySet.as_manager()
 
@@ -83,6 +98,14 @@ class Vote(models.Model):
                 )
                 | Q(status="invalidated", invalidated_at__isnull=False) & ~Q(invalidated_reason=""),
                 name="vote_invalidation_is_complete",
+            ),
+        ]
+        indexes = [
+            # Only the marked votes: an unmarked vote's insert maintains no index more.
+            models.Index(
+                fields=["shared_network"],
+                condition=Q(shared_network__isnull=False),
+                name="vote_shared_network",
             ),
         ]
 
@@ -366,3 +389,120 @@ class GivenUpEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.nomination}: {self.attempts}"
+
+
+# The widest ranges one shared network may cover: an IPv4 /16 (65,536
+# addresses) is a large organisation's whole network, an IPv6 /48 one site.
+# Anything wider is a provider's, and would lift the limits for strangers too.
+WIDEST_PREFIX = {4: 16, 6: 48}
+# A range is allow-listed for one vote at a time: a round's voting lasts
+# weeks, and a range that must be added again for the next round, with its
+# reason, cannot stay open long after anyone remembers why.
+LONGEST_PERIOD = timedelta(days=60)
+TOO_WIDE = _(
+    "%(network)s er for stort. Et delt nettverk kan være høyst /%(ipv4)d for IPv4 "
+    "(65 536 adresser) og /%(ipv6)d for IPv6: større områder dekker mer enn ett sted."
+)
+
+
+class NetworkRangeField(models.CharField):
+    """An IPv4 or IPv6 range in CIDR notation, stored as its network
+    (192.0.2.7/24 is 192.0.2.0/24; one address is its /32 or /128), and
+    no wider than WIDEST_PREFIX."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return value
+        try:
+            network = ipaddress.ip_network(value.strip(), strict=False)
+        except ValueError:
+            raise ValidationError(
+                _("Skriv et adresseområde som 192.0.2.0/24 eller 2001:db8:1::/48."),
+                code="invalid",
+            ) from None
+        if network.prefixlen < WIDEST_PREFIX[network.version]:
+            raise ValidationError(
+                TOO_WIDE,
+                code="too_wide",
+                params={"network": network, "ipv4": WIDEST_PREFIX[4], "ipv6": WIDEST_PREFIX[6]},
+            )
+        return str(network)
+
+
+class SharedNetworkQuerySet(models.QuerySet):
+    def active(self, at: datetime | None = None) -> "SharedNetworkQuerySet":
+        at = at or timezone.now()
+        return self.filter(starts_at__lte=at, ends_at__gt=at)
+
+    def not_expired(self, at: datetime | None = None) -> "SharedNetworkQuerySet":
+        return self.filter(ends_at__gt=at or timezone.now())
+
+
+class SharedNetwork(models.Model):
+    """An address range many honest voters share, a town hall or a school,
+    whose clients get a higher per-IP rate limit while it is active (never a
+    higher limit per e-mail address), and whose votes the fraud review marks.
+    Written only by ``voting.services``; its name is for staff only."""
+
+    network = NetworkRangeField(
+        _("adresseområde"),
+        max_length=43,
+        help_text=_(
+            "Som 192.0.2.0/24 eller 2001:db8:1::/48, eller én adresse. Høyst /16 for IPv4 "
+            "og /48 for IPv6."
+        ),
+    )
+    name = models.CharField(
+        _("navn"), max_length=100, help_text=_("For eksempel «Sandnes rådhus».")
+    )
+    reason = models.TextField(
+        _("grunn"),
+        help_text=_("Hvorfor mange deler adressene, og hvem som har bekreftet det."),
+    )
+    starts_at = models.DateTimeField(_("gjelder fra"), default=timezone.now)
+    ends_at = models.DateTimeField(
+        _("gjelder til"),
+        help_text=_("Høyst 60 dager etter at det begynner å gjelde."),
+    )
+    created_by = staff_member(_("lagt inn av"))
+    created_at = models.DateTimeField(_("lagt inn"), default=timezone.now, editable=False)
+
+    objects = SharedNetworkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-ends_at", "name"]
+        verbose_name = _("delt nettverk")
+        verbose_name_plural = _("delte nettverk")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")),
+                name="shared_network_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.network})"
+
+    def clean(self) -> None:
+        if self.starts_at is None or self.ends_at is None:
+            return
+        # Only a new range must end in the future: a change may end one early.
+        if self._state.adding and self.ends_at <= timezone.now():
+            raise ValidationError({"ends_at": _("Slutten må ligge fram i tid.")})
+        if self.ends_at <= self.starts_at:
+            raise ValidationError(
+                {"ends_at": _("Slutten må komme etter at det begynner å gjelde.")}
+            )
+        if self.ends_at - self.starts_at > LONGEST_PERIOD:
+            raise ValidationError(
+                {
+                    "ends_at": ValidationError(
+                        _(
+                            "Et delt nettverk kan gjelde i høyst %(days)d dager. Legg det inn "
+                            "på nytt for neste avstemning, med grunnen for den."
+                        ),
+                        params={"days": LONGEST_PERIOD.days},
+                    )
+                }
+            )

@@ -1,6 +1,9 @@
 """Rate limits on the public POSTs: per client IP on every one, and per
 e-mail address on the confirmation e-mails, with a 429 that says when to try
-again. The counting itself is django-ratelimit's.
+again. The counting itself is django-ratelimit's. A client IP in an active
+shared network (a town hall, a school: ``voting.shared_networks``) gets
+SHARED_NETWORK_RATE_FACTOR times the per-IP limits; the limit per address
+is the same for everyone.
 
 If the cache that holds the counters is unreachable, the request goes on
 without a limit (fail open) and the failure is logged: the e-mail confirmation,
@@ -23,20 +26,29 @@ from django_ratelimit.core import get_usage
 
 from nominees.models import PrizeRound
 
-from . import identity, integrity
+from . import identity, integrity, shared_networks
 
 logger = logging.getLogger(__name__)
 
 # django-ratelimit's rate format: a count, "/", an optional multiplier and a unit.
-RATE = re.compile(r"\d+/\d*[smhd]")
+RATE = re.compile(r"(\d+)(/\d*[smhd])")
 
 
-def usage(request: HttpRequest, *, group: str, key: str | Callable, rate: str) -> dict | None:
-    """Count this POST against ``rate`` and return django-ratelimit's usage, or
-    None when no limit applies, also when the cache cannot be reached."""
-    if not RATE.fullmatch(rate):
-        # Checked here, so a typo in a rate is an error, never a silent outage.
+def checked(group: str, rate: str) -> re.Match:
+    # Checked before counting, so a typo in a rate is an error, never a silent outage.
+    if not (match := RATE.fullmatch(rate)):
         raise ImproperlyConfigured(f"Rate limit {group}: {rate!r} is not like '20/m'.")
+    return match
+
+
+def usage(
+    request: HttpRequest, *, group: str, key: str | Callable, rate: str | Callable
+) -> dict | None:
+    """Count this POST against ``rate`` (or django-ratelimit's callable rate)
+    and return django-ratelimit's usage, or None when no limit applies, also
+    when the cache cannot be reached."""
+    if not callable(rate):
+        checked(group, rate)
     try:
         return get_usage(request, group=group, key=key, rate=rate, method="POST", increment=True)
     except ImproperlyConfigured:
@@ -55,7 +67,7 @@ def limit_per_ip(group: str, rate_setting: str) -> Callable:
         @functools.wraps(view)
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             # Key "ip" is identity.client_ip (RATELIMIT_IP_META_KEY), IPv6 per /64.
-            counted = usage(request, group=group, key="ip", rate=getattr(settings, rate_setting))
+            counted = usage(request, group=group, key="ip", rate=per_ip_rate(rate_setting))
             if counted is not None and counted["should_limit"]:
                 integrity.record(integrity.Event.RATE_LIMITED, round_id=round_of(kwargs))
                 return too_many_requests(request, retry_after=counted["time_left"])
@@ -64,6 +76,21 @@ def limit_per_ip(group: str, rate_setting: str) -> Callable:
         return wrapped
 
     return decorator
+
+
+def per_ip_rate(rate_setting: str) -> Callable[[str, HttpRequest], str]:
+    """django-ratelimit's callable rate: the setting's, or for a client IP in an
+    active shared network SHARED_NETWORK_RATE_FACTOR times its count. Called
+    only for the POSTs it counts, so no other request reads the shared
+    networks. A cache error goes up to ``usage``, which fails open."""
+
+    def rate(group: str, request: HttpRequest) -> str:
+        count, period = checked(group, getattr(settings, rate_setting)).groups()
+        if shared_networks.read_for(request) is None:
+            return f"{count}{period}"
+        return f"{int(count) * settings.SHARED_NETWORK_RATE_FACTOR}{period}"
+
+    return rate
 
 
 def emails_to_address_limited(request: HttpRequest, address: str, *, round_id: int) -> int | None:

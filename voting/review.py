@@ -1,10 +1,12 @@
-"""The fraud review of a round for staff: votes over time, per nominee, and
-the largest clusters by network and by e-mail domain. Charts are plain SVG
-drawn on the server, with the same numbers in a table beside them.
+"""The fraud review of a round for staff: votes over time, per nominee, the
+largest clusters by network and by e-mail domain, and the votes from shared
+networks (allow-listed ranges, whose per-IP limits are higher). Charts are
+plain SVG drawn on the server, with the same numbers in a table beside them.
 
 A round of up to a week is shown per hour; a longer one per day, each day
 opening a review of that day alone, per hour."""
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -96,6 +98,10 @@ class Cluster:
     votes: int
     valid: int
     nominees: int
+    # The names of the shared networks among the cluster's votes.
+    shared_networks: tuple[str, ...] = ()
+    # What the review shows for a key that is not for reading as it is.
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -105,6 +111,9 @@ class Review:
     per_nominee: list[tuple[str, BarChart]]
     networks: list[Cluster]
     domains: list[Cluster]
+    # The votes per shared network: kept after the purge, which empties the
+    # network keys the other clusters are made of.
+    shared_networks: list[Cluster]
     # Set when the review covers one Norwegian calendar day, per hour.
     day: date | None = None
 
@@ -262,7 +271,43 @@ def clusters(votes, field: str) -> list[Cluster]:
         .filter(votes__gt=1)
         .order_by("-votes", field)[:CLUSTERS_SHOWN]
     )
-    return [Cluster(row[field], row["votes"], row["valid"], row["nominees"]) for row in rows]
+    rows = list(rows)
+    shared = defaultdict(list)
+    for key, name in (
+        votes.filter(**{f"{field}__in": [row[field] for row in rows]})
+        .exclude(shared_network=None)
+        .values_list(field, "shared_network__name")
+        .distinct()
+        .order_by(field, "shared_network__name")
+    ):
+        shared[key].append(name)
+    return [
+        Cluster(row[field], row["votes"], row["valid"], row["nominees"], tuple(shared[row[field]]))
+        for row in rows
+    ]
+
+
+def from_shared_networks(votes) -> list[Cluster]:
+    rows = (
+        votes.exclude(shared_network=None)
+        .values("shared_network", "shared_network__name", "shared_network__network")
+        .annotate(
+            votes=Count("pk"),
+            valid=Count("pk", filter=Q(status=Vote.Status.VALID)),
+            nominees=Count("nomination", distinct=True),
+        )
+        .order_by("-votes", "shared_network__name")
+    )
+    return [
+        Cluster(
+            key=str(row["shared_network"]),
+            votes=row["votes"],
+            valid=row["valid"],
+            nominees=row["nominees"],
+            label=f"{row['shared_network__name']} ({row['shared_network__network']})",
+        )
+        for row in rows
+    ]
 
 
 def review(prize_round: PrizeRound, *, day: date | None = None) -> Review:
@@ -313,5 +358,6 @@ def review(prize_round: PrizeRound, *, day: date | None = None) -> Review:
         ],
         networks=clusters(votes, "network_hash"),
         domains=clusters(votes, "email_domain"),
+        shared_networks=from_shared_networks(votes),
         day=day,
     )

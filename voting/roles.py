@@ -46,6 +46,8 @@ STAFF = Role(
         # The mail queue, failed sends included, and sending given-up e-mails again.
         "django_tasks_database.view_dbtaskresult",
         "voting.retry_confirmation_email",
+        # The address ranges many voters share, whose per-IP limits are higher.
+        *(f"voting.{action}_sharednetwork" for action in ("add", "change", "delete", "view")),
     ),
 )
 

@@ -25,7 +25,7 @@ class InvalidationForm(forms.Form):
 @admin.register(Vote)
 class VoteAdmin(ReadOnlyAdmin):
     list_display = ["receipt", "year", "nomination", "cast_at", "status", "email_domain"]
-    list_filter = ["round", "status", "nomination__municipality"]
+    list_filter = ["round", "status", "nomination__municipality", "shared_network"]
     list_select_related = ["round", "nomination__municipality"]
     search_fields = ["receipt", "email_domain"]
     date_hierarchy = "cast_at"

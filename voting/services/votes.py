@@ -43,6 +43,8 @@ def cast_vote(
     voter_key: str,
     email_domain: str,
     network_hash: str,
+    # The active shared network the voter's IP lies in, for the fraud review.
+    shared_network_id: int | None = None,
     at: datetime | None = None,
 ) -> Vote:
     at = at or timezone.now()
@@ -59,11 +61,14 @@ def cast_vote(
         cast_at=at,
         email_domain=email_domain,
         network_hash=network_hash,
+        shared_network_id=shared_network_id,
     )
     # Field shapes only: the database enforces the constraints (checking them
-    # here first would race anyway), and the related rows are already loaded.
+    # here first would race anyway) and that the related rows exist.
     vote.full_clean(
-        exclude=["round", "nomination"], validate_unique=False, validate_constraints=False
+        exclude=["round", "nomination", "shared_network"],
+        validate_unique=False,
+        validate_constraints=False,
     )
     try:
         # The vote row is the record of its confirmation; "votes confirmed" is

@@ -12,7 +12,16 @@ from config import pagecache
 from config.http import require_http_methods, require_POST, require_safe
 from config.links import public_url
 from nominees.models import Nomination, PrizeRound
-from voting import confirmation, identity, integrity, mail, ratelimits, receipts, services
+from voting import (
+    confirmation,
+    identity,
+    integrity,
+    mail,
+    ratelimits,
+    receipts,
+    services,
+    shared_networks,
+)
 from voting.forms import VoteRequestForm
 from voting.models import Vote
 from voting.ratelimits import limit_per_ip
@@ -109,6 +118,8 @@ def confirm_vote(request: HttpRequest, token: str) -> HttpResponse:
             voter_key=ballot.voter_key,
             email_domain=ballot.email_domain,
             network_hash=identity.network_hash(identity.client_ip(request)),
+            # What the rate limit read for this request: no second cache read.
+            shared_network_id=shared_networks.of_request(request),
         )
     except services.AlreadyVoted:
         return outcome(request, "already_voted", nomination=nomination, status=409)
