@@ -14,9 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from nominees.models import Phase
-from tests.factories import make_nomination, make_round
-from tests.test_abuse import dead_redis
-from tests.test_jury import member_of
+from tests.factories import dead_redis, make_nomination, make_round, make_staff
 from voting import confirmation, identity, services, shared_networks
 from voting.models import SharedNetwork, Vote
 
@@ -62,7 +60,7 @@ def add_network(*, network: str = TOWN_HALL, name: str = "Sandnes rådhus", days
 
 @pytest.fixture
 def staff(client):
-    user = member_of("IMDi-ansatte", "staff")
+    user = make_staff(username="staff", group="IMDi-ansatte")
     client.force_login(user)
     return user
 
@@ -255,7 +253,7 @@ def test_the_list_says_which_networks_are_active_and_which_have_expired(client, 
 
 @pytest.mark.parametrize("page", ["changelist", "add"])
 def test_a_juror_cannot_open_or_add_shared_networks(client, page):
-    client.force_login(member_of("Jury", "juror"))
+    client.force_login(make_staff(username="juror", group="Jury"))
 
     opened = client.get(reverse(f"admin:voting_sharednetwork_{page}"))
     posted = client.post(reverse("admin:voting_sharednetwork_add"), network_form())
