@@ -116,6 +116,15 @@ class PrizeRound(models.Model):
     publish_vote_counts = models.BooleanField(
         _("publiser stemmetall med finalistene"), default=False
     )
+    publish_running_counts = models.BooleanField(
+        _("publiser løpende stemmetall mens avstemningen er åpen"),
+        default=False,
+        help_text=_(
+            "Stemmetallet til hver nominert kan da lastes ned som åpne data mens avstemningen "
+            "pågår. Av som standard: løpende tall kan få velgere til å følge flertallet. Krever "
+            "at stemmetallene publiseres med finalistene."
+        ),
+    )
     winner_rule = models.CharField(
         _("slik velges vinneren"),
         max_length=20,
@@ -168,6 +177,15 @@ class PrizeRound(models.Model):
                 condition=Q(finalist_count__gte=1),
                 name="prizeround_at_least_one_finalist",
                 violation_error_message=_("Runden må ha minst én finalist."),
+            ),
+            # Counts public while voting are not hidden once it is counted.
+            models.CheckConstraint(
+                condition=Q(publish_running_counts=False) | Q(publish_vote_counts=True),
+                name="prizeround_running_counts_published_after",
+                violation_error_message=_(
+                    "Løpende stemmetall kan bare publiseres når stemmetallene også publiseres "
+                    "med finalistene."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(voting_opens_at__isnull=True) | Q(nominees_published_at__isnull=False),
