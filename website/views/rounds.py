@@ -13,17 +13,19 @@ from django.utils.translation import gettext
 from config import pagecache
 from config.http import require_safe
 from nominees.models import Nomination, PrizeRound
-from voting import results
+from voting import opendata, results
 
 
 def round_context(prize_round: PrizeRound | None, *, at: datetime) -> dict[str, Any]:
     if prize_round is None:
         return {"round": None, "nominations": []}
+    result = results.for_round(prize_round, at=at, with_report=True)
     return {
         "round": prize_round,
         "nominations": prize_round.nominations.for_page(),
         "voting_is_open": prize_round.voting_is_open(at),
-        "result": results.for_round(prize_round, at=at, with_report=True),
+        "result": result,
+        "open_data": opendata.published(prize_round, at=at, tally=result.tally),
     }
 
 
