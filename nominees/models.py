@@ -125,6 +125,16 @@ class PrizeRound(models.Model):
             "at stemmetallene publiseres med finalistene."
         ),
     )
+    shuffle_nominees = models.BooleanField(
+        _("vis de nominerte i tilfeldig rekkefølge mens avstemningen er åpen"),
+        default=True,
+        help_text=_(
+            "Hver visning av rundens side viser de nominerte i én av noen faste rekkefølger, "
+            "valgt tilfeldig, der hver nominert står først like ofte, slik at ingen får en "
+            "fordel av å stå først. Før og etter avstemningen, og når dette er av, står de i "
+            "rekkefølgen som er satt på nominasjonene."
+        ),
+    )
     winner_rule = models.CharField(
         _("slik velges vinneren"),
         max_length=20,
@@ -213,6 +223,11 @@ class PrizeRound(models.Model):
 
     def voting_is_open(self, at: datetime | None = None) -> bool:
         return self.phase(at) == Phase.VOTING_OPEN
+
+    def shows_nominees_shuffled(self, at: datetime | None = None) -> bool:
+        """Whether the nominee list is in a fair order (nominees.order) now,
+        not the fixed one: only while voting is open, and if the round says so."""
+        return self.shuffle_nominees and self.voting_is_open(at)
 
     def voting_has_closed(self, at: datetime | None = None) -> bool:
         return self.phase(at) not in (Phase.DRAFT, Phase.NOMINEES_PUBLISHED, Phase.VOTING_OPEN)

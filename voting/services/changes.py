@@ -5,11 +5,11 @@ script should too, since nothing else checks.
 
 - Before voting opens, everything about a round may change.
 - From the moment voting opens: the round's year, the moment its nominees
-  were published and its voting window, and whether running counts are
-  published while it is open (every voter votes under the same conditions);
-  its nominations, which are neither
-  added nor deleted and keep their municipality and round; and the name and
-  number of those municipalities, which cannot be deleted either. An
+  were published and its voting window, and how it runs while open (the
+  nominees in a fair order or not, running counts published or not), so
+  every voter votes under the same conditions; its nominations, which are
+  neither added nor deleted and keep their municipality and round; and the
+  name and number of those municipalities, which cannot be deleted either. An
   announcement moment (finalists, winner) that has not passed may still move,
   but not to a moment that has passed, and (the database's check) never to
   before voting closes; one that has passed stays.
@@ -51,6 +51,7 @@ FIXED_FROM_VOTING = (
     "nominees_published_at",
     "voting_opens_at",
     "voting_closes_at",
+    "shuffle_nominees",
     "publish_running_counts",
 )
 FIXED_ONCE_COUNTED = ("finalist_count", "winner_rule")
