@@ -34,8 +34,14 @@ urlpatterns = [
 open_data = [
     path(
         "<int:year>/votes-per-nominee.<format:format>",
-        opendata.votes_per_nominee,
+        opendata.table_file,
+        {"table": "votes_per_nominee"},
         name="votes_per_nominee",
     ),
-    path("<int:year>/votes-per-day.<format:format>", opendata.votes_per_day, name="votes_per_day"),
+    path(
+        "<int:year>/votes-per-day.<format:format>",
+        opendata.table_file,
+        {"table": "votes_per_day"},
+        name="votes_per_day",
+    ),
 ]

@@ -41,9 +41,9 @@ def open_data_file(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     all visitors, in no language of theirs (the files have no words to translate)."""
 
     @functools.wraps(view)
-    def wrapped(request: HttpRequest, *, year: int, format: str) -> HttpResponse:
+    def wrapped(request: HttpRequest, *, year: int, format: str, **kwargs) -> HttpResponse:
         with translation.override(settings.LANGUAGE_CODE):
-            response = view(request, year=year, format=format)
+            response = view(request, year=year, format=format, **kwargs)
         other = "json" if format == "csv" else "csv"
         other_url = reverse(
             request.resolver_match.view_name, kwargs={"year": year, "format": other}
@@ -86,17 +86,16 @@ def as_file(table: opendata.Table | None, format: str) -> HttpResponse:
     return response
 
 
-@require_safe
-@open_data_file
-@pagecache.cached_page(stale_at=PrizeRound.objects.next_moment)
-def votes_per_nominee(request: HttpRequest, *, year: int, format: str) -> HttpResponse:
-    prize_round = get_object_or_404(PrizeRound.objects.published(), year=year)
-    return as_file(opendata.votes_per_nominee(prize_round), format)
+# The tables, by the name of their addresses.
+TABLES = {
+    "votes_per_nominee": opendata.votes_per_nominee,
+    "votes_per_day": opendata.votes_per_day,
+}
 
 
 @require_safe
 @open_data_file
 @pagecache.cached_page(stale_at=PrizeRound.objects.next_moment)
-def votes_per_day(request: HttpRequest, *, year: int, format: str) -> HttpResponse:
+def table_file(request: HttpRequest, *, year: int, format: str, table: str) -> HttpResponse:
     prize_round = get_object_or_404(PrizeRound.objects.published(), year=year)
-    return as_file(opendata.votes_per_day(prize_round), format)
+    return as_file(TABLES[table](prize_round), format)
