@@ -23,9 +23,11 @@ def round_context(
     if prize_round is None:
         return {"round": None, "nominations": []}
     result = results.for_round(prize_round, at=at, with_report=True)
+    nominations = nominee_list(request, prize_round, at=at)
     return {
         "round": prize_round,
-        "nominations": nominee_list(request, prize_round, at=at),
+        "nominations": nominations,
+        "nominees_shuffled": prize_round.shows_nominees_shuffled(at) and len(nominations) > 1,
         "voting_is_open": prize_round.voting_is_open(at),
         "result": result,
         "open_data": opendata.published(prize_round, at=at, tally=result.tally),
