@@ -16,6 +16,12 @@ What keeps a cached page right:
   each response fills with the visitor's own.
 Nothing a single visitor did (a vote, a form error) is on these pages.
 
+A page may come in a few variants, one chosen at random for each page view
+(the nominee list in one of its fair orders, nominees.order): the view asks
+``variant()`` which one it renders, each is cached as a page of its own, and
+a marker in the page's place says how many there are, so the next view picks
+one without rendering.
+
 The vote's own pages (the ballot a link opens, and the page that thanks the
 voter) read what they need, the nomination and the page, through ``Shared``,
 under the same version, in one round trip; ``personalised`` fills in each
@@ -26,6 +32,7 @@ and the failure is logged: a cache outage slows the site, never stops it."""
 
 import functools
 import logging
+import random
 from collections.abc import Callable
 from datetime import datetime
 
@@ -39,12 +46,17 @@ from django.utils import timezone, translation
 logger = logging.getLogger(__name__)
 
 
-def key(kind: str, *parts: object, request: HttpRequest | None = None) -> str:
+def key(
+    kind: str, *parts: object, request: HttpRequest | None = None, variant: int | None = None
+) -> str:
     """The key of every value in this cache: its kind and the parts that tell
     one from the next, and, for what is rendered for ``request``, the language
-    and host first (a page's texts and links differ by both)."""
+    and host first (a page's texts and links differ by both); last, for one of
+    a page's variants, its number."""
     if request is not None:
         parts = (translation.get_language(), request.get_host(), *parts)
+    if variant is not None:
+        parts = (*parts, f"variant{variant}")
     return ":".join(str(part) for part in (kind, *parts))
 
 
@@ -100,6 +112,15 @@ class Shared:
             if key != VERSION_KEY and entry[0] == self.version
         }
 
+    def fetch(self, key: str):
+        """One more value of this version, read now, or None."""
+        found = read([key]) if self.available else None
+        entry = (found or {}).get(key)
+        if entry is None or entry[0] != self.version:
+            return None
+        self.values[key] = entry[1]
+        return entry[1]
+
     def get(self, key: str, compute: Callable):
         if key in self.values:
             return self.values[key]
@@ -136,15 +157,19 @@ def cached_page(*, stale_at: Callable[[datetime], datetime | None]) -> Callable[
         @functools.wraps(view)
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             page_key = key("page", request.path, request=request)
-            shared = Shared(page_key)
+            variants_key = key("page-variants", request.path, request=request)
+            shared = Shared(page_key, variants_key)
             if not shared.available:  # off (PAGE_CACHE_SECONDS = 0), or the cache is down
                 return view(request, *args, **kwargs)
             now = timezone.now()
-            entry = shared.values.get(page_key)
+            entry = fresh(shared.values.get(page_key), now)
+            variants = fresh(shared.values.get(variants_key), now)
+            if entry is None and variants is not None:
+                request.page_variant = choose_variant(variants[1])
+                entry = fresh(shared.fetch(variant_key(request)), now)
             if entry is not None:
-                until, html, content_type = entry
-                if until is None or now < until:
-                    return page(request, html, content_type)
+                _until, html, content_type = entry
+                return page(request, html, content_type)
             request.rendering_for_cache = True
             response = view(request, *args, **kwargs)
             if response.status_code != 200 or response.streaming:
@@ -154,12 +179,43 @@ def cached_page(*, stale_at: Callable[[datetime], datetime | None]) -> Callable[
             timeout = settings.PAGE_CACHE_SECONDS
             if until is not None:
                 timeout = max(1, min(timeout, int((until - now).total_seconds()) + 1))
-            shared.put(page_key, (until, html, response["Content-Type"]), timeout=timeout)
+            stored = (until, html, response["Content-Type"])
+            if getattr(request, "page_variants", None) is None:
+                shared.put(page_key, stored, timeout=timeout)
+            else:
+                shared.put(variants_key, (until, request.page_variants), timeout=timeout)
+                shared.put(variant_key(request), stored, timeout=timeout)
             return page(request, html, response["Content-Type"])
 
         return wrapped
 
     return decorator
+
+
+def fresh(entry: tuple | None, now: datetime) -> tuple | None:
+    """A cached page, or a page's marker of variants, unless it is stale by now
+    (each holds the moment it goes stale first)."""
+    if entry is None or (entry[0] is not None and now >= entry[0]):
+        return None
+    return entry
+
+
+def variant_key(request: HttpRequest) -> str:
+    return key("page", request.path, request=request, variant=request.page_variant)
+
+
+def choose_variant(count: int) -> int:
+    return random.randrange(count)
+
+
+def variant(request: HttpRequest, *, of: int) -> int:
+    """Which of ``of`` variants of a page under cached_page this page view
+    shows, chosen at random; each variant is cached on its own."""
+    chosen = getattr(request, "page_variant", None)
+    if chosen is None or not 0 <= chosen < of:
+        chosen = choose_variant(of)
+    request.page_variant, request.page_variants = chosen, of
+    return chosen
 
 
 def page(request: HttpRequest, html: str, content_type: str) -> HttpResponse:

@@ -68,6 +68,10 @@ class PrizeRoundAdmin(TranslationAdmin):
             _("Finalister og vinner"),
             {"fields": ["finalist_count", "winner_rule", "publish_vote_counts", "imported"]},
         ),
+        (
+            _("Mens avstemningen er åpen"),
+            {"fields": ["shuffle_nominees", "publish_running_counts"]},
+        ),
     ]
 
     @admin.display(description=_("fase"))

@@ -116,6 +116,25 @@ class PrizeRound(models.Model):
     publish_vote_counts = models.BooleanField(
         _("publiser stemmetall med finalistene"), default=False
     )
+    publish_running_counts = models.BooleanField(
+        _("publiser løpende stemmetall mens avstemningen er åpen"),
+        default=False,
+        help_text=_(
+            "Stemmetallet til hver nominert kan da lastes ned som åpne data mens avstemningen "
+            "pågår. Av som standard: løpende tall kan få velgere til å følge flertallet. Krever "
+            "at stemmetallene publiseres med finalistene."
+        ),
+    )
+    shuffle_nominees = models.BooleanField(
+        _("vis de nominerte i tilfeldig rekkefølge mens avstemningen er åpen"),
+        default=True,
+        help_text=_(
+            "Hver visning av rundens side viser de nominerte i én av noen faste rekkefølger, "
+            "valgt tilfeldig, der hver nominert står først like ofte, slik at ingen får en "
+            "fordel av å stå først. Før og etter avstemningen, og når dette er av, står de i "
+            "rekkefølgen som er satt på nominasjonene."
+        ),
+    )
     winner_rule = models.CharField(
         _("slik velges vinneren"),
         max_length=20,
@@ -169,6 +188,15 @@ class PrizeRound(models.Model):
                 name="prizeround_at_least_one_finalist",
                 violation_error_message=_("Runden må ha minst én finalist."),
             ),
+            # Counts public while voting are not hidden once it is counted.
+            models.CheckConstraint(
+                condition=Q(publish_running_counts=False) | Q(publish_vote_counts=True),
+                name="prizeround_running_counts_published_after",
+                violation_error_message=_(
+                    "Løpende stemmetall kan bare publiseres når stemmetallene også publiseres "
+                    "med finalistene."
+                ),
+            ),
             models.CheckConstraint(
                 condition=Q(voting_opens_at__isnull=True) | Q(nominees_published_at__isnull=False),
                 name="prizeround_voting_after_publishing",
@@ -195,6 +223,11 @@ class PrizeRound(models.Model):
 
     def voting_is_open(self, at: datetime | None = None) -> bool:
         return self.phase(at) == Phase.VOTING_OPEN
+
+    def shows_nominees_shuffled(self, at: datetime | None = None) -> bool:
+        """Whether the nominee list is in a fair order (nominees.order) now,
+        not the fixed one: only while voting is open, and if the round says so."""
+        return self.shuffle_nominees and self.voting_is_open(at)
 
     def voting_has_closed(self, at: datetime | None = None) -> bool:
         return self.phase(at) not in (Phase.DRAFT, Phase.NOMINEES_PUBLISHED, Phase.VOTING_OPEN)

@@ -196,6 +196,7 @@ def test_every_public_url_either_refuses_post_or_rate_limits_it(client, settings
         "<slug:slug>": nomination.municipality.slug,
         "<str:token>": token,
         "<str:language>": "en",
+        "<format:format>": "csv",
     }
     statuses = {}
     for route in public_patterns(get_resolver().url_patterns):

@@ -1,10 +1,14 @@
 """The public site's addresses. Each keeps the name it had in its namespace,
 "nominees" for the round and nominee pages and "voting" for the vote's and the
-statements, so reverse() and {% url %} stay as they were."""
+statements, so reverse() and {% url %} stay as they were. The open data files
+(``open_data``) have one address for every language, outside the language
+prefixes."""
 
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
-from .views import rounds, statements, votes
+from .views import opendata, rounds, statements, votes
+
+register_converter(opendata.FormatConverter, "format")
 
 voting = [
     path("<int:year>/<slug:slug>/stem/", votes.request_vote, name="request"),
@@ -25,4 +29,19 @@ nominees = [
 urlpatterns = [
     path("", include((voting, "voting"))),
     path("", include((nominees, "nominees"))),
+]
+
+open_data = [
+    path(
+        "<int:year>/votes-per-nominee.<format:format>",
+        opendata.table_file,
+        {"table": "votes_per_nominee"},
+        name="votes_per_nominee",
+    ),
+    path(
+        "<int:year>/votes-per-day.<format:format>",
+        opendata.table_file,
+        {"table": "votes_per_day"},
+        name="votes_per_day",
+    ),
 ]

@@ -150,6 +150,22 @@ def test_a_result_with_a_tie_resolved_at_the_cut_passes_axe(live_server, page, l
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
+def test_a_round_in_a_fair_order_with_running_counts_passes_axe(live_server, page, language):
+    prize_round = round_in_phase(Phase.VOTING_OPEN)
+    prize_round.publish_running_counts = True
+    prize_round.save()
+
+    for where, target in {
+        "front page": path("nominees:home", language=language),
+        "round page": path("nominees:round", prize_round.year, language=language),
+    }.items():
+        response = page.goto(live_server.url + target)
+        check(page, f"{where} with running counts", language, status=200, response=response)
+        assert page.locator("main .order-note").count() == 1
+        assert page.locator("main .open-data a").count() == 2
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_the_vote_its_refusals_and_the_error_pages_pass_axe(
     live_server, open_page, settings, mailoutbox, confirm_path, language
 ):

@@ -156,13 +156,7 @@ class FixedByTheVote(ShowsWhatIsFixed):
             fields=fixed,
             formfield_callback=partial(self.formfield_for_dbfield, request=request),
         )(request.POST, request.FILES, instance=obj)
-        return frozenset(
-            name
-            for name in posted.changed_data
-            if not posted.fields[name].widget.value_omitted_from_data(
-                posted.data, posted.files, posted.add_prefix(name)
-            )
-        )
+        return frozenset(name for name in posted.changed_data if not omitted(posted, name))
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
@@ -190,6 +184,15 @@ class FixedByTheVote(ShowsWhatIsFixed):
     def delete_queryset(self, request: HttpRequest, queryset) -> None:
         for obj in queryset:
             services.delete_row(obj=obj, deleted_by=request.user)
+
+
+def omitted(form: forms.BaseForm, name: str) -> bool:
+    """Whether the POST left the field out. A box shown read-only is not posted
+    either, so its absence is not taken for unticking it."""
+    key = form.add_prefix(name)
+    if isinstance(form.fields[name].widget, forms.CheckboxInput):
+        return key not in form.data
+    return form.fields[name].widget.value_omitted_from_data(form.data, form.files, key)
 
 
 class FixedNominationsFormSet(InlineFormSet):

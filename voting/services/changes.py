@@ -5,9 +5,11 @@ script should too, since nothing else checks.
 
 - Before voting opens, everything about a round may change.
 - From the moment voting opens: the round's year, the moment its nominees
-  were published and its voting window; its nominations, which are neither
-  added nor deleted and keep their municipality and round; and the name and
-  number of those municipalities, which cannot be deleted either. An
+  were published and its voting window, and how it runs while open (the
+  nominees in a fair order or not, running counts published or not), so
+  every voter votes under the same conditions; its nominations, which are
+  neither added nor deleted and keep their municipality and round; and the
+  name and number of those municipalities, which cannot be deleted either. An
   announcement moment (finalists, winner) that has not passed may still move,
   but not to a moment that has passed, and (the database's check) never to
   before voting closes; one that has passed stays.
@@ -44,7 +46,14 @@ from nominees.models import Municipality, Nomination, PrizeRound
 from ..audit import CORRECTED, audit
 from .counts import take_turns_with_counting
 
-FIXED_FROM_VOTING = ("year", "nominees_published_at", "voting_opens_at", "voting_closes_at")
+FIXED_FROM_VOTING = (
+    "year",
+    "nominees_published_at",
+    "voting_opens_at",
+    "voting_closes_at",
+    "shuffle_nominees",
+    "publish_running_counts",
+)
 FIXED_ONCE_COUNTED = ("finalist_count", "winner_rule")
 ANNOUNCEMENTS = ("finalists_announced_at", "winner_announced_at")
 FIXED_NOMINATION = ("round", "municipality")
@@ -66,20 +75,22 @@ class Stage(IntEnum):
 WHY = {
     PrizeRound: {
         Stage.VOTING_OPENED: gettext_lazy(
-            "Avstemningen har åpnet, så året, publiseringen og stemmetiden kan ikke endres, "
-            "og nominasjoner kan verken legges til eller slettes. Et kunngjøringstidspunkt "
-            "kan flyttes så lenge det ikke har passert. Tittelen og innledningen kan endres."
+            "Avstemningen har åpnet, så året, publiseringen, stemmetiden og det som gjelder "
+            "mens avstemningen er åpen, kan ikke endres, og nominasjoner kan verken legges "
+            "til eller slettes. Et kunngjøringstidspunkt kan flyttes så lenge det ikke har "
+            "passert. Tittelen og innledningen kan endres."
         ),
         Stage.COUNTED: gettext_lazy(
             "Stemmene er talt opp, så det opptellingen bygger på kan ikke endres: året, "
-            "tidsplanen til og med stengingen, antall finalister, regelen for vinneren og "
-            "nominasjonene. Et kunngjøringstidspunkt kan flyttes så lenge det ikke har "
-            "passert. Tittelen og innledningen kan endres."
+            "tidsplanen til og med stengingen, det som gjaldt mens avstemningen var åpen, "
+            "antall finalister, regelen for vinneren og nominasjonene. Et "
+            "kunngjøringstidspunkt kan flyttes så lenge det ikke har passert. Tittelen og "
+            "innledningen kan endres."
         ),
         Stage.WINNER_ANNOUNCED: gettext_lazy(
-            "Vinneren er kunngjort, så resultatet er låst: året, tidsplanen, antall "
-            "finalister, regelen for vinneren og nominasjonene kan ikke endres. Tittelen og "
-            "innledningen kan endres."
+            "Vinneren er kunngjort, så resultatet er låst: året, tidsplanen, det som gjaldt "
+            "mens avstemningen var åpen, antall finalister, regelen for vinneren og "
+            "nominasjonene kan ikke endres. Tittelen og innledningen kan endres."
         ),
     },
     Nomination: {

@@ -12,19 +12,35 @@ from django.utils.translation import gettext
 
 from config import pagecache
 from config.http import require_safe
+from nominees import order
 from nominees.models import Nomination, PrizeRound
-from voting import results
+from voting import opendata, results
 
 
-def round_context(prize_round: PrizeRound | None, *, at: datetime) -> dict[str, Any]:
+def round_context(
+    request: HttpRequest, prize_round: PrizeRound | None, *, at: datetime
+) -> dict[str, Any]:
     if prize_round is None:
         return {"round": None, "nominations": []}
+    result = results.for_round(prize_round, at=at, with_report=True)
+    nominations = nominee_list(request, prize_round, at=at)
     return {
         "round": prize_round,
-        "nominations": prize_round.nominations.for_page(),
+        "nominations": nominations,
+        "nominees_shuffled": prize_round.shows_nominees_shuffled(at) and len(nominations) > 1,
         "voting_is_open": prize_round.voting_is_open(at),
-        "result": results.for_round(prize_round, at=at, with_report=True),
+        "result": result,
+        "open_data": opendata.published(prize_round, at=at, tally=result.tally),
     }
+
+
+def nominee_list(request: HttpRequest, prize_round: PrizeRound, *, at: datetime) -> list:
+    """The round's nominations in its fixed order, or, while its vote is open
+    and it says so, in one of their fair orders, a page variant of its own."""
+    nominations = list(prize_round.nominations.for_page())
+    if not prize_round.shows_nominees_shuffled(at) or len(nominations) < 2:
+        return nominations
+    return order.arranged(nominations, pagecache.variant(request, of=len(nominations)))
 
 
 def published_nomination(year: int, slug: str) -> Nomination:
@@ -61,7 +77,7 @@ def nomination_context(nomination: Nomination, **extra: Any) -> dict[str, Any]:
 @pagecache.cached_page(stale_at=PrizeRound.objects.next_moment)
 def home(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    context = round_context(PrizeRound.objects.current(now), at=now)
+    context = round_context(request, PrizeRound.objects.current(now), at=now)
     return render(request, "website/round.html", context)
 
 
@@ -70,7 +86,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def round_page(request: HttpRequest, year: int) -> HttpResponse:
     now = timezone.now()
     prize_round = get_object_or_404(PrizeRound.objects.published(now), year=year)
-    return render(request, "website/round.html", round_context(prize_round, at=now))
+    return render(request, "website/round.html", round_context(request, prize_round, at=now))
 
 
 @require_safe
