@@ -17,10 +17,9 @@ from django.utils import translation
 from config import pagecache
 from nominees import order
 from nominees.models import Phase, PrizeRound
-from tests.factories import make_nomination, make_round
-from tests.test_jury import member_of
-from tests.test_result_freeze import change_url, post_change, posted_form
-from tests.test_results_pages import SECOND, frozen_at
+from tests.factories import SECOND, frozen_at, make_nomination, make_round, make_staff
+from tests.forms import posted_form
+from tests.test_result_freeze import change_url, post_change
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +45,7 @@ def round_of_six(*, phase: Phase = Phase.VOTING_OPEN, shuffle: bool = True) -> P
 
 @pytest.fixture
 def staff(client):
-    client.force_login(member_of("IMDi-ansatte", "kari"))
+    client.force_login(make_staff(username="kari", group="IMDi-ansatte"))
     return client
 
 
@@ -135,7 +134,7 @@ def test_when_voting_closes_the_cached_orders_give_way_to_the_fixed_one(client, 
     for _ in NAMES:
         client.get("/nb/2030/")
 
-    with frozen_at(prize_round.voting_closes_at + SECOND):
+    with frozen_at(moment=prize_round.voting_closes_at + SECOND):
         orders = {tuple(listed(client.get("/nb/2030/"))) for _ in NAMES}
 
     assert orders == {tuple(NAMES)}

@@ -17,15 +17,15 @@ from django.test import Client
 from django.utils import timezone
 
 from nominees.models import Phase
-from tests.factories import make_nomination, make_round
-from tests.test_results_pages import (
+from tests.factories import (
     SECOND,
-    VOTES,
-    count,
-    decided_round,
+    count_after_closing,
     frozen_at,
+    make_nomination,
+    make_round,
     round_with_votes,
 )
+from tests.test_results_pages import VOTES, decided_round
 from voting import services
 from voting.models import Vote
 
@@ -54,11 +54,11 @@ def test_nothing_is_published_one_second_before_the_finalists_and_all_one_second
 ):
     prize_round, _, _ = decided_round(publish_vote_counts=True)
 
-    with frozen_at(prize_round.voting_closes_at - SECOND):
+    with frozen_at(moment=prize_round.voting_closes_at - SECOND):
         while_voting = client.get(path)
-    with frozen_at(prize_round.finalists_announced_at - SECOND):
+    with frozen_at(moment=prize_round.finalists_announced_at - SECOND):
         before = client.get(path)
-    with frozen_at(prize_round.finalists_announced_at + SECOND):
+    with frozen_at(moment=prize_round.finalists_announced_at + SECOND):
         after = client.get(path)
 
     assert [while_voting.status_code, before.status_code, after.status_code] == [404, 404, 200]
@@ -68,7 +68,7 @@ def test_nothing_is_published_one_second_before_the_finalists_and_all_one_second
 def test_a_round_that_does_not_publish_its_vote_counts_publishes_no_open_data(client, path):
     prize_round, _, _ = decided_round(publish_vote_counts=False)
 
-    with frozen_at(prize_round.winner_announced_at + SECOND):
+    with frozen_at(moment=prize_round.winner_announced_at + SECOND):
         response = client.get(path)
 
     assert response.status_code == 404
@@ -77,7 +77,7 @@ def test_a_round_that_does_not_publish_its_vote_counts_publishes_no_open_data(cl
 def test_votes_per_nominee_are_the_published_tallys_in_csv_and_json(client):
     prize_round, _, tally = decided_round(publish_vote_counts=True)
 
-    with frozen_at(prize_round.finalists_announced_at + SECOND):
+    with frozen_at(moment=prize_round.finalists_announced_at + SECOND):
         as_csv = client.get("/data/2030/votes-per-nominee.csv")
         as_json = json.loads(client.get("/data/2030/votes-per-nominee.json").content)
         page = client.get("/nb/2030/")
@@ -121,9 +121,9 @@ def boundary_round():
 
 def test_votes_per_day_are_days_in_norwegian_time_across_the_start_of_summer_time(client):
     prize_round = boundary_round()
-    tally = count(prize_round)
+    tally = count_after_closing(prize_round=prize_round)
 
-    with frozen_at(prize_round.finalists_announced_at + SECOND):
+    with frozen_at(moment=prize_round.finalists_announced_at + SECOND):
         as_csv = read_csv(client.get("/data/2030/votes-per-day.csv"))
         as_json = json.loads(client.get("/data/2030/votes-per-day.json").content)
 
@@ -142,16 +142,16 @@ def test_votes_per_day_are_days_in_norwegian_time_across_the_start_of_summer_tim
 
 
 def test_the_files_agree_with_the_published_tally_until_a_recount_is_published(client):
-    prize_round, _, cast = round_with_votes(VOTES, publish_vote_counts=True)
+    prize_round, _, cast = round_with_votes(votes=VOTES, publish_vote_counts=True)
     closed = prize_round.voting_closes_at
     invalidate = functools.partial(services.invalidate_votes, reason="Juks.", invalidated_by=None)
     invalidate(votes=cast["Asker"][:1], at=closed + SECOND)
-    first = count(prize_round)
+    first = count_after_closing(prize_round=prize_round)
     # After the count: still in the published tally, as the receipt check says.
     invalidate(votes=cast["Voss"][:1], at=first.counted_at + SECOND)
 
     def files():
-        with frozen_at(prize_round.finalists_announced_at + SECOND):
+        with frozen_at(moment=prize_round.finalists_announced_at + SECOND):
             nominee = per_nominee(Client().get("/data/2030/votes-per-nominee.csv"))
             days = read_csv(Client().get("/data/2030/votes-per-day.csv"))
         valid = sum(int(row["valid_votes"]) for row in days)
@@ -174,7 +174,10 @@ def test_if_the_votes_no_longer_add_up_to_the_tally_the_days_are_withheld_and_lo
     prize_round, _, _ = decided_round(publish_vote_counts=True)
     Vote.objects.filter(pk=Vote.objects.first().pk).delete()  # behind the services' back
 
-    with frozen_at(prize_round.finalists_announced_at + SECOND), caplog.at_level(logging.ERROR):
+    with (
+        frozen_at(moment=prize_round.finalists_announced_at + SECOND),
+        caplog.at_level(logging.ERROR),
+    ):
         days = client.get("/data/2030/votes-per-day.csv")
         nominees = client.get("/data/2030/votes-per-nominee.csv")
 
@@ -186,7 +189,7 @@ def test_if_the_votes_no_longer_add_up_to_the_tally_the_days_are_withheld_and_lo
 def test_each_file_names_its_licence_and_source_and_the_csv_only_its_columns(client):
     prize_round, _, _ = decided_round(publish_vote_counts=True)
 
-    with frozen_at(prize_round.finalists_announced_at + SECOND):
+    with frozen_at(moment=prize_round.finalists_announced_at + SECOND):
         responses = {path: client.get(path) for path in FILES}
 
     for path, response in responses.items():
@@ -217,7 +220,7 @@ def test_the_files_are_the_same_in_every_language_and_hold_nothing_about_a_vote(
     prize_round, _, _ = decided_round(publish_vote_counts=True)
     receipts = [vote.receipt for vote in Vote.objects.all()]
 
-    with frozen_at(prize_round.finalists_announced_at + SECOND):
+    with frozen_at(moment=prize_round.finalists_announced_at + SECOND):
         files = {
             language: [
                 Client(headers={"accept-language": language}).get(path).content for path in FILES
@@ -245,7 +248,7 @@ def test_the_results_page_links_the_files_with_their_licence_in_each_language(cl
         "en": "You may use them freely under",
     }
 
-    with frozen_at(prize_round.finalists_announced_at + SECOND):
+    with frozen_at(moment=prize_round.finalists_announced_at + SECOND):
         pages = {language: client.get(f"/{language}/2030/") for language in licence_sentence}
 
     for language, page in pages.items():
@@ -259,7 +262,7 @@ def test_the_results_page_links_the_files_with_their_licence_in_each_language(cl
 def test_the_results_page_of_a_round_without_published_counts_links_no_files(client):
     prize_round, _, _ = decided_round(publish_vote_counts=False)
 
-    with frozen_at(prize_round.winner_announced_at + SECOND):
+    with frozen_at(moment=prize_round.winner_announced_at + SECOND):
         page = client.get("/nb/2030/")
 
     assert "/data/2030/" not in page.text
@@ -270,7 +273,7 @@ def test_the_results_page_of_a_round_without_published_counts_links_no_files(cli
 
 
 def running_round(*, publish_running_counts: bool):
-    prize_round, nominations, _ = round_with_votes(VOTES, publish_vote_counts=True)
+    prize_round, nominations, _ = round_with_votes(votes=VOTES, publish_vote_counts=True)
     prize_round.publish_running_counts = publish_running_counts
     prize_round.save()
     return prize_round, nominations
@@ -302,7 +305,7 @@ def test_while_voting_the_counts_so_far_are_published_only_by_a_round_that_says_
 def test_running_counts_stop_at_the_close_until_the_finalists_are_announced(client):
     prize_round, _ = running_round(publish_running_counts=True)
 
-    with frozen_at(prize_round.voting_closes_at + SECOND):
+    with frozen_at(moment=prize_round.voting_closes_at + SECOND):
         closed = client.get("/data/2030/votes-per-nominee.csv")
 
     assert closed.status_code == 404
