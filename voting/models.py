@@ -1,3 +1,5 @@
+import gzip
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -127,9 +129,13 @@ class Tally(models.Model):
     # corrected later (voting.services.changes) and a recount may follow; this
     # tally's tie and empty seats stay those of the seats it was counted for.
     seats = models.PositiveSmallIntegerField(_("antall finalister"))
-    # SHA-256 over "receipt:nomination id" lines of the counted votes, ordered by
-    # receipt: a recount of the same set gives the same digest.
+    # SHA-256 of the count's ballot box (voting.ballot_box): every vote's line
+    # and the rules, in bytes that a recount of the same votes writes again.
+    # Tallies from before the ballot box digested "receipt:nomination id"
+    # lines of the counted votes and have no ballot box.
     digest = models.CharField(_("kontrollsum (SHA-256)"), max_length=64)
+    # The rules the round was counted under, as in its ballot box.
+    rules = models.JSONField(_("regler"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-counted_at", "-pk"]
@@ -212,6 +218,38 @@ class Tally(models.Model):
             "nominasjoner fikk stemmer.",
             filled,
         ) % {"filled": filled, "seats": self.seats}
+
+
+class BallotBox(models.Model):
+    """A tally's file: one line for every vote of the round, the rules and the
+    result, in the bytes whose SHA-256 is the tally's digest (voting.ballot_box).
+    Published from the finalists' announcement in rounds that publish their
+    vote counts. Written only by ``voting.services``, with its tally."""
+
+    tally = models.OneToOneField(
+        Tally,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="ballot_box",
+        verbose_name=_("opptelling"),
+    )
+    # The file in gzip: a quarter of its size, served as it is to the
+    # browsers that take gzip (all do), unpacked for the rest.
+    gzipped = models.BinaryField(_("innhold (gzip)"))
+
+    class Meta:
+        verbose_name = _("stemmeurne")
+        verbose_name_plural = _("stemmeurner")
+        # Public once the finalists are announced, downloaded from the site,
+        # never edited: no permissions of its own for a role to hold.
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return str(self.tally)
+
+    def content(self) -> bytes:
+        """The file itself, whose SHA-256 is the tally's digest."""
+        return gzip.decompress(self.gzipped)
 
 
 class RoundResult(PrizeRound):
