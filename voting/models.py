@@ -1,4 +1,5 @@
 import gzip
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
@@ -151,6 +152,11 @@ class Tally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.round.year}: {self.digest[:12]}"
+
+    @property
+    def rules_fixed_at(self) -> datetime | None:
+        """When the rules it was counted under were fixed: voting opened."""
+        return datetime.fromisoformat(self.rules["fixed_at"]) if self.rules else None
 
     @property
     def has_tie_at_cut(self) -> bool:

@@ -1,10 +1,11 @@
 """The public site's addresses. Each keeps the name it had in its namespace,
 "nominees" for the round and nominee pages and "voting" for the vote's and the
-statements, so reverse() and {% url %} stay as they were."""
+statements, so reverse() and {% url %} stay as they were; "data" for the
+files without a language."""
 
 from django.urls import include, path
 
-from .views import rounds, statements, votes
+from .views import ballot_box, rounds, statements, votes
 
 voting = [
     path("<int:year>/<slug:slug>/stem/", votes.request_vote, name="request"),
@@ -13,6 +14,7 @@ voting = [
     path("kvittering/", votes.receipt_check, name="receipt"),
     path("personvern/", statements.privacy, name="privacy"),
     path("tilgjengelighet/", statements.accessibility, name="accessibility"),
+    path("sjekk-opptellingen/", statements.count_check, name="count_check"),
     path("vinnere/", rounds.archive, name="archive"),
 ]
 
@@ -25,4 +27,12 @@ nominees = [
 urlpatterns = [
     path("", include((voting, "voting"))),
     path("", include((nominees, "nominees"))),
+]
+
+# Files that read the same in every language, at addresses without one
+# (config.urls puts them outside the language prefixes, under /data/).
+data = [
+    path("<int:year>/ballot-box.json", ballot_box.ballot_box_json, name="ballot_box_json"),
+    path("<int:year>/ballot-box.csv", ballot_box.ballot_box_csv, name="ballot_box_csv"),
+    path("verify_count.py", ballot_box.verifier, name="verifier"),
 ]
