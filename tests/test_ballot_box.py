@@ -220,8 +220,9 @@ def test_the_files_are_downloads_in_utf_8_that_caches_keep_by_their_digest(clien
     assert (unchanged.status_code, unchanged.content) == (304, b"")
 
 
-@pytest.mark.parametrize("url", [json_url(), csv_url()])
-def test_the_files_are_not_there_before_the_finalists_are_announced(client, url):
+@pytest.mark.parametrize("name", ["data:ballot_box_json", "data:ballot_box_csv"])
+def test_the_files_are_not_there_before_the_finalists_are_announced(client, name):
+    url = reverse(name, args=[2030])
     prize_round, _nominations = closed_round_with_votes(SIX)
     prize_round.publish_vote_counts = True
     prize_round.save()
@@ -236,8 +237,9 @@ def test_the_files_are_not_there_before_the_finalists_are_announced(client, url)
     assert after.status_code == 200
 
 
-@pytest.mark.parametrize("url", [json_url(), csv_url()])
-def test_the_files_are_not_published_for_a_round_that_keeps_its_counts(client, url):
+@pytest.mark.parametrize("name", ["data:ballot_box_json", "data:ballot_box_csv"])
+def test_the_files_are_not_published_for_a_round_that_keeps_its_counts(client, name):
+    url = reverse(name, args=[2030])
     prize_round, _nominations = announced_round(publish_counts=False)
     services.count_votes(prize_round=prize_round)
 
