@@ -124,7 +124,8 @@ def tokens(count: int, out: Path) -> None:
 # unique voter keys, an uneven spread over the six nominees and 1 % invalidated.
 GENERATE_VOTES = """
 INSERT INTO voting_vote (round_id, nomination_id, voter_key, receipt, cast_at, email_domain,
-                         network_hash, status, invalidated_reason, invalidated_at)
+                         network_hash, status, invalidated_reason, invalidated_category,
+                         invalidated_at)
 SELECT %(round)s,
        (%(nominations)s::bigint[])[1 + (i %% 21)],
        lpad(to_hex(i), 64, '0'),
@@ -134,6 +135,7 @@ SELECT %(round)s,
        lpad(to_hex(i %% 5000), 64, '0'),
        CASE WHEN i %% 100 = 0 THEN 'invalidated' ELSE 'valid' END,
        CASE WHEN i %% 100 = 0 THEN 'Ytelsestest' ELSE '' END,
+       CASE WHEN i %% 100 = 0 THEN 'automated' ELSE '' END,
        CASE WHEN i %% 100 = 0 THEN now() END
 FROM generate_series(%(first)s, %(last)s) AS i
 """

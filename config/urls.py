@@ -4,18 +4,18 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
-from website.urls import open_data
+from website import urls as website_urls
 
 from . import languages
 
-# The admin, the language switch and the open data files keep one address;
-# every public page has one per language (/nb/, /nn/, /en/), and "/"
+# The admin, the language switch and the published files keep one address
+# each; every public page has one per language (/nb/, /nn/, /en/), and "/"
 # redirects to the visitor's language (the cookie, else Accept-Language, else
 # bokmål).
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("sprak/<str:language>/", languages.choose_language, name="choose_language"),
-    path("data/", include((open_data, "opendata"))),
+    path("data/", include((website_urls.data, "data"))),
 ]
 urlpatterns += i18n_patterns(
     path("", include("website.urls")),

@@ -1,6 +1,5 @@
 """The pure counting and ranking, without a database."""
 
-import hashlib
 from itertools import product
 
 import pytest
@@ -131,43 +130,26 @@ def test_every_combination_of_small_counts_obeys_the_rule(seats):
 # Counting the votes before ranking them
 
 
-def digest_of(*lines: str) -> str:
-    return hashlib.sha256("".join(f"{line}\n" for line in lines).encode()).hexdigest()
-
-
-def test_invalidated_votes_are_in_no_count_and_not_in_the_digest():
-    counted = count(
-        [
-            ("AAAAA-00001", 1, True),
-            ("AAAAA-00002", 2, False),
-            ("AAAAA-00003", 1, True),
-            ("AAAAA-00004", 2, True),
-            ("AAAAA-00005", 1, False),
-        ]
-    )
+def test_invalidated_votes_are_in_no_count():
+    counted = count([(1, True), (2, False), (1, True), (2, True), (1, False)])
 
     assert counted.per_nomination == {1: 2, 2: 1}
     assert counted.invalidated == 2
-    assert counted.digest == digest_of("AAAAA-00001:1", "AAAAA-00003:1", "AAAAA-00004:2")
 
 
 def test_invalidating_votes_can_change_who_is_a_finalist():
-    votes = [("A1", 1, True), ("A2", 1, True), ("A3", 1, True), ("B1", 2, True), ("B2", 2, True)]
-    scripted = [
-        (receipt, nomination_id, receipt not in ("A2", "A3")) for receipt, nomination_id, _ in votes
-    ]
-    before, after = count(votes), count(scripted)
+    votes = [("A1", 1), ("A2", 1), ("A3", 1), ("B1", 2), ("B2", 2)]
+    before = count((nomination_id, True) for _, nomination_id in votes)
+    after = count((nomination_id, receipt not in ("A2", "A3")) for receipt, nomination_id in votes)
 
     assert rank(list(before.per_nomination.items()), seats=1).finalists == (1,)
     assert rank(list(after.per_nomination.items()), seats=1).finalists == (2,)
     assert after.per_nomination[1] == 1
-    assert after.digest != before.digest
 
 
 def test_a_round_whose_votes_are_all_invalidated_counts_nothing():
-    counted = count([("A1", 1, False), ("B1", 2, False)])
+    counted = count([(1, False), (2, False)])
 
     assert counted.per_nomination == {}
     assert counted.invalidated == 2
-    assert counted.digest == hashlib.sha256(b"").hexdigest()
     assert rank([(1, counted.per_nomination[1]), (2, counted.per_nomination[2])]).finalists == ()

@@ -1,3 +1,4 @@
+import gzip
 import ipaddress
 from datetime import datetime, timedelta
 
@@ -42,6 +43,15 @@ class Vote(models.Model):
         VALID = "valid", _("gyldig")
         INVALIDATED = "invalidated", _("ugyldiggjort")
 
+    class Category(models.TextChoices):
+        """What kind of reason invalidated a vote: the public ballot box tells
+        only this, never the reason's own words, which are staff's."""
+
+        SAME_MAILBOX = "same_mailbox", _("Samme postkasse under flere adresser")
+        AUTOMATED = "automated", _("Automatisert eller skriptet stemmegivning")
+        DISPOSABLE = "disposable", _("E-postadresse for engangsbruk")
+        OTHER = "other", _("Annet")
+
     round = models.ForeignKey(
         PrizeRound, on_delete=models.PROTECT, related_name="votes", verbose_name=_("runde")
     )
@@ -60,6 +70,16 @@ class Vote(models.Model):
         _("status"), max_length=12, choices=Status.choices, default=Status.VALID
     )
     invalidated_reason = models.TextField(_("grunn til ugyldiggjøring"), blank=True)
+    # A database default too, so rows written by SQL alone (tests' and the
+    # benchmark's generated votes) are valid votes without naming it.
+    invalidated_category = models.CharField(
+        _("type grunn"),
+        max_length=20,
+        choices=Category.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
     invalidated_by = staff_member(_("ugyldiggjort av"))
     invalidated_at = models.DateTimeField(_("ugyldiggjort"), null=True, blank=True)
     # The allow-listed range the vote was cast from, for the fraud review. A
@@ -93,10 +113,13 @@ class Vote(models.Model):
                 condition=Q(
                     status="valid",
                     invalidated_reason="",
+                    invalidated_category="",
                     invalidated_at__isnull=True,
                     invalidated_by__isnull=True,
                 )
-                | Q(status="invalidated", invalidated_at__isnull=False) & ~Q(invalidated_reason=""),
+                | Q(status="invalidated", invalidated_at__isnull=False)
+                & ~Q(invalidated_reason="")
+                & ~Q(invalidated_category=""),
                 name="vote_invalidation_is_complete",
             ),
         ]
@@ -128,9 +151,13 @@ class Tally(models.Model):
     # corrected later (voting.services.changes) and a recount may follow; this
     # tally's tie and empty seats stay those of the seats it was counted for.
     seats = models.PositiveSmallIntegerField(_("antall finalister"))
-    # SHA-256 over "receipt:nomination id" lines of the counted votes, ordered by
-    # receipt: a recount of the same set gives the same digest.
+    # SHA-256 of the count's ballot box (voting.ballot_box): every vote's line
+    # and the rules, in bytes that a recount of the same votes writes again.
+    # Tallies from before the ballot box digested "receipt:nomination id"
+    # lines of the counted votes and have no ballot box.
     digest = models.CharField(_("kontrollsum (SHA-256)"), max_length=64)
+    # The rules the round was counted under, as in its ballot box.
+    rules = models.JSONField(_("regler"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-counted_at", "-pk"]
@@ -146,6 +173,11 @@ class Tally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.round.year}: {self.digest[:12]}"
+
+    @property
+    def rules_fixed_at(self) -> datetime | None:
+        """When the rules it was counted under were fixed: voting opened."""
+        return datetime.fromisoformat(self.rules["fixed_at"]) if self.rules else None
 
     @property
     def has_tie_at_cut(self) -> bool:
@@ -213,6 +245,38 @@ class Tally(models.Model):
             "nominasjoner fikk stemmer.",
             filled,
         ) % {"filled": filled, "seats": self.seats}
+
+
+class BallotBox(models.Model):
+    """A tally's file: one line for every vote of the round, the rules and the
+    result, in the bytes whose SHA-256 is the tally's digest (voting.ballot_box).
+    Published from the finalists' announcement in rounds that publish their
+    vote counts. Written only by ``voting.services``, with its tally."""
+
+    tally = models.OneToOneField(
+        Tally,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="ballot_box",
+        verbose_name=_("opptelling"),
+    )
+    # The file in gzip: a quarter of its size, served as it is to the
+    # browsers that take gzip (all do), unpacked for the rest.
+    gzipped = models.BinaryField(_("innhold (gzip)"))
+
+    class Meta:
+        verbose_name = _("stemmeurne")
+        verbose_name_plural = _("stemmeurner")
+        # Public once the finalists are announced, downloaded from the site,
+        # never edited: no permissions of its own for a role to hold.
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return str(self.tally)
+
+    def content(self) -> bytes:
+        """The file itself, whose SHA-256 is the tally's digest."""
+        return gzip.decompress(self.gzipped)
 
 
 class RoundResult(PrizeRound):

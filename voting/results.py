@@ -1,6 +1,7 @@
 """What the public may see of a round's result at a given moment: the finalists
-from "finalists announced at", if a settled tally exists, and the winner from
-"winner announced at". Every public page asks here, so the time gate is in one
+from "finalists announced at", if a settled tally exists, with its ballot box
+if the round publishes its vote counts, and the winner from "winner
+announced at". Every public page asks here, so the time gate is in one
 place and nothing of the result reaches a template before its time."""
 
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from django.utils import timezone
 from nominees.models import Nomination, PrizeRound
 
 from . import integrity, services
-from .models import JuryDecision, Tally
+from .models import BallotBox, JuryDecision, Tally
 
 
 def announced(moment: datetime | None, at: datetime) -> bool:
@@ -46,6 +47,10 @@ class PublicResult:
     # The winner's municipality: as counted when the winner is in the tally
     # shown, else (an archive round without a vote here) as its row reads.
     winner_name: str = ""
+    # The tally's ballot box may be downloaded: it has one (tallies from
+    # before it have none), and the round publishes its vote counts, which
+    # anyone could read out of the file.
+    ballot_box: bool = False
 
     @property
     def count_pending(self) -> bool:
@@ -99,6 +104,8 @@ def for_round(
         report=integrity.report(prize_round, tally=tally) if with_report else None,
         tie=integrity.tie_of(tally),
         winner_name=counted_name(tally, decision.winner_id) if decision else "",
+        ballot_box=prize_round.publish_vote_counts
+        and BallotBox.objects.filter(tally=tally).exists(),
     )
 
 
@@ -138,4 +145,11 @@ def archive(*, at: datetime | None = None) -> list[tuple[PrizeRound, PublicResul
     return [
         (prize_round, for_round(prize_round, at=at))
         for prize_round in PrizeRound.objects.published(at).order_by("-year")
+    ]
+
+
+def published_ballot_boxes(*, at: datetime | None = None) -> list[tuple[PrizeRound, Tally]]:
+    """Every round whose ballot box may be downloaded now, newest first, with its tally."""
+    return [
+        (prize_round, result.tally) for prize_round, result in archive(at=at) if result.ballot_box
     ]

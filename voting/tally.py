@@ -2,9 +2,10 @@
 
 The rule, as published with every result:
 
-0. Only valid votes are counted. Invalidated votes stay in the database but
-   are in no nomination's count and not in the digest over the counted
-   receipts; they are only reported as a total (``count``).
+0. Only valid votes are counted. Invalidated votes stay in the database and
+   in the published ballot box, marked invalidated with the category of
+   their reason, but are in no nomination's count; they are only reported
+   as a total (``count``).
 1. Nominations are ranked by their number of valid votes, most first.
    Nominations with the same number share a rank, and the next rank skips
    as many places as were shared (1, 2, 2, 4): standard competition ranking.
@@ -22,7 +23,6 @@ Within one rank, rows are listed by nomination id only so the order is
 stable; that order decides nothing.
 """
 
-import hashlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -32,23 +32,19 @@ from dataclasses import dataclass
 class Counted:
     per_nomination: Counter
     invalidated: int
-    digest: str
 
 
-def count(votes: Iterable[tuple[str, int, bool]]) -> Counted:
-    """Fold a round's votes, given as (receipt, nomination id, valid) in receipt
-    order, into valid votes per nomination, the number invalidated and the
-    SHA-256 over the lines "receipt:nomination id\\n" of the valid ones."""
-    digest = hashlib.sha256()
+def count(votes: Iterable[tuple[int, bool]]) -> Counted:
+    """Fold a round's votes, given as (nomination id, valid), into valid votes
+    per nomination and the number invalidated."""
     per_nomination: Counter[int] = Counter()
     invalidated = 0
-    for receipt, nomination_id, valid in votes:
-        if not valid:
+    for nomination_id, valid in votes:
+        if valid:
+            per_nomination[nomination_id] += 1
+        else:
             invalidated += 1
-            continue
-        digest.update(f"{receipt}:{nomination_id}\n".encode())
-        per_nomination[nomination_id] += 1
-    return Counted(per_nomination, invalidated, digest.hexdigest())
+    return Counted(per_nomination, invalidated)
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,12 @@
 """The public site's addresses. Each keeps the name it had in its namespace,
 "nominees" for the round and nominee pages and "voting" for the vote's and the
-statements, so reverse() and {% url %} stay as they were. The open data files
-(``open_data``) have one address for every language, outside the language
-prefixes."""
+statements, so reverse() and {% url %} stay as they were; "data" for the
+files that read the same in every language (the open data, the ballot box and
+its verifier), outside the language prefixes."""
 
 from django.urls import include, path, register_converter
 
-from .views import opendata, rounds, statements, votes
+from .views import ballot_box, opendata, rounds, statements, votes
 
 register_converter(opendata.FormatConverter, "format")
 
@@ -17,6 +17,7 @@ voting = [
     path("kvittering/", votes.receipt_check, name="receipt"),
     path("personvern/", statements.privacy, name="privacy"),
     path("tilgjengelighet/", statements.accessibility, name="accessibility"),
+    path("sjekk-opptellingen/", statements.count_check, name="count_check"),
     path("vinnere/", rounds.archive, name="archive"),
 ]
 
@@ -31,7 +32,9 @@ urlpatterns = [
     path("", include((nominees, "nominees"))),
 ]
 
-open_data = [
+# Files that read the same in every language, at addresses without one
+# (config.urls puts them outside the language prefixes, under /data/).
+data = [
     path(
         "<int:year>/votes-per-nominee.<format:format>",
         opendata.table_file,
@@ -44,4 +47,7 @@ open_data = [
         {"table": "votes_per_day"},
         name="votes_per_day",
     ),
+    path("<int:year>/ballot-box.json", ballot_box.ballot_box_json, name="ballot_box_json"),
+    path("<int:year>/ballot-box.csv", ballot_box.ballot_box_csv, name="ballot_box_csv"),
+    path("verify_count.py", ballot_box.verifier, name="verifier"),
 ]

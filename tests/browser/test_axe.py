@@ -115,6 +115,7 @@ def test_every_public_page_passes_axe_in_each_phase(
         "receipt check": path("voting:receipt", language=language),
         "privacy": path("voting:privacy", language=language),
         "accessibility statement": path("voting:accessibility", language=language),
+        "how to check the count": path("voting:count_check", language=language),
     }
 
     for where, target in pages.items():

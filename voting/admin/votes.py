@@ -14,6 +14,19 @@ from .base import ReadOnlyAdmin
 
 
 class InvalidationForm(forms.Form):
+    # "Other" is chosen until staff choose a category; a POST without one (a
+    # script's) gets "other" too, which claims nothing about the votes.
+    category = forms.TypedChoiceField(
+        label=_("Type grunn"),
+        help_text=_(
+            "Typen står for hver ugyldiggjort stemme i stemmeurnen som publiseres med "
+            "resultatet. Grunnen selv står ikke der."
+        ),
+        choices=Vote.Category.choices,
+        initial=Vote.Category.OTHER,
+        required=False,
+        empty_value=Vote.Category.OTHER,
+    )
     reason = forms.CharField(
         label=_("Grunn"),
         help_text=_("Grunnen står i integritetsrapporten som publiseres med resultatet."),
@@ -42,7 +55,10 @@ class VoteAdmin(ReadOnlyAdmin):
         form = InvalidationForm(request.POST if "reason" in request.POST else None)
         if form.is_valid():
             changed = services.invalidate_votes(
-                votes=queryset, reason=form.cleaned_data["reason"], invalidated_by=request.user
+                votes=queryset,
+                reason=form.cleaned_data["reason"],
+                category=form.cleaned_data["category"],
+                invalidated_by=request.user,
             )
             self.message_user(
                 request,

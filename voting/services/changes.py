@@ -4,17 +4,19 @@ read-only and saves rounds, nominations and municipalities through here; a
 script should too, since nothing else checks.
 
 - Before voting opens, everything about a round may change.
-- From the moment voting opens: the round's year, the moment its nominees
-  were published and its voting window, and how it runs while open (the
-  nominees in a fair order or not, running counts published or not), so
-  every voter votes under the same conditions; its nominations, which are
-  neither added nor deleted and keep their municipality and round; and the
-  name and number of those municipalities, which cannot be deleted either. An
+- From the moment voting opens: the round's rules, which the count records
+  in its ballot box as fixed at that moment (voting.ballot_box): its year, the
+  moment its nominees were published, its voting window, the number of
+  finalists and the rule for the winner, and how it runs while open (the
+  nominees in a fair order or not, running counts published or not), so every
+  voter votes under the same conditions; its nominations, which are neither
+  added nor deleted and keep their municipality and round; and the name and
+  number of those municipalities, which cannot be deleted either. An
   announcement moment (finalists, winner) that has not passed may still move,
   but not to a moment that has passed, and (the database's check) never to
   before voting closes; one that has passed stays.
-- Once the round is counted (it has a tally): also the number of finalists
-  and the rule for the winner, which the count and the jury stand on.
+- Once the round is counted (it has a tally): the same, with the count
+  standing on it.
 - Once the winner is announced, counted here or not (the archive rounds):
   all of that, and the jury's decision (voting.services.jury).
 
@@ -46,15 +48,17 @@ from nominees.models import Municipality, Nomination, PrizeRound
 from ..audit import CORRECTED, audit
 from .counts import take_turns_with_counting
 
+# The rules a vote is held under are fixed before the first vote is cast.
 FIXED_FROM_VOTING = (
     "year",
     "nominees_published_at",
     "voting_opens_at",
     "voting_closes_at",
+    "finalist_count",
+    "winner_rule",
     "shuffle_nominees",
     "publish_running_counts",
 )
-FIXED_ONCE_COUNTED = ("finalist_count", "winner_rule")
 ANNOUNCEMENTS = ("finalists_announced_at", "winner_announced_at")
 FIXED_NOMINATION = ("round", "municipality")
 FIXED_MUNICIPALITY = ("name", "number")
@@ -75,9 +79,10 @@ class Stage(IntEnum):
 WHY = {
     PrizeRound: {
         Stage.VOTING_OPENED: gettext_lazy(
-            "Avstemningen har åpnet, så året, publiseringen, stemmetiden og det som gjelder "
-            "mens avstemningen er åpen, kan ikke endres, og nominasjoner kan verken legges "
-            "til eller slettes. Et kunngjøringstidspunkt kan flyttes så lenge det ikke har "
+            "Avstemningen har åpnet, så reglene for runden står fast: året, publiseringen, "
+            "stemmetiden, antall finalister, regelen for vinneren og det som gjelder mens "
+            "avstemningen er åpen, kan ikke endres, og nominasjoner kan verken legges til "
+            "eller slettes. Et kunngjøringstidspunkt kan flyttes så lenge det ikke har "
             "passert. Tittelen og innledningen kan endres."
         ),
         Stage.COUNTED: gettext_lazy(
@@ -165,8 +170,6 @@ def round_freeze(prize_round: PrizeRound, *, at: datetime | None = None) -> Free
     if stage is None:
         return NOTHING_FIXED
     fields = {*FIXED_FROM_VOTING}
-    if stage >= Stage.COUNTED:
-        fields |= {*FIXED_ONCE_COUNTED}
     fields |= {name for name in ANNOUNCEMENTS if has_passed(getattr(prize_round, name), at)}
     return Freeze(frozenset(fields), WHY[PrizeRound][stage])
 

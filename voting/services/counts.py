@@ -1,32 +1,31 @@
-"""Counting a closed round into a frozen tally, and the lock on the round that
-counts and invalidations take turns on, so a tally and the receipt check agree
-on which invalidated votes it counted.
+"""Counting a closed round into a frozen tally and its ballot box, and the
+lock on the round that counts and invalidations take turns on, so a tally and
+the receipt check agree on which invalidated votes it counted.
 
-A count reads, per nomination, the number of valid votes, the number of
-invalidated ones, and the SHA-256 digest over the lines "receipt:nomination
-id\\n" of the valid votes in receipt order (byte order, collation "C"), all
-from one snapshot of the votes; the pure rule of voting.tally ranks them. On
-PostgreSQL one statement does the reading inside the database, which keeps a
-count of millions of votes within a small multiple of a plain GROUP BY.
-Elsewhere (SQLite, the embedded default) Python reads the rows; both give the
-same digest for the same votes."""
+A count reads every vote of the round in one query, so from one snapshot:
+its receipt's hash, its nomination, the category of its invalidation if any
+and its day, in the order of the hashes. From these rows voting.ballot_box
+writes the file and voting.tally counts and ranks; the tally's digest is the
+SHA-256 of the file, so the published digest, numbers and file always
+describe the same votes. On PostgreSQL the database hashes and sorts and the
+rows come through a server-side cursor, a chunk at a time."""
 
-import json
-from collections import Counter
 from datetime import datetime
 
+import psycopg
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models.functions import Collate
+from django.db.models import CharField, Func, Value
+from django.db.models.functions import Collate, Concat, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config import pagecache
 from nominees.models import PrizeRound
 
-from .. import tally
+from .. import ballot_box
 from ..audit import COUNTED, audit
-from ..models import RoundResult, Tally, TallyEntry, Vote
+from ..models import BallotBox, RoundResult, Tally, TallyEntry, Vote
 
 
 class CountRefused(Exception):
@@ -49,49 +48,51 @@ def take_turns_with_counting(round_ids: set[int]) -> None:
 
 @transaction.atomic
 def count_votes(*, prize_round: PrizeRound, counted_by=None, at: datetime | None = None) -> Tally:
-    """Freeze a count of a closed round: totals, ranks, finalists and a digest
-    over the counted receipts (see read: counts and digest come from one
-    snapshot, so they always describe the same set of votes)."""
+    """Freeze a count of a closed round: its ballot box, and from the same
+    rows the totals, ranks and finalists, with the file's SHA-256 as digest."""
     take_turns_with_counting({prize_round.pk})
     at = at or timezone.now()
     if not prize_round.voting_has_closed(at):
         raise CountRefused(_("Stemmene kan telles først når avstemningen er avsluttet."))
-    counted = read(prize_round)
-    per_nomination = counted.per_nomination
     # The names and numbers as they are now, kept in the tally: it reads as
     # counted even if a row is corrected later (voting.services.changes).
-    municipalities = {
-        pk: (name, number)
-        for pk, name, number in prize_round.nominations.values_list(
-            "pk", "municipality__name", "municipality__number"
-        )
-    }
-    ranking = tally.rank(
-        [(pk, per_nomination[pk]) for pk in municipalities], seats=prize_round.finalist_count
+    nominees = [
+        ballot_box.Nominee(nomination_id=pk, number=number, name=name)
+        for pk, number, name in prize_round.nominations.order_by(
+            "municipality__number"
+        ).values_list("pk", "municipality__number", "municipality__name")
+    ]
+    rules = ballot_box.rules_of(prize_round)
+    box = ballot_box.count(
+        year=prize_round.year, rules=rules, nominees=nominees, votes=read(prize_round)
     )
+    counted = box.counted
     frozen = Tally(
         round=prize_round,
         counted_at=at,
         counted_by=counted_by,
-        valid_votes=sum(per_nomination.values()),
+        valid_votes=sum(counted.per_nomination.values()),
         invalidated_votes=counted.invalidated,
         seats=prize_round.finalist_count,
-        digest=counted.digest,
+        digest=box.digest,
+        rules=rules,
     )
     frozen.full_clean()
     frozen.save()
+    store_ballot_box(tally=frozen, gzipped=box.gzipped)
+    by_id = {nominee.nomination_id: nominee for nominee in nominees}
     TallyEntry.objects.bulk_create(
         TallyEntry(
             tally=frozen,
             nomination_id=place.nomination_id,
-            municipality_name=municipalities[place.nomination_id][0],
-            municipality_number=municipalities[place.nomination_id][1],
+            municipality_name=by_id[place.nomination_id].name,
+            municipality_number=by_id[place.nomination_id].number,
             votes=place.votes,
             rank=place.rank,
             finalist=place.finalist,
             tied_at_cut=place.tied_at_cut,
         )
-        for place in ranking.places
+        for place in box.ranking.places
     )
     pagecache.content_changed()  # the public pages show the finalists of the count
     audit(
@@ -104,56 +105,71 @@ def count_votes(*, prize_round: PrizeRound, counted_by=None, at: datetime | None
     return frozen
 
 
-def read(prize_round: PrizeRound) -> tally.Counted:
+def store_ballot_box(*, tally: Tally, gzipped: bytes) -> None:
+    if connection.vendor != "postgresql":
+        BallotBox.objects.create(tally=tally, gzipped=gzipped)
+        return
+    # Django's cursors on PostgreSQL bind parameters into the SQL text, which
+    # writes bytes as hex, twice their size, for the server to parse back. A
+    # count of millions of votes stores tens of megabytes; bound on the
+    # server, in binary (%b), they go as they are, some times faster.
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(
+            f"INSERT INTO {BallotBox._meta.db_table} (tally_id, gzipped) VALUES (%s, %b)",
+            [tally.pk, gzipped],
+        )
+
+
+class SHA256Hex(Func):
+    """SHA-256 of a text's UTF-8, in lower-case hex. SQLite runs Django's own
+    SHA256 (a Python function it registers); PostgreSQL its built-in sha256,
+    which Django's SHA256 leaves for the pgcrypto extension's digest()."""
+
+    function = "SHA256"
+    output_field = CharField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        template = "encode(sha256(convert_to(%(expressions)s, 'UTF8')), 'hex')"
+        return self.as_sql(compiler, connection, template=template, **extra_context)
+
+
+class DayInOslo(Func):
+    """The day of a moment in Norwegian time, as the text "YYYY-MM-DD": text
+    from the database itself, so a count of millions of votes converts none."""
+
+    output_field = CharField()
+    # SQLite: Django's date in the time zone is that text already.
+    template = "CAST(%(expressions)s AS text)"
+
+    def __init__(self, moment: str):
+        super().__init__(TruncDate(moment, tzinfo=ballot_box.OSLO))
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        # to_char, not a cast: a cast's text follows the server's DateStyle.
+        template = "to_char(%(expressions)s, 'YYYY-MM-DD')"
+        return self.as_sql(compiler, connection, template=template, **extra_context)
+
+
+def read(prize_round: PrizeRound):
+    """The round's votes as the ballot box takes them: (receipt hash,
+    nomination id, invalidation category or "", day in Norwegian time), in
+    hash order, one query, read a chunk at a time. A vote with no category is
+    a valid one: the database's check on Vote says so."""
+    hashed = SHA256Hex(Concat(Value(ballot_box.receipt_prefix(prize_round.year)), "receipt"))
+    # Hex digits sort the same in every collation but the database's own may
+    # say otherwise; "C" is byte order, the order of Python's sort.
+    order = Collate("receipt_hash", "C") if connection.vendor == "postgresql" else "receipt_hash"
     if connection.vendor == "postgresql":
-        return read_in_postgresql(prize_round)
-    return read_in_python(prize_round)
-
-
-def read_in_python(prize_round: PrizeRound) -> tally.Counted:
-    receipt_order = Collate("receipt", "C") if connection.vendor == "postgresql" else "receipt"
+        with connection.cursor() as cursor:
+            # The count sorts every receipt's hash. With the stock 4 MB of
+            # work_mem a few million spill to disk and the count grows faster
+            # than the votes; a count is rare and run by staff, so its
+            # transaction (count_votes') may sort in memory.
+            cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.COUNT_WORK_MEM])
     rows = (
         Vote.objects.filter(round=prize_round)
-        .order_by(receipt_order)
-        .values_list("receipt", "nomination_id", "status")
+        .annotate(receipt_hash=hashed, day=DayInOslo("cast_at"))
+        .order_by(order)
+        .values_list("receipt_hash", "nomination_id", "invalidated_category", "day")
     )
-    # One query, so the counts, the invalidated total and the digest describe
-    # the same votes; which of them count is the pure rule in voting.tally.
-    return tally.count(
-        (receipt, nomination_id, status == Vote.Status.VALID)
-        for receipt, nomination_id, status in rows.iterator(chunk_size=10_000)
-    )
-
-
-# One statement is one snapshot: counts, invalidated total and digest always
-# describe the same votes, even if staff invalidate during the count.
-POSTGRESQL_COUNT = """
-WITH round_votes AS MATERIALIZED (
-    SELECT receipt, nomination_id, status FROM voting_vote WHERE round_id = %s
-)
-SELECT
-    (SELECT encode(sha256(convert_to(coalesce(string_agg(
-        receipt || ':' || nomination_id::text || E'\\n', '' ORDER BY receipt COLLATE "C"
-     ), ''), 'UTF8')), 'hex')
-     FROM round_votes WHERE status = %s),
-    (SELECT coalesce(json_object_agg(nomination_id, votes), '{}')
-     FROM (SELECT nomination_id, count(*) AS votes FROM round_votes
-           WHERE status = %s GROUP BY nomination_id) AS per_nomination),
-    (SELECT count(*) FROM round_votes WHERE status = %s)
-"""
-
-
-def read_in_postgresql(prize_round: PrizeRound) -> tally.Counted:
-    valid, invalidated = Vote.Status.VALID, Vote.Status.INVALIDATED
-    with transaction.atomic(), connection.cursor() as cursor:
-        # The digest sorts every receipt. With the stock 4 MB of work_mem a
-        # few million receipts spill to disk and the count grows faster than
-        # the votes; a count is rare and run by staff, so this one
-        # transaction may sort in memory.
-        cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.COUNT_WORK_MEM])
-        cursor.execute(POSTGRESQL_COUNT, [prize_round.pk, valid, valid, invalidated])
-        digest, per_nomination, invalidated_count = cursor.fetchone()
-    if isinstance(per_nomination, str):
-        per_nomination = json.loads(per_nomination)
-    counts = Counter({int(pk): votes for pk, votes in per_nomination.items()})
-    return tally.Counted(counts, invalidated_count, digest)
+    return rows.iterator(chunk_size=10_000)

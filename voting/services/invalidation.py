@@ -1,6 +1,7 @@
-"""Invalidating votes: staff mark valid votes invalid with a reason. The votes
-stay in the database, shown as invalidated, and no later count includes them;
-each invalidation takes its turn with the counts of its rounds."""
+"""Invalidating votes: staff mark valid votes invalid with a reason and its
+category. The votes stay in the database, shown as invalidated, and no later
+count includes them; each invalidation takes its turn with the counts of its
+rounds. The public ballot box shows the category, never the reason's words."""
 
 from collections import Counter
 from datetime import datetime
@@ -29,14 +30,24 @@ class InvalidationRefused(Exception):
 
 
 @transaction.atomic
-def invalidate_votes(*, votes, reason: str, invalidated_by, at: datetime | None = None) -> int:
-    """Mark valid votes invalid with a reason. They stay in the database, shown
-    as invalidated, and no count includes them. ``votes``: a QuerySet, which
-    reaches the database as a subquery however many votes it selects (the
-    admin's "all N votes"), or a few Vote objects. Returns how many changed."""
+def invalidate_votes(
+    *,
+    votes,
+    reason: str,
+    invalidated_by,
+    category: str = Vote.Category.OTHER,
+    at: datetime | None = None,
+) -> int:
+    """Mark valid votes invalid with a reason and its category (Vote.Category).
+    They stay in the database, shown as invalidated, and no count includes
+    them. ``votes``: a QuerySet, which reaches the database as a subquery
+    however many votes it selects (the admin's "all N votes"), or a few Vote
+    objects. Returns how many changed."""
     reason = reason.strip()
     if not reason:
         raise InvalidationRefused(_("Skriv hvorfor stemmene ugyldiggjøres."))
+    if category not in Vote.Category.values:
+        raise InvalidationRefused(_("Velg hva slags grunn det er."))
     selected = votes.values("pk") if isinstance(votes, QuerySet) else [vote.pk for vote in votes]
     changing = list(
         Vote.objects.select_for_update()
@@ -54,6 +65,7 @@ def invalidate_votes(*, votes, reason: str, invalidated_by, at: datetime | None 
         batch.update(
             status=Vote.Status.INVALIDATED,
             invalidated_reason=reason,
+            invalidated_category=category,
             invalidated_by=invalidated_by,
             invalidated_at=at,
         )
