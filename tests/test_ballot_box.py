@@ -18,9 +18,7 @@ from django.utils.formats import date_format
 
 from config.links import public_url
 from nominees.models import Phase, WinnerRule
-from tests.factories import make_round
-from tests.test_counting import SIX, closed_round_with_votes
-from tests.test_jury import member_of
+from tests.factories import SIX, closed_round_with_votes, make_round, make_staff
 from tests.test_result_freeze import change_url, post_change
 from voting import ballot_box, services
 from voting.models import Vote
@@ -34,7 +32,7 @@ STAFF_WORDS = "Samme nettverk, samme minutt"
 
 def announced_round(votes: dict[str, int] = SIX, *, publish_counts: bool = True):
     """A round whose voting has closed and whose finalists are announced now."""
-    prize_round, nominations = closed_round_with_votes(votes)
+    prize_round, nominations = closed_round_with_votes(votes=votes)
     prize_round.finalists_announced_at = timezone.now()
     prize_round.publish_vote_counts = publish_counts
     prize_round.save()
@@ -223,7 +221,7 @@ def test_the_files_are_downloads_in_utf_8_that_caches_keep_by_their_digest(clien
 @pytest.mark.parametrize("name", ["data:ballot_box_json", "data:ballot_box_csv"])
 def test_the_files_are_not_there_before_the_finalists_are_announced(client, name):
     url = reverse(name, args=[2030])
-    prize_round, _nominations = closed_round_with_votes(SIX)
+    prize_round, _nominations = closed_round_with_votes(votes=SIX)
     prize_round.publish_vote_counts = True
     prize_round.save()
     services.count_votes(prize_round=prize_round)
@@ -314,8 +312,8 @@ def test_the_verifier_is_downloaded_as_it_is_in_the_repository(client, settings)
 
 
 def test_staff_choose_the_category_of_an_invalidation_beside_its_reason(client):
-    _prize_round, nominations = closed_round_with_votes({"Asker": 3})
-    client.force_login(member_of("IMDi-ansatte", "kari"))
+    _prize_round, nominations = closed_round_with_votes(votes={"Asker": 3})
+    client.force_login(make_staff(username="kari", group="IMDi-ansatte"))
     votes = Vote.objects.filter(nomination=nominations["Asker"]).order_by("pk")
     action = {"action": "invalidate", "_selected_action": [votes[0].pk]}
     changelist = reverse("admin:voting_vote_changelist")
@@ -337,7 +335,7 @@ def test_staff_choose_the_category_of_an_invalidation_beside_its_reason(client):
 
 
 def test_an_invalidation_with_an_unknown_category_is_refused_and_changes_nothing():
-    closed_round_with_votes({"Asker": 2})
+    closed_round_with_votes(votes={"Asker": 2})
 
     with pytest.raises(services.InvalidationRefused):
         services.invalidate_votes(
@@ -352,7 +350,7 @@ def test_an_invalidation_with_an_unknown_category_is_refused_and_changes_nothing
 
 def test_the_number_of_finalists_and_the_winner_rule_are_fixed_once_voting_opens(client):
     prize_round = make_round(phase=Phase.VOTING_OPEN)
-    client.force_login(member_of("IMDi-ansatte", "kari"))
+    client.force_login(make_staff(username="kari", group="IMDi-ansatte"))
 
     fewer = post_change(client, prize_round, finalist_count=2)
     rule = post_change(client, prize_round, winner_rule=WinnerRule.ALL_NOMINEES)
@@ -366,7 +364,7 @@ def test_the_number_of_finalists_and_the_winner_rule_are_fixed_once_voting_opens
 
 def test_before_voting_opens_the_number_of_finalists_may_change(client):
     prize_round = make_round(phase=Phase.NOMINEES_PUBLISHED)
-    client.force_login(member_of("IMDi-ansatte", "kari"))
+    client.force_login(make_staff(username="kari", group="IMDi-ansatte"))
 
     response = post_change(client, prize_round, finalist_count=2)
 
