@@ -144,9 +144,9 @@ NBSP = "\u00a0"
         (
             "en",
             [
-                f"5 votes (33.3{NBSP}% of the valid votes)",
-                f"4 votes (26.7{NBSP}% of the valid votes)",
-                f"3 votes (20.0{NBSP}% of the valid votes)",
+                "5 votes (33.3% of the valid votes)",
+                "4 votes (26.7% of the valid votes)",
+                "3 votes (20.0% of the valid votes)",
             ],
         ),
     ],
@@ -180,7 +180,7 @@ def test_counts_of_a_thousand_or_more_are_grouped_in_each_languages_format(clien
             f"talde 1{NBSP}003 gyldige stemmer og heldt 0 ugyldiggjorde utanfor.",
         ],
         "en": [
-            f"1,000 votes (99.7{NBSP}% of the valid votes)",
+            "1,000 votes (99.7% of the valid votes)",
             "1,003 votes were confirmed.",
             "counted 1,003 valid votes and left out 0 invalidated ones.",
         ],
