@@ -25,7 +25,7 @@ from django.utils import timezone, translation  # noqa: E402
 
 from demo import demo_data  # noqa: E402
 from nominees.models import KeyFigure, Municipality, Nomination, PrizeRound  # noqa: E402
-from voting import confirmation, services  # noqa: E402
+from voting import ballot_box, confirmation, services  # noqa: E402
 from voting.models import Vote  # noqa: E402
 
 OPEN_YEAR = 2030
@@ -120,16 +120,18 @@ def tokens(count: int, out: Path) -> None:
 
 
 # Votes for the closed round, generated inside PostgreSQL: unique receipts in the
-# app's form, five characters, a hyphen, five more (upper-case hex is within Crockford's alphabet),
-# unique voter keys, an uneven spread over the six nominees and 1 % invalidated.
+# app's form, five characters, a hyphen, five more (upper-case hex is within
+# Crockford's alphabet), their hashes as cast_vote stores them, unique voter
+# keys, an uneven spread over the six nominees and 1 % invalidated.
 GENERATE_VOTES = """
-INSERT INTO voting_vote (round_id, nomination_id, voter_key, receipt, cast_at, email_domain,
-                         network_hash, status, invalidated_reason, invalidated_category,
-                         invalidated_at)
+INSERT INTO voting_vote (round_id, nomination_id, voter_key, receipt, receipt_hash, cast_at,
+                         email_domain, network_hash, status, invalidated_reason,
+                         invalidated_category, invalidated_at)
 SELECT %(round)s,
        (%(nominations)s::bigint[])[1 + (i %% 21)],
        lpad(to_hex(i), 64, '0'),
-       upper(substr(lpad(to_hex(i), 10, '0'), 1, 5) || '-' || substr(lpad(to_hex(i), 10, '0'), 6)),
+       receipt,
+       encode(sha256(convert_to(%(prefix)s || receipt, 'UTF8')), 'hex'),
        %(opens)s::timestamptz + (i %% 1000000) * interval '1 second',
        'example.no',
        lpad(to_hex(i %% 5000), 64, '0'),
@@ -137,7 +139,9 @@ SELECT %(round)s,
        CASE WHEN i %% 100 = 0 THEN 'Ytelsestest' ELSE '' END,
        CASE WHEN i %% 100 = 0 THEN 'automated' ELSE '' END,
        CASE WHEN i %% 100 = 0 THEN now() END
-FROM generate_series(%(first)s, %(last)s) AS i
+FROM (SELECT i, upper(substr(lpad(to_hex(i), 10, '0'), 1, 5) || '-'
+                      || substr(lpad(to_hex(i), 10, '0'), 6)) AS receipt
+      FROM generate_series(%(first)s, %(last)s) AS i) AS generated
 """
 
 GROUP_BY = """
@@ -173,6 +177,7 @@ def count(sizes: list[int], out: Path) -> None:
                 GENERATE_VOTES,
                 {
                     "round": prize_round.pk,
+                    "prefix": ballot_box.receipt_prefix(prize_round.year),
                     "nominations": spread,
                     "opens": prize_round.voting_opens_at,
                     "first": generated + 1,

@@ -23,7 +23,7 @@ from django.utils.text import slugify
 
 from nominees.models import KeyFigure, Municipality, Nomination, Phase, PrizeRound
 from tests.cluster import HOST, free_port
-from voting import services
+from voting import ballot_box, services
 from voting.models import JuryDecision, Tally, Vote
 
 # How far each schedule moment lies from "now" for a round in a given phase.
@@ -211,19 +211,31 @@ def make_votes(*, nomination: Nomination, count: int, cast_at: datetime | None =
     100,000 take a fraction of a second where bulk_create takes many.
     Everyday tests cast votes through voting.services."""
     batch = next(_votes)  # each call's voter keys and receipts are its own
-    columns = "round_id, nomination_id, voter_key, receipt, cast_at, email_domain, network_hash"
+    receipt = f"{batch:04d}"
+    text = "%s || %s || CAST(i AS TEXT)"  # the receipt's prefix, then the receipt
+    # The receipt's hash as voting.ballot_box.receipt_hash makes it: SQLite has
+    # Django's SHA256 (a Python function), PostgreSQL its own sha256.
+    hashed = (
+        f"encode(sha256(convert_to({text}, 'UTF8')), 'hex')"
+        if connection.vendor == "postgresql"
+        else f"SHA256({text})"
+    )
+    columns = "round_id, nomination_id, voter_key, receipt, receipt_hash, cast_at, email_domain"
     with connection.cursor() as cursor:
         cursor.execute(
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %s) "
-            f"INSERT INTO {Vote._meta.db_table} ({columns}, status, invalidated_reason) "
-            "SELECT %s, %s, %s || CAST(i AS TEXT), %s || CAST(i AS TEXT), %s, 'example.no', 'n',"
-            " 'valid', '' FROM n",
+            f"INSERT INTO {Vote._meta.db_table} ({columns}, network_hash, status,"
+            " invalidated_reason) "
+            f"SELECT %s, %s, %s || CAST(i AS TEXT), %s || CAST(i AS TEXT), {hashed}, %s,"
+            " 'example.no', 'n', 'valid', '' FROM n",
             [
                 count,
                 nomination.round_id,
                 nomination.pk,
                 f"{batch:06d}-",
-                f"{batch:04d}",
+                receipt,
+                ballot_box.receipt_prefix(nomination.round.year),
+                receipt,
                 Vote._meta.get_field("cast_at").get_db_prep_value(
                     cast_at or timezone.now(), connection
                 ),

@@ -8,6 +8,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from django.utils import timezone
 
@@ -395,3 +396,37 @@ def test_a_tally_reads_as_counted_whatever_later_happens_to_the_municipality_row
     assert "Omdøpt" not in finalists
     assert "Omdøpt" not in winners_page
     assert tally.entries.get(rank=1).municipality_name == "Asker"
+
+
+def test_a_cast_vote_keeps_the_hash_its_ballot_box_line_is_found_by():
+    prize_round, _ = closed_round_with_votes(votes=SIX)
+
+    for vote in Vote.objects.filter(round=prize_round):
+        assert vote.receipt_hash == ballot_box.receipt_hash(prize_round.year, vote.receipt)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_gives_the_votes_cast_before_it_their_receipt_hashes():
+    prize_round, _ = closed_round_with_votes(votes=SIX)
+    receipts = dict(Vote.objects.values_list("pk", "receipt"))
+    executor = MigrationExecutor(connection)
+    [adding] = [
+        key
+        for key in executor.loader.disk_migrations
+        if key[0] == "voting" and key[1].endswith("_receipt_hash")
+    ]
+    [before] = [
+        node.key
+        for node in executor.loader.graph.node_map[adding].parents
+        if node.key[0] == "voting"
+    ]
+    executor.migrate([before])
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    hashes = dict(Vote.objects.values_list("pk", "receipt_hash"))
+    assert hashes == {
+        pk: ballot_box.receipt_hash(prize_round.year, receipt) for pk, receipt in receipts.items()
+    }
+    assert len(hashes) == sum(SIX.values())

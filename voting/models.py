@@ -63,6 +63,10 @@ class Vote(models.Model):
     # domain are emptied by purge_vote_metadata once the round is decided.
     voter_key = models.CharField(_("velgernøkkel"), max_length=64)
     receipt = models.CharField(_("kvittering"), max_length=12, unique=True)
+    # The receipt's line in the published ballot box is found by this one-way
+    # hash (voting.ballot_box.receipt_hash); kept from the moment the vote is
+    # cast, so a count of millions of votes hashes none.
+    receipt_hash = models.CharField(_("kvitteringens hash"), max_length=64, editable=False)
     cast_at = models.DateTimeField(_("avgitt"))
     email_domain = models.CharField(_("e-postdomene"), max_length=255)
     network_hash = models.CharField(_("nettverksnøkkel"), max_length=64)

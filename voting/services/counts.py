@@ -15,8 +15,8 @@ from datetime import datetime
 import psycopg
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import CharField, Func, Value
-from django.db.models.functions import Collate, Concat, TruncDate
+from django.db.models import CharField, Func
+from django.db.models.functions import Collate, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -120,19 +120,6 @@ def store_ballot_box(*, tally: Tally, gzipped: bytes) -> None:
         )
 
 
-class SHA256Hex(Func):
-    """SHA-256 of a text's UTF-8, in lower-case hex. SQLite runs Django's own
-    SHA256 (a Python function it registers); PostgreSQL its built-in sha256,
-    which Django's SHA256 leaves for the pgcrypto extension's digest()."""
-
-    function = "SHA256"
-    output_field = CharField()
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        template = "encode(sha256(convert_to(%(expressions)s, 'UTF8')), 'hex')"
-        return self.as_sql(compiler, connection, template=template, **extra_context)
-
-
 class DayInOslo(Func):
     """The day of a moment in Norwegian time, as the text "YYYY-MM-DD": text
     from the database itself, so a count of millions of votes converts none."""
@@ -155,7 +142,6 @@ def read(prize_round: PrizeRound):
     nomination id, invalidation category or "", day in Norwegian time), in
     hash order, one query, read a chunk at a time. A vote with no category is
     a valid one: the database's check on Vote says so."""
-    hashed = SHA256Hex(Concat(Value(ballot_box.receipt_prefix(prize_round.year)), "receipt"))
     # Hex digits sort the same in every collation but the database's own may
     # say otherwise; "C" is byte order, the order of Python's sort.
     order = Collate("receipt_hash", "C") if connection.vendor == "postgresql" else "receipt_hash"
@@ -168,7 +154,7 @@ def read(prize_round: PrizeRound):
             cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.COUNT_WORK_MEM])
     rows = (
         Vote.objects.filter(round=prize_round)
-        .annotate(receipt_hash=hashed, day=DayInOslo("cast_at"))
+        .annotate(day=DayInOslo("cast_at"))
         .order_by(order)
         .values_list("receipt_hash", "nomination_id", "invalidated_category", "day")
     )

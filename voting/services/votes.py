@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from nominees.models import Nomination
 
-from .. import integrity
+from .. import ballot_box, integrity
 from ..models import Vote
 
 # Crockford's base32 alphabet: no I, L, O or U, so a receipt read aloud or
@@ -53,11 +53,13 @@ def cast_vote(
         raise VotingNotOpen(_("Avstemningen er avsluttet."))
     if not prize_round.voting_is_open(at):
         raise VotingNotOpen(_("Avstemningen har ikke åpnet ennå."))
+    receipt = new_receipt()
     vote = Vote(
         round=prize_round,
         nomination=nomination,
         voter_key=voter_key,
-        receipt=new_receipt(),
+        receipt=receipt,
+        receipt_hash=ballot_box.receipt_hash(prize_round.year, receipt),
         cast_at=at,
         email_domain=email_domain,
         network_hash=network_hash,
