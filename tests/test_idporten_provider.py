@@ -247,3 +247,21 @@ def test_provider_taken_down_refuses_connections_and_comes_back(idporten):
     assert idporten.discovery()["issuer"] == idporten.issuer
     fields = code_fields(idporten, SECRET_CLIENT_ID)
     assert token_request(idporten, {**fields, "client_secret": idporten.secret})[0] == 200
+
+
+def test_allowed_base_url_becomes_a_registered_redirect_uri(idporten):
+    live = "http://127.0.0.1:8123"
+    before = idporten.clients()
+    url, _ = authorization(idporten, KEY_CLIENT_ID, redirect_uri=live + CALLBACK_PATH)
+    with pytest.raises(LoginFailed, match="redirect_uri did not match"):
+        idporten.login(url, pid=PID)
+
+    idporten.allow(live)
+    try:
+        back = idporten.login(url, pid=PID)
+        after = idporten.clients()
+    finally:
+        idporten.register(*before)
+
+    assert back.startswith(live + CALLBACK_PATH + "?code="), back
+    assert all(live + LOGGED_OUT_PATH in client["post_logout_redirect_uris"] for client in after)
