@@ -30,7 +30,14 @@ run: $(VENV)/.installed
 	$(PY) manage.py create_local_admin
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-test: $(VENV)/.installed-dev
+# The local ID-porten the tests log in at (tests/idporten/provider.mjs): the
+# npm package oidc-provider at the version package-lock.json pins. Needs Node.js.
+IDPORTEN_NODE_MODULES := tests/idporten/node_modules/.installed
+$(IDPORTEN_NODE_MODULES): tests/idporten/package-lock.json tests/idporten/package.json
+	npm ci --prefix tests/idporten --no-audit --no-fund
+	touch $@
+
+test: $(VENV)/.installed-dev $(IDPORTEN_NODE_MODULES)
 	$(PY) -m pytest
 
 # The load benchmark (bench/run.py): needs wrk, initdb and a Redis on 127.0.0.1:6379.
@@ -58,4 +65,4 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format --check .
 
 clean:
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles .pytest_cache
+	rm -rf $(VENV) tests/idporten/node_modules db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles .pytest_cache

@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import translation
 
-from tests import cluster, factories
+from tests import cluster, factories, idporten_provider
 from tests import production as production_stack
 from tests.factories import SIX, make_nomination, make_round, request_vote
 from voting import identity, services
@@ -108,3 +108,22 @@ def production() -> Iterator[production_stack.Production]:
         pytest.skip(cluster.missing_binaries())
     with production_stack.production_stack() as stack:
         yield stack
+
+
+@pytest.fixture(scope="session")
+def idporten(tmp_path_factory) -> Iterator[idporten_provider.Provider]:
+    """The local ID-porten (tests/idporten_provider.py) for the session, with
+    the app's private_key_jwt and client_secret_post clients registered for
+    the test client's http://testserver; ``allow(live_server.url)`` adds a
+    live server, ``settings(client_auth)`` gives the app's IDPORTEN_* values."""
+    with idporten_provider.start_idporten(tmp_path_factory.mktemp("idporten")) as provider:
+        yield provider
+
+
+@pytest.fixture(scope="session")
+def rogue_idporten(tmp_path_factory) -> Iterator[idporten_provider.Provider]:
+    """A second local ID-porten whose id_tokens are signed with a key other
+    than the one its jwks_uri publishes (same kid)."""
+    folder = tmp_path_factory.mktemp("rogue-idporten")
+    with idporten_provider.start_idporten(folder, rogue=True) as provider:
+        yield provider
