@@ -14,7 +14,7 @@ from config import pagecache
 from config.http import require_safe
 from nominees import order
 from nominees.models import Nomination, PrizeRound
-from voting import opendata, results
+from voting import idporten, opendata, results
 
 
 def round_context(
@@ -69,6 +69,7 @@ def nomination_context(nomination: Nomination, **extra: Any) -> dict[str, Any]:
         "voting_is_open": nomination.round.voting_is_open(),
         "email": "",
         "email_errors": [],
+        "idporten_available": idporten.configured(),
         **extra,
     }
 
