@@ -132,15 +132,8 @@ def rogue_idporten(tmp_path_factory) -> Iterator[idporten_provider.Provider]:
 
 @pytest.fixture
 def idporten_site(settings, idporten) -> idporten_provider.Provider:
-    """The app set up for the local ID-porten (private_key_jwt), its callback
-    and logged-out pages on the test client's http://testserver."""
-    for name, value in idporten.settings("private_key_jwt").items():
-        setattr(settings, name, value)
-    settings.IDPORTEN_REDIRECT_URL = "http://testserver" + idporten_provider.CALLBACK_PATH
-    settings.IDPORTEN_POST_LOGOUT_REDIRECT_URL = (
-        "http://testserver" + idporten_provider.LOGGED_OUT_PATH
-    )
-    return idporten
+    """The app set up for the local ID-porten (private_key_jwt)."""
+    return factories.configure_idporten(settings=settings, provider=idporten)
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from django.utils.text import slugify
 
 from nominees.models import KeyFigure, Municipality, Nomination, Phase, PrizeRound, Verification
 from tests.cluster import HOST, free_port
-from tests.idporten_provider import SUBSTANTIAL, Provider
+from tests.idporten_provider import CALLBACK_PATH, LOGGED_OUT_PATH, SUBSTANTIAL, Provider
 from voting import ballot_box, services
 from voting.models import JuryDecision, Tally, Vote
 
@@ -259,6 +259,19 @@ def request_url(*, nomination: Nomination, language: str = "nb") -> str:
 def request_vote(*, client: Client, nomination: Nomination, email: str = ADDRESS):
     """Ask for a vote for ``nomination`` as the public form does; the response."""
     return client.post(request_url(nomination=nomination), {"email": email})
+
+
+def configure_idporten(
+    *, settings, provider: Provider, client_auth: str = "private_key_jwt"
+) -> Provider:
+    """The app's IDPORTEN_* settings for ``provider``'s client with
+    ``client_auth``, its callback and logged-out pages on the test client's
+    http://testserver."""
+    for name, value in provider.settings(client_auth).items():
+        setattr(settings, name, value)
+    settings.IDPORTEN_REDIRECT_URL = "http://testserver" + CALLBACK_PATH
+    settings.IDPORTEN_POST_LOGOUT_REDIRECT_URL = "http://testserver" + LOGGED_OUT_PATH
+    return provider
 
 
 def idporten_start_url(*, nomination: Nomination, language: str = "nb") -> str:
