@@ -23,7 +23,7 @@ from tests.factories import (
     start_idporten_login,
 )
 from tests.idporten_provider import HIGH, LOW, SUBSTANTIAL, Browser, jwt_payload
-from voting import confirmation, idporten, identity
+from voting import confirmation, identity, idporten
 from voting.models import Vote
 
 pytestmark = pytest.mark.django_db
@@ -41,11 +41,16 @@ def with_query(url: str, **changes: str) -> str:
     return parts._replace(query=urlencode({**query_of(url), **changes})).geturl()
 
 
+def state_keys(client: Client) -> list[str]:
+    """The session's keys that authlib keeps a login's or logout's state under."""
+    keys = client.session.keys()
+    return [key for key in keys if key.startswith("_state_")]
+
+
 def login_state(client: Client) -> dict:
     """The started login's data in the session (authlib's, under its state)."""
-    session = client.session
-    [key] = [key for key in session.keys() if key.startswith("_state_idporten_")]
-    return session[key]["data"]
+    [key] = state_keys(client)
+    return client.session[key]["data"]
 
 
 def test_a_citizen_votes_with_idporten_and_gets_the_same_ballot_and_receipt(
@@ -74,7 +79,7 @@ def test_a_citizen_votes_with_idporten_and_gets_the_same_ballot_and_receipt(
     assert vote.email_domain == ""
     assert vote.voter_key == identity.idporten_voter_key(PID)
     # Nothing of the login is left in the session once the voter is at the ballot.
-    assert not [key for key in client.session.keys() if key.startswith("_state_")]
+    assert state_keys(client) == []
 
 
 def test_the_login_asks_as_id_porten_requires_and_ends_the_id_porten_session(
@@ -192,7 +197,7 @@ def test_a_login_at_a_lower_level_than_asked_is_refused(client, idporten_nominee
     assert "Sikkerhetsnivået er for lavt" in answer.text
     assert idporten_nominee.get_absolute_url() in answer.text
     assert Vote.objects.count() == 0
-    assert not [key for key in client.session.keys() if key.startswith("_state_")]
+    assert state_keys(client) == []
 
 
 def test_a_login_at_level_high_satisfies_substantial(client, idporten_nominee, idporten_site):
@@ -260,7 +265,7 @@ def test_an_id_token_with_another_nonce_is_refused(client, idporten_nominee, idp
     callback = idporten_site.login(authorize_url, pid=PID)
     # The session's nonce is another than the one the provider put in the token.
     session = client.session
-    [key] = [key for key in session.keys() if key.startswith("_state_idporten_")]
+    [key] = state_keys(client)
     stored = session[key]
     stored["data"]["nonce"] = "another-nonce"
     session[key] = stored
@@ -304,7 +309,7 @@ def test_a_cancelled_login_says_so(client, idporten_nominee, idporten_site):
     assert "Innloggingen ble avbrutt" in answer.text
     assert idporten_nominee.get_absolute_url() in answer.text
     assert Vote.objects.count() == 0
-    assert not [key for key in client.session.keys() if key.startswith("_state_")]
+    assert state_keys(client) == []
 
 
 def test_an_error_from_the_provider_is_a_bad_gateway(client, idporten_nominee, idporten_site):
@@ -330,7 +335,7 @@ def test_the_provider_down_at_the_start_gives_a_clear_page(
         language
     ] in answer.text
     assert Vote.objects.count() == 0
-    assert not [key for key in client.session.keys() if key.startswith("_state_")]
+    assert state_keys(client) == []
 
 
 def test_the_provider_down_at_the_callback_gives_a_clear_page(
@@ -463,5 +468,4 @@ def test_the_provider_puts_the_pid_in_the_id_token_the_app_never_keeps(
     hint = query_of(answered["Location"])["id_token_hint"]
     assert jwt_payload(hint)["pid"] == PID
     assert jwt_payload(hint)["acr"] == SUBSTANTIAL
-    [key] = [key for key in client.session.keys() if key.startswith("_state_idporten_")]
-    assert set(client.session[key]["data"]) == {"ballot", "language"}
+    assert set(login_state(client)) == {"ballot", "language"}
