@@ -15,20 +15,25 @@ and language, and after the login the sealed ballot under the logout's
 state. The id_token goes once to the provider, as the hint of the logout
 that ends the ID-porten session at once."""
 
+import logging
 import re
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.django_client import DjangoIntegration, DjangoOAuth2App
 from authlib.oauth2.rfc7523 import PrivateKeyJWT
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest
 from joserfc.errors import ClaimError, JoseError
 
 from . import identity
+
+logger = logging.getLogger(__name__)
 
 NAME = "idporten"
 # Digdir's levels of assurance, lowest first: a login at a level above the
@@ -40,6 +45,8 @@ ID_TOKEN_ALGORITHMS = ["RS256"]
 TIMEOUT = 10
 # A Norwegian national identity number (or D-number): 11 digits.
 PID = re.compile(r"[0-9]{11}")
+# Seconds the origin of the authorization endpoint is kept in the cache.
+ORIGIN_KEPT = 60 * 60
 
 
 class Failure(StrEnum):
@@ -98,6 +105,38 @@ def accepted_levels() -> list[str]:
     """The acr values a login may come back with: the one asked for, or higher."""
     asked = settings.IDPORTEN_ACR_VALUES
     return list(LEVELS[LEVELS.index(asked) :]) if asked in LEVELS else [asked]
+
+
+def origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def form_action_origins() -> list[str]:
+    """Where the nominee page's ID-porten button may lead: the start answers
+    with a redirect to the provider's authorization endpoint, and a browser
+    holds a form's redirects to the page's Content-Security-Policy
+    form-action. ID-porten's endpoint is on another host than its issuer
+    (login.idporten.no), so its origin comes from the discovery document,
+    kept in the shared cache for an hour; the issuer's when it cannot be read."""
+    if not configured():
+        return []
+    key = f"idporten:authorization-origin:{settings.IDPORTEN_ISSUER}"
+    try:
+        found = cache.get(key)
+    except Exception as error:
+        logger.error("ID-porten's origin not read from the cache: %s", type(error).__name__)
+        found = None
+    if found is None:
+        try:
+            found = origin(Client().metadata()["authorization_endpoint"])
+        except (LoginFailed, KeyError, TypeError):
+            return [origin(settings.IDPORTEN_ISSUER)]
+        try:
+            cache.set(key, found, ORIGIN_KEPT)
+        except Exception as error:
+            logger.error("ID-porten's origin not kept in the cache: %s", type(error).__name__)
+    return [found]
 
 
 def client() -> DjangoOAuth2App:
@@ -255,6 +294,10 @@ class Client:
             raise LoginFailed(Failure.NOT_THIS_LOGIN) from None
         if "ballot" not in data:
             raise LoginFailed(Failure.NOT_THIS_LOGIN)
+        if not request.session.keys():
+            # A voter's session was only for the login: it goes, row and cookie
+            # (a staff member's, who votes in the same browser, stays).
+            request.session.flush()
         return LoggedOut(ballot_token=data["ballot"], language=data["language"])
 
 
