@@ -471,3 +471,17 @@ def test_the_provider_puts_the_pid_in_the_id_token_the_app_never_keeps(
     assert jwt_payload(hint)["pid"] == PID
     assert jwt_payload(hint)["acr"] == SUBSTANTIAL
     assert set(login_state(client)) == {"ballot", "language"}
+
+
+def test_the_nominee_pages_form_action_lets_the_button_lead_to_the_provider(
+    client, settings, idporten_nominee, idporten_site
+):
+    page = client.get(idporten_nominee.get_absolute_url())
+
+    policy = page["Content-Security-Policy"]
+    assert f"form-action 'self' {idporten_site.issuer}" in policy
+    settings.IDPORTEN_ISSUER = ""
+    assert (
+        "form-action 'self';"
+        in client.get(idporten_nominee.get_absolute_url())["Content-Security-Policy"] + ";"
+    )

@@ -12,6 +12,7 @@ import pytest
 from authlib.integrations.django_client import DjangoOAuth2App
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
+from django.template.loader import render_to_string
 from django.test import Client
 from django.utils import timezone
 
@@ -23,7 +24,7 @@ from tests.factories import (
     rows_containing,
     start_idporten_login,
 )
-from voting import receipts, review, services
+from voting import integrity, receipts, review, services
 from voting.models import Vote
 
 pytestmark = pytest.mark.django_db
@@ -153,6 +154,12 @@ def test_idporten_votes_are_counted_checked_reviewed_and_purged_like_email_votes
     prize_round.save()
     tally = services.count_votes(prize_round=prize_round)
     assert tally.valid_votes == 3
+    report = render_to_string(
+        "voting/_integrity_report.html", {"report": integrity.report(prize_round)}
+    )
+    assert "logge inn med ID-porten" in report
+    assert "bekreftelses-e-poster ble sendt" not in report
+    assert "3 stemmer ble bekreftet." in report
     assert {entry.nomination_id: entry.votes for entry in tally.entries.all()} == {
         idporten_nominee.pk: 2,
         voss.pk: 1,
