@@ -481,7 +481,5 @@ def test_the_nominee_pages_form_action_lets_the_button_lead_to_the_provider(
     policy = page["Content-Security-Policy"]
     assert f"form-action 'self' {idporten_site.issuer}" in policy
     settings.IDPORTEN_ISSUER = ""
-    assert (
-        "form-action 'self';"
-        in client.get(idporten_nominee.get_absolute_url())["Content-Security-Policy"] + ";"
-    )
+    without = client.get(idporten_nominee.get_absolute_url())["Content-Security-Policy"]
+    assert idporten_site.issuer not in without
