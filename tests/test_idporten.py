@@ -5,11 +5,13 @@ refused login answers with a page in the site's language and its status,
 and writes nothing."""
 
 import socket
+import time
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from django.contrib.sessions.models import Session
 from django.test import Client
+from joserfc._rfc7519 import claims as joserfc_claims
 
 from nominees.models import Phase, Verification
 from tests.factories import (
@@ -483,3 +485,30 @@ def test_the_nominee_pages_form_action_lets_the_button_lead_to_the_provider(
     settings.IDPORTEN_ISSUER = ""
     without = client.get(idporten_nominee.get_absolute_url())["Content-Security-Policy"]
     assert idporten_site.issuer not in without
+
+
+def test_an_expired_id_token_is_refused(client, monkeypatch, idporten_nominee, idporten_site):
+    authorize_url = start_idporten_login(client=client, nomination=idporten_nominee)
+    callback = idporten_site.login(authorize_url, pid=PID)
+    # The app's clock ten minutes on: past the id_token's exp (two minutes) and
+    # the leeway for clock skew (two more).
+    later = int(time.time()) + 600
+    monkeypatch.setattr(joserfc_claims, "_generate_now", lambda: later)
+
+    answer = client.get(local_path(callback))
+
+    assert answer.status_code == 502
+    assert "Innloggingen kunne ikke kontrolleres" in answer.text
+    assert Vote.objects.count() == 0
+
+
+def test_a_discovery_document_of_another_issuer_is_refused(
+    client, settings, idporten_nominee, idporten_site
+):
+    # The same provider by another name: its discovery names its own issuer.
+    settings.IDPORTEN_ISSUER = idporten_site.issuer.replace("127.0.0.1", "localhost")
+
+    answer = client.post(idporten_start_url(nomination=idporten_nominee))
+
+    assert answer.status_code == 502
+    assert state_keys(client) == []
