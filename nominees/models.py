@@ -161,7 +161,7 @@ class PrizeRound(models.Model):
         help_text=_(
             "E-post: velgeren får en lenke på e-post og bekrefter stemmen med den. Det beviser "
             "en e-postadresse, ikke en person. ID-porten: velgeren logger inn med elektronisk "
-            "ID (MinID, BankID, Buypass eller Commfides), slik at én person gir én stemme, og "
+            "ID (MinID, BankID, Buypass ID eller Commfides), slik at én person gir én stemme, og "
             "ingen e-post trengs. Fødselsnummeret lagres ikke. ID-porten krever at "
             "IDPORTEN-innstillingene er satt for nettstedet. Valget står fast fra "
             "avstemningen åpner."
