@@ -82,7 +82,7 @@ class Verification(models.TextChoices):
     # A confirmation link sent to the address: one mailbox, one vote.
     EMAIL = "email", _("E-post med bekreftelseslenke")
     # The national eID login (OpenID Connect): one person, one vote.
-    IDPORTEN = "idporten", _("ID-porten (innlogging med elektronisk ID)")
+    IDPORTEN = "idporten", _("ID-porten: velgeren logger inn med elektronisk ID")
 
 
 class PrizeRoundQuerySet(models.QuerySet):

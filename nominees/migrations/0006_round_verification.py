@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='prizeround',
             name='verification',
-            field=models.CharField(choices=[('email', 'E-post med bekreftelseslenke'), ('idporten', 'ID-porten (innlogging med elektronisk ID)')], default='email', help_text='E-post: velgeren får en lenke på e-post og bekrefter stemmen med den. Det beviser en e-postadresse, ikke en person. ID-porten: velgeren logger inn med elektronisk ID (MinID, BankID, Buypass ID eller Commfides), slik at én person gir én stemme, og ingen e-post trengs. Fødselsnummeret lagres ikke. ID-porten krever at IDPORTEN-innstillingene er satt for nettstedet. Valget står fast fra avstemningen åpner.', max_length=20, verbose_name='slik bekrefter velgerne stemmen'),
+            field=models.CharField(choices=[('email', 'E-post med bekreftelseslenke'), ('idporten', 'ID-porten: velgeren logger inn med elektronisk ID')], default='email', help_text='E-post: velgeren får en lenke på e-post og bekrefter stemmen med den. Det beviser en e-postadresse, ikke en person. ID-porten: velgeren logger inn med elektronisk ID (MinID, BankID, Buypass ID eller Commfides), slik at én person gir én stemme, og ingen e-post trengs. Fødselsnummeret lagres ikke. ID-porten krever at IDPORTEN-innstillingene er satt for nettstedet. Valget står fast fra avstemningen åpner.', max_length=20, verbose_name='slik bekrefter velgerne stemmen'),
         ),
     ]
