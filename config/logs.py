@@ -1,5 +1,6 @@
 """What the logs may say. A confirmation link's token casts a vote for
-whoever holds it, so no log line carries one; nor a receipt code.
+whoever holds it, so no log line carries one; nor a receipt code, nor the
+code and state of an ID-porten login in its callback's query string.
 
 Django writes the path of every 4xx and 5xx answer ("Forbidden (CSRF cookie
 not set.): /nb/stem/bekreft/<token>/", "Too Many Requests: …"), runserver and
@@ -48,11 +49,18 @@ SECRETS = re.compile(
     # A receipt code, "K3V9T-J103T" (voting.services.votes.new_receipt): it
     # turns up in PostgreSQL's "Key (receipt)=(…) already exists".
     r"|(?<![0-9A-Za-z-])[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}(?![0-9A-Za-z-])"
+    # ID-porten's answer in a query string, "/idporten/callback/?code=…&state=…"
+    # (runserver's request line, gunicorn's error log): the code and state of a
+    # login, and the tokens of the logout's hint, also percent-encoded.
+    r"|(?P<parameter>(?:(?<=[?&;\s])|(?<=%3F)|(?<=%26)|(?<=%3f)|^)"
+    r"(?i:code|state|id_token_hint|id_token|access_token)(?:=|%3D|%3d))[^&\s#\"'<>]+"
 )
 
 
 def redact(text: str) -> str:
-    return SECRETS.sub(lambda found: (found["confirm"] or "") + REDACTED, text)
+    return SECRETS.sub(
+        lambda found: (found["confirm"] or found["parameter"] or "") + REDACTED, text
+    )
 
 
 class RedactSecrets(logging.Filter):

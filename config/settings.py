@@ -391,7 +391,9 @@ AXES_RESET_ON_SUCCESS = True
 # The name shown in staff's authenticator app.
 OTP_TOTP_ISSUER = "Bosettings- og integreringsprisen"
 
-# Sessions are for staff only (voters need none): short, and gone with the browser.
+# Sessions are for staff, and for a voter only between the start of an
+# ID-porten login and the ballot (voting.idporten): short, and gone with the
+# browser.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", 4 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
@@ -430,6 +432,52 @@ PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", 60)
 # Memory PostgreSQL may use to sort a round's receipts for the tally's digest
 # (work_mem of that one transaction; about 60 bytes a vote).
 COUNT_WORK_MEM = env.str("COUNT_WORK_MEM", "512MB")
+
+# ID-porten (README "ID-porten"): the login a round may use instead of the
+# e-mail link (PrizeRound.verification), so that one person is one vote.
+# Nothing here is needed until a round uses it: with IDPORTEN_ISSUER empty the
+# admin refuses to set a round to ID-porten, and production starts without it.
+# Once the issuer is set, the rest of the client's settings must be too.
+IDPORTEN_ISSUER = env.str("IDPORTEN_ISSUER", "").strip()
+IDPORTEN_CLIENT_ID = env.str("IDPORTEN_CLIENT_ID", "")
+# How the app proves itself at the token endpoint: a JWT signed with its RSA
+# key (private_key_jwt, Digdir's recommendation) or the secret Digdir gave.
+IDPORTEN_CLIENT_AUTH = env.str("IDPORTEN_CLIENT_AUTH", "private_key_jwt")
+IDPORTEN_PRIVATE_KEY_FILE = env.str("IDPORTEN_PRIVATE_KEY_FILE", "")
+IDPORTEN_KEY_ID = env.str("IDPORTEN_KEY_ID", "")
+IDPORTEN_CLIENT_SECRET = env.str("IDPORTEN_CLIENT_SECRET", "")
+# The addresses registered with Digdir, on the public address by default.
+IDPORTEN_REDIRECT_URL = env.str("IDPORTEN_REDIRECT_URL", f"{PUBLIC_BASE_URL}/idporten/callback/")
+IDPORTEN_POST_LOGOUT_REDIRECT_URL = env.str(
+    "IDPORTEN_POST_LOGOUT_REDIRECT_URL", f"{PUBLIC_BASE_URL}/idporten/logged-out/"
+)
+# The level of assurance asked for; the login's acr must be it or higher.
+IDPORTEN_ACR_VALUES = env.str("IDPORTEN_ACR_VALUES", "idporten-loa-substantial")
+if IDPORTEN_ISSUER:
+    if not IDPORTEN_CLIENT_ID:
+        raise ImproperlyConfigured("IDPORTEN_CLIENT_ID must be set with IDPORTEN_ISSUER.")
+    if IDPORTEN_CLIENT_AUTH == "private_key_jwt":
+        if not (IDPORTEN_PRIVATE_KEY_FILE and IDPORTEN_KEY_ID):
+            raise ImproperlyConfigured(
+                "IDPORTEN_PRIVATE_KEY_FILE and IDPORTEN_KEY_ID must be set for private_key_jwt."
+            )
+        if not Path(IDPORTEN_PRIVATE_KEY_FILE).is_file():
+            raise ImproperlyConfigured(
+                f"IDPORTEN_PRIVATE_KEY_FILE is not a file: {IDPORTEN_PRIVATE_KEY_FILE!r}."
+            )
+    elif IDPORTEN_CLIENT_AUTH == "client_secret_post":
+        if not IDPORTEN_CLIENT_SECRET:
+            raise ImproperlyConfigured("IDPORTEN_CLIENT_SECRET must be set for client_secret_post.")
+    else:
+        raise ImproperlyConfigured(
+            "IDPORTEN_CLIENT_AUTH must be private_key_jwt or client_secret_post, "
+            f"not {IDPORTEN_CLIENT_AUTH!r}."
+        )
+    if IDPORTEN_ACR_VALUES not in ("idporten-loa-substantial", "idporten-loa-high"):
+        raise ImproperlyConfigured(
+            "IDPORTEN_ACR_VALUES must be idporten-loa-substantial or idporten-loa-high, "
+            f"not {IDPORTEN_ACR_VALUES!r}."
+        )
 
 # Where the accessibility statement tells visitors to report a problem.
 ACCESSIBILITY_CONTACT_EMAIL = env.str("ACCESSIBILITY_CONTACT_EMAIL", "post@imdi.no")

@@ -64,6 +64,7 @@ class PrizeRoundAdmin(TranslationAdmin):
                 ],
             },
         ),
+        (_("Slik bekrefter velgerne stemmen"), {"fields": ["verification"]}),
         (
             _("Finalister og vinner"),
             {"fields": ["finalist_count", "winner_rule", "publish_vote_counts", "imported"]},

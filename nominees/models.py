@@ -76,6 +76,15 @@ class WinnerRule(models.TextChoices):
     )
 
 
+class Verification(models.TextChoices):
+    """How a voter shows who they are, so that one person is one vote."""
+
+    # A confirmation link sent to the address: one mailbox, one vote.
+    EMAIL = "email", _("E-post med bekreftelseslenke")
+    # The national eID login (OpenID Connect): one person, one vote.
+    IDPORTEN = "idporten", _("ID-porten: velgeren logger inn med elektronisk ID")
+
+
 class PrizeRoundQuerySet(models.QuerySet):
     def published(self, at: datetime | None = None) -> "PrizeRoundQuerySet":
         """Rounds the public may see: nominees published, or, for archive rounds from
@@ -143,6 +152,20 @@ class PrizeRound(models.Model):
     )
     finalist_count = models.PositiveSmallIntegerField(
         _("antall finalister"), default=3, help_text=_("Så mange går videre fra avstemningen.")
+    )
+    verification = models.CharField(
+        _("slik bekrefter velgerne stemmen"),
+        max_length=20,
+        choices=Verification.choices,
+        default=Verification.EMAIL,
+        help_text=_(
+            "E-post: velgeren får en lenke på e-post og bekrefter stemmen med den. Det beviser "
+            "en e-postadresse, ikke en person. ID-porten: velgeren logger inn med elektronisk "
+            "ID (MinID, BankID, Buypass ID eller Commfides), slik at én person gir én stemme, og "
+            "ingen e-post trengs. Fødselsnummeret lagres ikke. ID-porten krever at "
+            "IDPORTEN-innstillingene er satt for nettstedet. Valget står fast fra "
+            "avstemningen åpner."
+        ),
     )
     imported = models.BooleanField(
         _("avviklet før denne løsningen"),
@@ -217,6 +240,10 @@ class PrizeRound(models.Model):
             if moment is not None and moment <= at:
                 return phase
         return Phase.DRAFT
+
+    @property
+    def uses_idporten(self) -> bool:
+        return self.verification == Verification.IDPORTEN
 
     def winner_is_announced(self, at: datetime | None = None) -> bool:
         return self.phase(at) == Phase.WINNER_ANNOUNCED

@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import translation
 
+from nominees.models import Verification
 from tests import cluster, factories, idporten_provider
 from tests import production as production_stack
 from tests.factories import SIX, make_nomination, make_round, request_vote
@@ -127,3 +128,16 @@ def rogue_idporten(tmp_path_factory) -> Iterator[idporten_provider.Provider]:
     folder = tmp_path_factory.mktemp("rogue-idporten")
     with idporten_provider.start_idporten(folder, rogue=True) as provider:
         yield provider
+
+
+@pytest.fixture
+def idporten_site(settings, idporten) -> idporten_provider.Provider:
+    """The app set up for the local ID-porten (private_key_jwt)."""
+    return factories.configure_idporten(settings=settings, provider=idporten)
+
+
+@pytest.fixture
+def idporten_nominee(idporten_site):
+    """A nominee, Asker, in the 2030 round, voting open, the voters confirming by ID-porten."""
+    prize_round = make_round(year=2030, verification=Verification.IDPORTEN)
+    return make_nomination(prize_round=prize_round, name="Asker")

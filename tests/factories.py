@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from unittest import mock
+from urllib.parse import urlsplit
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -21,8 +22,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
 
-from nominees.models import KeyFigure, Municipality, Nomination, Phase, PrizeRound
+from nominees.models import KeyFigure, Municipality, Nomination, Phase, PrizeRound, Verification
 from tests.cluster import HOST, free_port
+from tests.idporten_provider import CALLBACK_PATH, LOGGED_OUT_PATH, SUBSTANTIAL, Provider
 from voting import ballot_box, services
 from voting.models import JuryDecision, Tally, Vote
 
@@ -79,12 +81,17 @@ def frozen_at(*, moment: datetime) -> Iterator[None]:
 
 
 def make_round(
-    *, year: int = 2030, phase: Phase = Phase.VOTING_OPEN, now: datetime | None = None
+    *,
+    year: int = 2030,
+    phase: Phase = Phase.VOTING_OPEN,
+    now: datetime | None = None,
+    verification: Verification = Verification.EMAIL,
 ) -> PrizeRound:
     now = now or timezone.now()
     published, opens, closes, finalists, winner = (now + days * DAY for days in OFFSETS[phase])
     return PrizeRound.objects.create(
         year=year,
+        verification=verification,
         title=f"Bosettings- og integreringsprisen {year}",
         nominees_published_at=published,
         voting_opens_at=opens,
@@ -252,6 +259,67 @@ def request_url(*, nomination: Nomination, language: str = "nb") -> str:
 def request_vote(*, client: Client, nomination: Nomination, email: str = ADDRESS):
     """Ask for a vote for ``nomination`` as the public form does; the response."""
     return client.post(request_url(nomination=nomination), {"email": email})
+
+
+def configure_idporten(
+    *, settings, provider: Provider, client_auth: str = "private_key_jwt"
+) -> Provider:
+    """The app's IDPORTEN_* settings for ``provider``'s client with
+    ``client_auth``, its callback and logged-out pages on the test client's
+    http://testserver."""
+    for name, value in provider.settings(client_auth).items():
+        setattr(settings, name, value)
+    settings.IDPORTEN_REDIRECT_URL = "http://testserver" + CALLBACK_PATH
+    settings.IDPORTEN_POST_LOGOUT_REDIRECT_URL = "http://testserver" + LOGGED_OUT_PATH
+    return provider
+
+
+def idporten_start_url(*, nomination: Nomination, language: str = "nb") -> str:
+    """Where the nominee page's ID-porten button posts."""
+    with translation.override(language):
+        return reverse(
+            "voting:idporten_start", args=[nomination.round.year, nomination.municipality.slug]
+        )
+
+
+def start_idporten_login(*, client: Client, nomination: Nomination, language: str = "nb") -> str:
+    """Press the nominee page's ID-porten button: the authorization URL the app sends to."""
+    started = client.post(idporten_start_url(nomination=nomination, language=language))
+    assert started.status_code == 302, started.text
+    return started["Location"]
+
+
+def local_path(url: str) -> str:
+    """The path and query of a URL back to the app, for the test client."""
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
+def finish_idporten_login(*, client: Client, provider: Provider, callback_url: str) -> str:
+    """The provider's answer given to the app's callback, the logout at the
+    provider followed, and the app's logged-out page: the ballot page's path."""
+    answered = client.get(local_path(callback_url))
+    assert answered.status_code == 302, answered.text
+    logged_out_url = provider.logout(answered["Location"])
+    ballot = client.get(local_path(logged_out_url))
+    assert ballot.status_code == 302, ballot.text
+    return ballot["Location"]
+
+
+def log_in_with_idporten(
+    *,
+    client: Client,
+    nomination: Nomination,
+    provider: Provider,
+    pid: str,
+    acr: str = SUBSTANTIAL,
+    language: str = "nb",
+) -> str:
+    """A voter's whole login for ``nomination``, from the nominee page's
+    button to the ballot: the path of the ballot page it opens."""
+    authorize_url = start_idporten_login(client=client, nomination=nomination, language=language)
+    callback_url = provider.login(authorize_url, pid=pid, acr=acr)
+    return finish_idporten_login(client=client, provider=provider, callback_url=callback_url)
 
 
 def make_staff(

@@ -98,6 +98,7 @@ def round_form(*, published: str, nominations=(), **fields: str) -> dict[str, st
         "voting_closes_at_1": "23:59",
         "finalist_count": "3",
         "winner_rule": "finalists",
+        "verification": "email",
         **fields,
     }
     for prefix, count in (("nominations", len(nominations)), ("tallies", 0)):

@@ -211,6 +211,7 @@ def test_every_public_url_either_refuses_post_or_rate_limits_it(client, settings
     # Public pages sit under the active language's prefix (bokmål here).
     assert limited == {
         "nb/<int:year>/<slug:slug>/stem/",
+        "nb/<int:year>/<slug:slug>/stem/id-porten/",
         "nb/stem/bekreft/<str:token>/",
         "nb/kvittering/",
     }

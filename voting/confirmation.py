@@ -70,7 +70,18 @@ def unseal(sealed: str, *, purpose: str) -> str:
 
 
 def make_token(*, nomination: Nomination, address: str) -> str:
-    payload = [nomination.pk, identity.voter_key(address), identity.email_domain(address)]
+    return ballot_token(
+        nomination=nomination,
+        voter_key=identity.voter_key(address),
+        email_domain=identity.email_domain(address),
+    )
+
+
+def ballot_token(*, nomination: Nomination, voter_key: str, email_domain: str) -> str:
+    """The sealed ballot a confirmation link carries, for a voter known by
+    ``voter_key``: from an e-mail address, or from an ID-porten login (whose
+    ballot has no e-mail domain)."""
+    payload = [nomination.pk, voter_key, email_domain]
     return fernet().encrypt(json.dumps(payload).encode()).decode().rstrip("=")
 
 

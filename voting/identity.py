@@ -1,4 +1,5 @@
-"""Who a voter is, without ever keeping the address: keyed hashes only."""
+"""Who a voter is, without ever keeping the address or the national identity
+number: keyed hashes only."""
 
 import hashlib
 import hmac
@@ -108,6 +109,14 @@ def _keyed_hash(purpose: str, value: str) -> str:
 def voter_key(address: str) -> str:
     """HMAC-SHA256 of the canonical address under VOTE_HASH_SECRET."""
     return _keyed_hash("voter", canonical_address(address))
+
+
+def idporten_voter_key(pid: str) -> str:
+    """HMAC-SHA256 under VOTE_HASH_SECRET of the national identity number
+    (``pid``) an ID-porten login gives: one person, one key, in every round
+    that uses ID-porten. Its purpose differs from the e-mail keys', so no
+    address and no number can ever give the same key."""
+    return _keyed_hash("idporten", pid)
 
 
 def network_hash(ip: str) -> str:

@@ -126,6 +126,8 @@ class Report:
     invalidated_total: int
     tally: Tally | None
     tie: Tie | None = None
+    # The voters confirmed by ID-porten login, not by e-mail.
+    by_idporten: bool = False
 
 
 def report(prize_round: PrizeRound, *, tally: Tally | None = None) -> Report:
@@ -149,4 +151,5 @@ def report(prize_round: PrizeRound, *, tally: Tally | None = None) -> Report:
         invalidated_total=sum(votes for _reason, votes in invalidations),
         tally=tally,
         tie=tie_of(tally),
+        by_idporten=prize_round.uses_idporten,
     )

@@ -58,8 +58,9 @@ class Vote(models.Model):
     nomination = models.ForeignKey(
         Nomination, on_delete=models.PROTECT, related_name="votes", verbose_name=_("nominasjon")
     )
-    # HMAC-SHA256 of the canonical e-mail address under VOTE_HASH_SECRET; the
-    # address itself is never stored. This, the network hash and the e-mail
+    # HMAC-SHA256 under VOTE_HASH_SECRET of the canonical e-mail address, or
+    # in an ID-porten round of the national identity number (voting.identity);
+    # neither is ever stored. This, the network hash and the e-mail
     # domain are emptied by purge_vote_metadata once the round is decided.
     voter_key = models.CharField(_("velgernøkkel"), max_length=64)
     receipt = models.CharField(_("kvittering"), max_length=12, unique=True)
@@ -68,7 +69,8 @@ class Vote(models.Model):
     # cast, so a count of millions of votes hashes none.
     receipt_hash = models.CharField(_("kvitteringens hash"), max_length=64, editable=False)
     cast_at = models.DateTimeField(_("avgitt"))
-    email_domain = models.CharField(_("e-postdomene"), max_length=255)
+    # Empty for a vote confirmed by ID-porten login, which has no address.
+    email_domain = models.CharField(_("e-postdomene"), max_length=255, blank=True)
     network_hash = models.CharField(_("nettverksnøkkel"), max_length=64)
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.VALID

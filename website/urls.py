@@ -6,13 +6,14 @@ its verifier), outside the language prefixes."""
 
 from django.urls import include, path, register_converter
 
-from .views import ballot_box, opendata, rounds, statements, votes
+from .views import ballot_box, idporten, opendata, rounds, statements, votes
 
 register_converter(opendata.FormatConverter, "format")
 
 voting = [
     path("<int:year>/<slug:slug>/stem/", votes.request_vote, name="request"),
     path("<int:year>/<slug:slug>/stem/sendt/", votes.vote_requested, name="requested"),
+    path("<int:year>/<slug:slug>/stem/id-porten/", idporten.start_login, name="idporten_start"),
     path("stem/bekreft/<str:token>/", votes.confirm_vote, name="confirm"),
     path("kvittering/", votes.receipt_check, name="receipt"),
     path("personvern/", statements.privacy, name="privacy"),
@@ -30,6 +31,14 @@ nominees = [
 urlpatterns = [
     path("", include((voting, "voting"))),
     path("", include((nominees, "nominees"))),
+]
+
+# ID-porten's way back to the app, at the addresses registered with Digdir,
+# without a language (config.urls puts them under /idporten/): the login
+# remembers the language it was started in.
+idporten_returns = [
+    path("callback/", idporten.callback, name="callback"),
+    path("logged-out/", idporten.logged_out, name="logged_out"),
 ]
 
 # Files that read the same in every language, at addresses without one

@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
 from django.contrib.admin.utils import unquote
@@ -19,12 +20,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from nominees.admin import NominationInline, PrizeRoundAdmin
-from nominees.models import Nomination, PrizeRound
+from nominees.models import Nomination, PrizeRound, Verification
 
-from .. import integrity, review, services
+from .. import idporten, integrity, review, services
 from ..models import RoundResult, Tally
 from .base import ReadOnlyInline
-from .frozen import FixedByTheVote, FixedNominationsFormSet
+from .frozen import CorrectionForm, FixedByTheVote, FixedNominationsFormSet
 
 
 class RoundNominationInline(NominationInline):
@@ -73,11 +74,27 @@ def tie_state(tally: Tally) -> str:
     return gettext("Ja, avgjort")
 
 
+class RoundForm(CorrectionForm):
+    def clean_verification(self) -> str:
+        verification = self.cleaned_data["verification"]
+        changed = "verification" in self.changed_data
+        if changed and verification == Verification.IDPORTEN and not idporten.configured():
+            raise forms.ValidationError(
+                _(
+                    "ID-porten er ikke satt opp for nettstedet, så runden kan ikke bruke det. "
+                    "Innstillingene IDPORTEN_ISSUER, IDPORTEN_CLIENT_ID og nøkkelen eller "
+                    "hemmeligheten fra Digdir må settes først (se README)."
+                )
+            )
+        return verification
+
+
 admin.site.unregister(PrizeRound)
 
 
 @admin.register(PrizeRound)
 class RoundAdmin(FixedByTheVote, PrizeRoundAdmin):
+    form = RoundForm
     inlines = [RoundNominationInline, TallyInline]
     actions = ["count_votes"]
 

@@ -8,7 +8,8 @@ script should too, since nothing else checks.
   in its ballot box as fixed at that moment (voting.ballot_box): its year, the
   moment its nominees were published, its voting window, the number of
   finalists and the rule for the winner, and how it runs while open (the
-  nominees in a fair order or not, running counts published or not), so every
+  nominees in a fair order or not, running counts published or not, the
+  voters confirming by e-mail or by ID-porten), so every
   voter votes under the same conditions; its nominations, which are neither
   added nor deleted and keep their municipality and round; and the name and
   number of those municipalities, which cannot be deleted either. An
@@ -58,6 +59,7 @@ FIXED_FROM_VOTING = (
     "winner_rule",
     "shuffle_nominees",
     "publish_running_counts",
+    "verification",
 )
 ANNOUNCEMENTS = ("finalists_announced_at", "winner_announced_at")
 FIXED_NOMINATION = ("round", "municipality")
@@ -80,22 +82,23 @@ WHY = {
     PrizeRound: {
         Stage.VOTING_OPENED: gettext_lazy(
             "Avstemningen har åpnet, så reglene for runden står fast: året, publiseringen, "
-            "stemmetiden, antall finalister, regelen for vinneren og det som gjelder mens "
-            "avstemningen er åpen, kan ikke endres, og nominasjoner kan verken legges til "
-            "eller slettes. Et kunngjøringstidspunkt kan flyttes så lenge det ikke har "
-            "passert. Tittelen og innledningen kan endres."
+            "stemmetiden, antall finalister, regelen for vinneren, hvordan velgerne bekrefter "
+            "stemmen og det som gjelder mens avstemningen er åpen, kan ikke endres, og "
+            "nominasjoner kan verken legges til eller slettes. Et kunngjøringstidspunkt kan "
+            "flyttes så lenge det ikke har passert. Tittelen og innledningen kan endres."
         ),
         Stage.COUNTED: gettext_lazy(
             "Stemmene er talt opp, så det opptellingen bygger på kan ikke endres: året, "
             "tidsplanen til og med stengingen, det som gjaldt mens avstemningen var åpen, "
-            "antall finalister, regelen for vinneren og nominasjonene. Et "
-            "kunngjøringstidspunkt kan flyttes så lenge det ikke har passert. Tittelen og "
-            "innledningen kan endres."
+            "hvordan velgerne bekreftet stemmen, antall finalister, regelen for vinneren og "
+            "nominasjonene. Et kunngjøringstidspunkt kan flyttes så lenge det ikke har "
+            "passert. Tittelen og innledningen kan endres."
         ),
         Stage.WINNER_ANNOUNCED: gettext_lazy(
             "Vinneren er kunngjort, så resultatet er låst: året, tidsplanen, det som gjaldt "
-            "mens avstemningen var åpen, antall finalister, regelen for vinneren og "
-            "nominasjonene kan ikke endres. Tittelen og innledningen kan endres."
+            "mens avstemningen var åpen, hvordan velgerne bekreftet stemmen, antall "
+            "finalister, regelen for vinneren og nominasjonene kan ikke endres. Tittelen og "
+            "innledningen kan endres."
         ),
     },
     Nomination: {

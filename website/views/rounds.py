@@ -1,9 +1,12 @@
 """The rounds' public pages: the current round, a round by its year, a
 nominee's page, and the archive of every round's result."""
 
+import functools
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from csp.decorators import csp_update
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -14,7 +17,7 @@ from config import pagecache
 from config.http import require_safe
 from nominees import order
 from nominees.models import Nomination, PrizeRound
-from voting import opendata, results
+from voting import idporten, opendata, results
 
 
 def round_context(
@@ -69,6 +72,7 @@ def nomination_context(nomination: Nomination, **extra: Any) -> dict[str, Any]:
         "voting_is_open": nomination.round.voting_is_open(),
         "email": "",
         "email_errors": [],
+        "idporten_available": idporten.configured(),
         **extra,
     }
 
@@ -89,7 +93,23 @@ def round_page(request: HttpRequest, year: int) -> HttpResponse:
     return render(request, "website/round.html", round_context(request, prize_round, at=now))
 
 
+def lets_forms_lead_to_idporten(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The page's form-action allows ID-porten's login, where the button of an
+    ID-porten round leads (voting.idporten.form_action_origins)."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        origins = idporten.form_action_origins()
+        if origins:
+            view_ = csp_update({"form-action": origins})(view)
+            return view_(request, *args, **kwargs)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 @require_safe
+@lets_forms_lead_to_idporten
 @pagecache.cached_page(stale_at=PrizeRound.objects.next_moment)
 def nomination_page(request: HttpRequest, year: int, slug: str) -> HttpResponse:
     nomination = published_nomination(year, slug)

@@ -34,6 +34,11 @@ EMAILS_TO_ADDRESS_LIMITED = gettext_lazy(
     "Har du fått en lenke, kan du bruke den. Ellers kan du prøve igjen %(when)s."
 )
 
+EMAIL_NOT_IN_THIS_ROUND = gettext_lazy(
+    "I denne runden stemmer du ved å logge inn med ID-porten, ikke med e-post. Last inn siden "
+    "på nytt for å stemme med ID-porten."
+)
+
 
 @require_POST
 @limit_per_ip("vote-request", "RATELIMIT_VOTE_REQUEST")
@@ -42,6 +47,9 @@ def request_vote(request: HttpRequest, year: int, slug: str) -> HttpResponse:
     nomination = published_nomination(year, slug)
     if not nomination.round.voting_is_open():
         context = nomination_context(nomination, refusal=nomination.round.phase_in_words())
+        return render(request, "website/nomination.html", context, status=403)
+    if nomination.round.uses_idporten:
+        context = nomination_context(nomination, refusal=EMAIL_NOT_IN_THIS_ROUND)
         return render(request, "website/nomination.html", context, status=403)
     form = VoteRequestForm(request.POST)
     if not form.is_valid():
