@@ -4,7 +4,7 @@ import logging
 import mailbox
 import re
 import subprocess
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -16,6 +16,7 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.staticfiles.views import serve
 from django.core.management import call_command
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.templatetags.static import static
 from django.test import Client, RequestFactory
 from django.urls import reverse
@@ -442,3 +443,23 @@ def logging_handlers() -> list[logging.Handler]:
     ]
     assert len(handlers) == 2
     return handlers
+
+
+def migrate_across(app: str, *, name_ending: str, before: Callable[[], object]) -> None:
+    """Migrate ``app`` back to just before its migration whose name ends in
+    ``name_ending`` (found by name, whatever its number), run ``before`` on
+    that schema with the migration's own models, then migrate forward to the
+    end: ``before`` gets the historical apps."""
+    executor = MigrationExecutor(connection)
+    [adding] = [
+        key
+        for key in executor.loader.disk_migrations
+        if key[0] == app and key[1].endswith(name_ending)
+    ]
+    [previous] = [
+        node.key for node in executor.loader.graph.node_map[adding].parents if node.key[0] == app
+    ]
+    executor.migrate([previous])
+    before(executor.loader.project_state([previous]).apps)
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())

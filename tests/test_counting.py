@@ -8,12 +8,11 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
-from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from django.utils import timezone
 
 from nominees.models import Phase
-from tests.factories import SIX, closed_round_with_votes, make_round, make_staff
+from tests.factories import SIX, closed_round_with_votes, make_round, make_staff, migrate_across
 from voting import ballot_box, services
 from voting.models import Tally, Vote
 from voting.services import counts
@@ -409,21 +408,7 @@ def test_a_cast_vote_keeps_the_hash_its_ballot_box_line_is_found_by():
 def test_the_migration_gives_the_votes_cast_before_it_their_receipt_hashes():
     prize_round, _ = closed_round_with_votes(votes=SIX)
     receipts = dict(Vote.objects.values_list("pk", "receipt"))
-    executor = MigrationExecutor(connection)
-    [adding] = [
-        key
-        for key in executor.loader.disk_migrations
-        if key[0] == "voting" and key[1].endswith("_receipt_hash")
-    ]
-    [before] = [
-        node.key
-        for node in executor.loader.graph.node_map[adding].parents
-        if node.key[0] == "voting"
-    ]
-    executor.migrate([before])
-
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrate_across("voting", name_ending="_receipt_hash", before=lambda apps: None)
 
     hashes = dict(Vote.objects.values_list("pk", "receipt_hash"))
     assert hashes == {

@@ -9,7 +9,6 @@ from itertools import cycle
 import pytest
 from django.core.cache import cache
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
@@ -17,7 +16,14 @@ from django.utils import translation
 from config import pagecache
 from nominees import order
 from nominees.models import Phase, PrizeRound
-from tests.factories import SECOND, frozen_at, make_nomination, make_round, make_staff
+from tests.factories import (
+    SECOND,
+    frozen_at,
+    make_nomination,
+    make_round,
+    make_staff,
+    migrate_across,
+)
 from tests.forms import posted_form
 from tests.test_result_freeze import change_url, post_change
 
@@ -165,24 +171,13 @@ def test_a_new_round_shuffles_its_nominees():
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_leaves_the_rounds_there_were_in_their_fixed_order():
-    executor = MigrationExecutor(connection)
-    # Found by name, whatever its number.
-    [adding] = [
-        key
-        for key in executor.loader.disk_migrations
-        if key[0] == "nominees" and key[1].endswith("_shuffle_nominees")
-    ]
-    [before] = [
-        node.key
-        for node in executor.loader.graph.node_map[adding].parents
-        if node.key[0] == "nominees"
-    ]
-    executor.migrate([before])
-    old = executor.loader.project_state([before]).apps.get_model("nominees", "PrizeRound")
-    old.objects.create(year=2020, title="Bosettings- og integreringsprisen 2020")
-
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrate_across(
+        "nominees",
+        name_ending="_shuffle_nominees",
+        before=lambda apps: apps.get_model("nominees", "PrizeRound").objects.create(
+            year=2020, title="Bosettings- og integreringsprisen 2020"
+        ),
+    )
 
     assert PrizeRound.objects.get(year=2020).shuffle_nominees is False
 

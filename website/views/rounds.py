@@ -26,24 +26,27 @@ def round_context(
     if prize_round is None:
         return {"round": None, "nominations": []}
     result = results.for_round(prize_round, at=at, with_report=True)
-    nominations = nominee_list(request, prize_round, at=at)
+    nominations, shuffled = nominee_list(request, prize_round, at=at)
     return {
         "round": prize_round,
         "nominations": nominations,
-        "nominees_shuffled": prize_round.shows_nominees_shuffled(at) and len(nominations) > 1,
+        "nominees_shuffled": shuffled,
         "voting_is_open": prize_round.voting_is_open(at),
         "result": result,
         "open_data": opendata.published(prize_round, at=at, tally=result.tally),
     }
 
 
-def nominee_list(request: HttpRequest, prize_round: PrizeRound, *, at: datetime) -> list:
+def nominee_list(
+    request: HttpRequest, prize_round: PrizeRound, *, at: datetime
+) -> tuple[list, bool]:
     """The round's nominations in its fixed order, or, while its vote is open
-    and it says so, in one of their fair orders, a page variant of its own."""
+    and it says so, in one of their fair orders, a page variant of its own;
+    and whether they are shuffled."""
     nominations = list(prize_round.nominations.for_page())
     if not prize_round.shows_nominees_shuffled(at) or len(nominations) < 2:
-        return nominations
-    return order.arranged(nominations, pagecache.variant(request, of=len(nominations)))
+        return nominations, False
+    return order.arranged(nominations, pagecache.variant(request, of=len(nominations))), True
 
 
 def published_nomination(year: int, slug: str) -> Nomination:
