@@ -37,8 +37,11 @@ $(IDPORTEN_NODE_MODULES): tests/idporten/package-lock.json tests/idporten/packag
 	npm ci --prefix tests/idporten --no-audit --no-fund
 	touch $@
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist); TEST_WORKERS=0 runs
+# it in this one process, as a debugger wants.
+TEST_WORKERS ?= 2
 test: $(VENV)/.installed-dev $(IDPORTEN_NODE_MODULES)
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS)
 
 # The load benchmark (bench/run.py): needs wrk, initdb and a Redis on 127.0.0.1:6379.
 # Never run by the tests. BENCH_ARGS=--quick for a short try.
