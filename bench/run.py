@@ -18,9 +18,12 @@ fresh confirmation links, then runs wrk (fixed duration, --timeout 2s, 2
 threads, 16 and 64 connections) against the bare ceilings in bench/urls.py
 (hello, one-row ORM insert, six-row template), the home page, a nominee page,
 the confirm POST (each link used once) and the e-mail request POST (a new
-address each time). The cases take turns in rounds (3 of 4 s each), and each
-case's figures are those of its median round, so a slow spell of the machine
-does not land on one case alone and skew its ratio. Last it times count_votes
+address each time). The cases take turns in rounds (5 of 4 s each), each case
+right after its baseline (the pages after hello, the POSTs after the bare
+insert). Each case's row is its median round; each ratio is the median of the
+rounds' ratios, the case beside its baseline of the same round, so the
+machine's drift from round to round (up to a factor of 1.6 here) cancels out
+instead of landing on one side of a ratio. Last it times count_votes
 beside a plain GROUP BY on 1M and 5M generated votes, and prints the figures
 and the ratios of the targets.
 
@@ -38,6 +41,7 @@ import os
 import re
 import secrets
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -60,7 +64,8 @@ CONNECTIONS = (16, 64)
 # Fresh confirmation links per confirm case: more than any server here can use.
 CONFIRM_RATE_CEILING = 3000
 BARE_CASES = ("hello", "insert", "rows")
-CASES = (*BARE_CASES, "home", "nominee", "confirm", "email")
+# The order the cases take turns in: each right after its baseline.
+CASES = ("hello", "home", "nominee", "insert", "confirm", "email", "rows")
 
 # (ratio name, case, baseline case, target): the pages against hello.
 RATIO_TARGETS = (
@@ -193,6 +198,8 @@ class Result:
     p99_ms: float
     errors: int
     error_detail: str
+    # req/s of each round, in turn order (for the rounds' ratios).
+    rounds: tuple[float, ...] = ()
 
     @property
     def rate(self) -> float:
@@ -379,11 +386,26 @@ def open_loop(
 
 
 def median_round(rounds: list[Result]) -> Result:
-    """The round with the median req/s, with the errors of all rounds."""
+    """The round with the median req/s, with the errors and the req/s of all rounds."""
     middle = sorted(rounds, key=lambda result: result.rate)[(len(rounds) - 1) // 2]
     errors = sum(result.errors for result in rounds)
     detail = "; ".join(result.error_detail for result in rounds if result.error_detail)
-    return dataclasses.replace(middle, errors=errors, error_detail=detail)
+    rates = tuple(result.rate for result in rounds)
+    return dataclasses.replace(middle, errors=errors, error_detail=detail, rounds=rates)
+
+
+def paired_ratio(measured: Result, base: Result) -> tuple[float, float, float]:
+    """The median of the rounds' ratios of ``measured`` to ``base`` (each
+    round's case beside the baseline that ran just before it), and the least
+    and the greatest of them."""
+    ratios = [case / baseline for case, baseline in zip(measured.rounds, base.rounds, strict=True)]
+    return statistics.median(ratios), min(ratios), max(ratios)
+
+
+def ratio_line(server: str, connections: int, name: str, ratios: tuple, target: str) -> str:
+    ratio, least, most = ratios
+    spread = f"{least:4.0%}-{most:4.0%}" if least != most else ""
+    return f"  {server:9} c={connections:<3} {name:28} {ratio:5.0%} {spread:>9}  (>= {target})"
 
 
 # Report ----------------------------------------------------------------------
@@ -428,7 +450,8 @@ def report(
             f"Parts ceilings (bench/cpu.py --parts, this run): the confirm POST {confirm:.0%},"
             f"\nthe e-mail POST {email:.0%}: the bare insert's share of their CPU at best."
         )
-    print("Ratios (target):")
+    print("Ratios: the median of the rounds' ratios, each round's case beside its baseline of")
+    print("that round, with the least and the greatest of them (target):")
     for server in dict.fromkeys(r.server for r in results):
         for connections in CONNECTIONS:
             for name, case, baseline, target in RATIO_TARGETS:
@@ -436,23 +459,19 @@ def report(
                 base = by_key.get((server, baseline, connections))
                 if measured is None or base is None:
                     continue
-                ratio = measured.rate / base.rate
-                print(
-                    f"  {server:9} c={connections:<3} {name:28} {ratio:6.0%}"
-                    f"  (>= {target:.0%}) {mark(ratio >= target)}"
-                )
+                ratios = paired_ratio(measured, base)
+                line = ratio_line(server, connections, name, ratios, f"{target:.0%}")
+                print(f"{line} {mark(ratios[0] >= target)}")
             for name, case in POST_RATIOS:
                 measured = by_key.get((server, case, connections))
                 base = by_key.get((server, "insert", connections))
                 if measured is None or base is None or case not in ceilings:
                     continue
-                ratio = measured.rate / base.rate
+                ratios = paired_ratio(measured, base)
                 target = ceilings[case]["ceiling"] - CEILING_MARGIN
-                print(
-                    f"  {server:9} c={connections:<3} {name:28} {ratio:6.0%}"
-                    f"  (>= {target:.0%}, its ceiling less {CEILING_MARGIN:.0%})"
-                    f" {mark(ratio >= target)}"
-                )
+                wanted = f"{target:.0%}, its ceiling less {CEILING_MARGIN:.0%}"
+                line = ratio_line(server, connections, name, ratios, wanted)
+                print(f"{line} {mark(ratios[0] >= target)}")
         for case in ("confirm", "email"):
             if (server, case, CONNECTIONS[0]) not in by_key:
                 continue
@@ -588,7 +607,7 @@ def main() -> None:
     parser.add_argument(
         "--seconds", type=int, help="per case and round (default 4, 3 with --quick)"
     )
-    parser.add_argument("--rounds", type=int, help="rounds the cases take turns in (default 3)")
+    parser.add_argument("--rounds", type=int, help="rounds the cases take turns in (default 5)")
     parser.add_argument("--counts", help="votes to count, default 1000000,5000000")
     parser.add_argument("--cases", default=",".join(CASES), help="default: all")
     parser.add_argument("--redis-db", type=int, default=13)
@@ -603,7 +622,7 @@ def main() -> None:
     )
     options = parser.parse_args()
     seconds = options.seconds or (3 if options.quick else 4)
-    rounds = options.rounds or (1 if options.quick else 3)
+    rounds = options.rounds or (1 if options.quick else 5)
     warmup = 1 if options.quick else 2
     open_seconds = options.open_seconds
     if open_seconds is None:
