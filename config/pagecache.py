@@ -20,7 +20,9 @@ A page may come in a few variants, one chosen at random for each page view
 (the nominee list in one of its fair orders, nominees.order): the view asks
 ``variant()`` which one it renders, each is cached as a page of its own, and
 a marker in the page's place says how many there are, so the next view picks
-one without rendering.
+one without rendering. Each process remembers how many variants it last saw a
+page have, so it picks one before reading and reads it with the marker, in
+one round trip; the marker read with it says whether the guess still holds.
 
 The vote's own pages (the ballot a link opens, and the page that thanks the
 voter) read what they need, the nomination and the page, through ``Shared``,
@@ -44,6 +46,14 @@ from django.middleware.csrf import get_token
 from django.utils import timezone, translation
 
 logger = logging.getLogger(__name__)
+
+# How many variants this process last saw each page (by its marker's key)
+# have: only a guess of which variant to read with the marker, never served
+# unless the marker read with it agrees. Pages with variants are few (the
+# round pages of an open vote in each language), so it stays small; the cap
+# only guards against the unforeseen.
+VARIANT_COUNTS: dict[str, int] = {}
+VARIANT_COUNTS_KEPT = 1000
 
 
 def key(
@@ -158,15 +168,25 @@ def cached_page(*, stale_at: Callable[[datetime], datetime | None]) -> Callable[
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             page_key = key("page", request.path, request=request)
             variants_key = key("page-variants", request.path, request=request)
-            shared = Shared(page_key, variants_key)
+            known = VARIANT_COUNTS.get(variants_key)
+            guessed = []
+            if known is not None:
+                request.page_variant = choose_variant(known)
+                guessed.append(variant_key(request))
+            shared = Shared(page_key, variants_key, *guessed)
             if not shared.available:  # off (PAGE_CACHE_SECONDS = 0), or the cache is down
                 return view(request, *args, **kwargs)
             now = timezone.now()
             entry = fresh(shared.values.get(page_key), now)
             variants = fresh(shared.values.get(variants_key), now)
             if entry is None and variants is not None:
-                request.page_variant = choose_variant(variants[1])
-                entry = fresh(shared.fetch(variant_key(request)), now)
+                count = variants[1]
+                if count == known:
+                    entry = fresh(shared.values.get(guessed[0]), now)
+                else:
+                    remember_variants(variants_key, count)
+                    request.page_variant = choose_variant(count)
+                    entry = fresh(shared.fetch(variant_key(request)), now)
             if entry is not None:
                 _until, html, content_type = entry
                 return page(request, html, content_type)
@@ -185,6 +205,7 @@ def cached_page(*, stale_at: Callable[[datetime], datetime | None]) -> Callable[
             else:
                 shared.put(variants_key, (until, request.page_variants), timeout=timeout)
                 shared.put(variant_key(request), stored, timeout=timeout)
+                remember_variants(variants_key, request.page_variants)
             return page(request, html, response["Content-Type"])
 
         return wrapped
@@ -198,6 +219,12 @@ def fresh(entry: tuple | None, now: datetime) -> tuple | None:
     if entry is None or (entry[0] is not None and now >= entry[0]):
         return None
     return entry
+
+
+def remember_variants(variants_key: str, count: int) -> None:
+    if len(VARIANT_COUNTS) >= VARIANT_COUNTS_KEPT:
+        VARIANT_COUNTS.clear()
+    VARIANT_COUNTS[variants_key] = count
 
 
 def variant_key(request: HttpRequest) -> str:

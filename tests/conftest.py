@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import translation
 
+from config import pagecache
 from nominees.models import Verification
 from tests import cluster, factories, idporten_provider
 from tests import production as production_stack
@@ -19,10 +20,13 @@ from voting import identity, services
 
 @pytest.fixture(autouse=True)
 def clear_cache():
-    # Rate-limit counters would otherwise leak from one test into the next.
+    # Rate-limit counters would otherwise leak from one test into the next, and
+    # so would what this process remembers of the cached pages' variants.
     cache.clear()
+    pagecache.VARIANT_COUNTS.clear()
     yield
     cache.clear()
+    pagecache.VARIANT_COUNTS.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -105,6 +105,46 @@ def test_the_number_of_cached_orders_is_the_number_of_nominees(client, monkeypat
     assert seen == [len(NAMES)]
 
 
+@pytest.fixture
+def cache_reads(monkeypatch):
+    """The keys of each round trip to the shared cache for pages, in turn."""
+    reads = []
+    real = pagecache.read
+    monkeypatch.setattr(pagecache, "read", lambda keys: reads.append(keys) or real(keys))
+    return reads
+
+
+def test_once_its_orders_are_known_a_page_view_is_one_cache_round_trip(client, cache_reads):
+    round_of_six()
+    first = [listed(client.get("/nb/2030/")) for _ in range(30)]
+    cache_reads.clear()
+
+    again = [listed(Client().get("/nb/2030/")) for _ in range(30)]
+
+    assert len(cache_reads) == 30
+    assert all(len(keys) == 4 for keys in cache_reads)  # version, page, marker, an order
+    assert {tuple(order) for order in again} <= {tuple(order) for order in first}
+    assert len({tuple(order) for order in again}) > 1
+
+
+def test_a_process_that_remembers_another_number_of_orders_follows_the_cache(client, monkeypatch):
+    prize_round = round_of_six()
+    make_nomination(prize_round=prize_round, name="Lyngdal")
+    monkeypatch.setattr(pagecache, "choose_variant", lambda count: count - 1)
+    first = listed(client.get("/nb/2030/"))  # order 6 of 7, cached
+    # As a process that saw the round's page while it had six nominees.
+    (marker,) = pagecache.VARIANT_COUNTS
+    pagecache.VARIANT_COUNTS[marker] = 6
+
+    with CaptureQueriesContext(connection) as queries:
+        again = listed(client.get("/nb/2030/"))
+
+    assert again == first
+    assert len(first) == 7
+    assert len(queries) == 0
+    assert dict(pagecache.VARIANT_COUNTS) == {marker: 7}
+
+
 def test_without_the_cache_each_view_still_shows_a_fair_order(client, chosen, settings):
     settings.PAGE_CACHE_SECONDS = 0
     round_of_six()
