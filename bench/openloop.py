@@ -23,6 +23,7 @@ wait is left out (coordinated omission).
   the four) keeps to a few percent of a core.
 """
 
+import dataclasses
 import math
 import selectors
 import socket
@@ -235,14 +236,27 @@ def post(url: str, path: str, body: str, headers: list[str]) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n" + body).encode()
 
 
-def report(results: list[OpenResult], seconds: int) -> None:
+def median_round(rounds: list[OpenResult]) -> OpenResult:
+    """The round with the median p99, with the errors of all rounds."""
+    middle = sorted(rounds, key=lambda result: result.p99_ms)[(len(rounds) - 1) // 2]
+    errors = sum(result.errors for result in rounds)
+    detail = "; ".join(result.error_detail for result in rounds if result.error_detail)
+    return dataclasses.replace(middle, errors=errors, error_detail=detail)
+
+
+def report(results: list[OpenResult], seconds: int, *, rounds: int = 1) -> None:
     print()
     print(
-        f"Open loop ({seconds} s per case, one connection per request, sent by h2load or,"
-        "\nfor the confirm POST, bench/openloop.py's scheduler): offered is half the case's"
-        "\npeak req/s above; latency runs from when a request was due to the end of its"
-        f"\nanswer; errors are anything but 2xx/3xx, or no answer within {TIMEOUT_S} s."
+        f"Open loop ({seconds} s per case and round, one connection per request, sent by"
+        "\nh2load or, for the confirm POST, bench/openloop.py's scheduler): offered is half"
+        "\nthe case's peak req/s above; latency runs from when a request was due to the end"
+        f"\nof its answer; errors are anything but 2xx/3xx, or no answer within {TIMEOUT_S} s."
     )
+    if rounds > 1:
+        print(
+            f"Each row: of {rounds} rounds in which the cases took turns, the one with the"
+            "\nmedian p99; errors of all rounds."
+        )
     header = (
         f"{'server':9} {'case':8} {'offered/s':>9} {'achieved/s':>10} {'p50 ms':>7}"
         f" {'p99 ms':>7} {'p99.9 ms':>8}  errors"

@@ -81,6 +81,8 @@ CEILING_MARGIN = 0.05
 OPEN_CASES = ("home", "nominee", "email", "confirm")
 OPEN_SHARE_OF_PEAK = 0.5
 OPEN_SETTLE_SECONDS = 3
+# The open-loop cases take turns in rounds too; each row is its median round.
+OPEN_ROUNDS = 3
 COUNT_RATIO_TARGET = 30
 LINEAR_RATIO_TARGET = 5.5
 
@@ -265,6 +267,7 @@ def bench_server(
     warmup: int,
     profile: Profile | None,
     open_seconds: int,
+    open_rounds: int,
 ) -> tuple[list[Result], list[openloop.OpenResult]]:
     urls = {
         "hello": f"{base}/bench/hello/",
@@ -316,13 +319,15 @@ def bench_server(
                 slices[case].append(result)
         results += [median_round(slices[case]) for case in cases]
     opened = []
-    if open_seconds:
-        for case in (case for case in OPEN_CASES if case in cases):
+    open_cases = [case for case in OPEN_CASES if case in cases] if open_seconds else []
+    open_slices: dict[str, list[openloop.OpenResult]] = {case: [] for case in open_cases}
+    for turn in range(1, open_rounds + 1):
+        for case in open_cases:
             # What the case before left queued (64 connections' worth of
             # POSTs at the end of the closed loop) is served first.
             time.sleep(OPEN_SETTLE_SECONDS)
             peak = max(r.rate for r in results if r.case == case)
-            opened.append(
+            open_slices[case].append(
                 open_loop(
                     server,
                     case,
@@ -331,8 +336,10 @@ def bench_server(
                     seconds=open_seconds,
                     tokens=tokens,
                     csrf=(cookie, form_token),
+                    turn=turn,
                 )
             )
+    opened = [openloop.median_round(open_slices[case]) for case in open_cases]
     return results, opened
 
 
@@ -345,9 +352,10 @@ def open_loop(
     seconds: int,
     tokens: Tokens,
     csrf: tuple[str, str],
+    turn: int,
 ) -> openloop.OpenResult:
     """The open-loop run of one case: ``rate`` requests a second for ``seconds``."""
-    folder = tokens.tmp / f"open-{server}-{case}"
+    folder = tokens.tmp / f"open-{server}-{case}-{turn}"
     folder.mkdir()
     cookie, form_token = csrf
     form = f"csrfmiddlewaretoken={form_token}"
@@ -378,7 +386,7 @@ def open_loop(
             body=body,
         )
     log(
-        f"{server:8} {case:8} open loop {result.offered:6.0f}/s offered"
+        f"{server:8} {case:8} open loop round {turn} {result.offered:6.0f}/s offered"
         f" {result.achieved:6.0f}/s achieved  p50 {result.p50_ms:6.1f} ms"
         f"  p99 {result.p99_ms:6.1f} ms  p99.9 {result.p999_ms:6.1f} ms  errors {result.errors}"
     )
@@ -424,6 +432,7 @@ def report(
     ceilings: dict,
     opened: list[openloop.OpenResult],
     open_seconds: int,
+    open_rounds: int,
 ) -> None:
     print()
     print(f"Command: {command}")
@@ -478,7 +487,7 @@ def report(
             errors = sum(by_key[server, case, c].errors for c in CONNECTIONS)
             print(f"  {server:9}       {case} POST errors {errors:>17}  (0) {mark(errors == 0)}")
     if opened:
-        openloop.report(opened, open_seconds)
+        openloop.report(opened, open_seconds, rounds=open_rounds)
     if not counting:
         return
     print()
@@ -615,7 +624,10 @@ def main() -> None:
     parser.add_argument(
         "--open-seconds",
         type=int,
-        help="per open-loop case (default 15, 5 with --quick; 0: no open loop)",
+        help="per open-loop case and round (default 10, 5 with --quick; 0: no open loop)",
+    )
+    parser.add_argument(
+        "--open-rounds", type=int, help=f"open-loop rounds (default {OPEN_ROUNDS}, 1 with --quick)"
     )
     parser.add_argument(
         "--no-parts", action="store_true", help="leave out the parts ceilings (bench/cpu.py)"
@@ -626,7 +638,8 @@ def main() -> None:
     warmup = 1 if options.quick else 2
     open_seconds = options.open_seconds
     if open_seconds is None:
-        open_seconds = 5 if options.quick else 15
+        open_seconds = 5 if options.quick else 10
+    open_rounds = options.open_rounds or (1 if options.quick else OPEN_ROUNDS)
     sizes = options.counts or ("1000000" if options.quick else "1000000,5000000")
     servers = [name for name in options.servers.split(",") if name]
     cases = [name for name in options.cases.split(",") if name]
@@ -647,7 +660,8 @@ def main() -> None:
         paths = json.loads((tmp / "loaded.json").read_text())["paths"]
         # The closed-loop rounds', then the open loop's at half the ceiling at most.
         closed = CONFIRM_RATE_CEILING * seconds * rounds * len(CONNECTIONS)
-        token_count = (closed + CONFIRM_RATE_CEILING * open_seconds) * len(servers)
+        opened_links = CONFIRM_RATE_CEILING * open_seconds * open_rounds
+        token_count = (closed + opened_links) * len(servers)
         log(f"making {token_count} fresh confirmation links")
         token_file = tmp / "tokens.txt"
         cluster.run(
@@ -682,6 +696,7 @@ def main() -> None:
                     warmup,
                     profile,
                     open_seconds,
+                    open_rounds,
                 )
                 results += closed_loop
                 opened += open_loop_results
@@ -707,6 +722,7 @@ def main() -> None:
             ceilings=ceilings,
             opened=opened,
             open_seconds=open_seconds,
+            open_rounds=open_rounds,
         )
         if options.profile:
             print_profile(tmp / "profile.txt", options.profile)
