@@ -3,15 +3,17 @@ every change, edit or phase, shows at once."""
 
 import logging
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from config import pagecache
 from nominees.models import Phase
 from tests.factories import SECOND, dead_redis, frozen_at, make_nomination, make_round, request_url
 from voting import confirmation, identity
@@ -79,6 +81,56 @@ def test_voting_opens_on_the_cached_page_at_the_scheduled_moment(client):
 
     assert 'name="email"' not in before.text
     assert 'name="email"' in after.text
+
+
+def renewal_time(path: str):
+    """When the cached copy of the page at ``path`` is to be rendered anew."""
+    request = RequestFactory().get(path)
+    with translation.override("nb"):
+        _version, (_until, _html, _content_type, renew_at) = cache.get(
+            pagecache.key("page", request.path, request=request)
+        )
+    return renew_at
+
+
+def cached_nominee_page(client, settings) -> tuple[str, datetime]:
+    """A nominee page's path, cached for 60 s at the moment returned."""
+    settings.PAGE_CACHE_SECONDS = 60
+    path = make_nomination(prize_round=make_round(), name="Asker").get_absolute_url()
+    written = timezone.now()
+    with frozen_at(moment=written):
+        client.get(path)
+    return path, written
+
+
+def test_a_page_is_rendered_anew_once_three_quarters_of_its_time_have_passed(client, settings):
+    path, written = cached_nominee_page(client, settings)
+
+    with frozen_at(moment=written + 40 * SECOND):
+        early = Client().get(path)
+        not_yet = renewal_time(path)
+    with frozen_at(moment=written + 50 * SECOND):
+        renewed = Client().get(path)
+
+    assert early.status_code == renewed.status_code == 200
+    assert not_yet == written + 45 * SECOND
+    assert renewal_time(path) == written + 95 * SECOND
+
+
+def test_while_one_request_renders_a_page_anew_the_others_get_the_cached_copy(client, settings):
+    path, written = cached_nominee_page(client, settings)
+    request = RequestFactory().get(path)
+    with translation.override("nb"):
+        page_key = pagecache.key("page", request.path, request=request)
+    # Another request has claimed the renewal and is still rendering.
+    cache.add(pagecache.key("page-renewal", page_key), 1)
+
+    with frozen_at(moment=written + 50 * SECOND), CaptureQueriesContext(connection) as queries:
+        pages = [Client().get(path) for _ in range(3)]
+
+    assert len(queries) == 0
+    assert [page.status_code for page in pages] == [200, 200, 200]
+    assert renewal_time(path) == written + 45 * SECOND
 
 
 def test_the_cache_can_be_switched_off(client, settings):
