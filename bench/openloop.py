@@ -30,6 +30,7 @@ import socket
 import statistics
 import subprocess
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from time import perf_counter
@@ -236,9 +237,10 @@ def post(url: str, path: str, body: str, headers: list[str]) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n" + body).encode()
 
 
-def median_round(rounds: list[OpenResult]) -> OpenResult:
-    """The round with the median p99, with the errors of all rounds."""
-    middle = sorted(rounds, key=lambda result: result.p99_ms)[(len(rounds) - 1) // 2]
+def median_round(rounds: list, *, by: Callable = lambda result: result.p99_ms):
+    """The round with the median ``by`` (p99 unless told), with the errors of
+    all rounds; for the closed loop's results too."""
+    middle = sorted(rounds, key=by)[(len(rounds) - 1) // 2]
     errors = sum(result.errors for result in rounds)
     detail = "; ".join(result.error_detail for result in rounds if result.error_detail)
     return dataclasses.replace(middle, errors=errors, error_detail=detail)

@@ -395,11 +395,8 @@ def open_loop(
 
 def median_round(rounds: list[Result]) -> Result:
     """The round with the median req/s, with the errors and the req/s of all rounds."""
-    middle = sorted(rounds, key=lambda result: result.rate)[(len(rounds) - 1) // 2]
-    errors = sum(result.errors for result in rounds)
-    detail = "; ".join(result.error_detail for result in rounds if result.error_detail)
-    rates = tuple(result.rate for result in rounds)
-    return dataclasses.replace(middle, errors=errors, error_detail=detail, rounds=rates)
+    middle = openloop.median_round(rounds, by=lambda result: result.rate)
+    return dataclasses.replace(middle, rounds=tuple(result.rate for result in rounds))
 
 
 def paired_ratio(measured: Result, base: Result) -> tuple[float, float, float]:

@@ -12,9 +12,10 @@ What keeps a cached page right:
 - Time: a page is kept only until the moment its view names, for the public
   pages the next moment in any round's schedule, so a phase change (voting
   opens, results announced) shows at that moment; and PAGE_CACHE_SECONDS at
-  most, as a safety net. Before that ends, one request renders the page anew
-  while the others are still served the cached copy, so a popular page is
-  never missing from the cache for everyone at once.
+  most, as a safety net. Before that ends, one request works the value out
+  anew while the others are still given the cached one (``Shared``), so a
+  popular page or nominee is never missing from the cache for everyone at
+  once.
 - The visitor: the page is stored with a placeholder for the CSRF token, which
   each response fills with the visitor's own.
 Nothing a single visitor did (a vote, a form error) is on these pages.
@@ -57,15 +58,15 @@ logger = logging.getLogger(__name__)
 # only guards against the unforeseen.
 VARIANT_COUNTS: dict[str, int] = {}
 VARIANT_COUNTS_KEPT = 1000
-# A cached page is rendered anew once this share of its time in the cache has
-# passed, by the one request that claims it, while the others are still
-# served the cached copy. Without it a popular page's copies (the home page's
-# orders, all written in its first second) expired in one moment, and every
-# request of that moment rendered the page (a cache stampede: a surge's p99
-# at 130-220 ms once a minute).
+# A shared value (a page, a nominee) is worked out anew once this share of
+# its time in the cache has passed, by the one request that claims it, while
+# the others are still given the cached value. Without it a popular page's
+# copies (the home page's orders, all written in its first second) expired in
+# one moment, and every request of that moment rendered the page (a cache
+# stampede: a surge's p99 at 130-220 ms once a minute).
 RENEW_AFTER_SHARE = 0.75
-# How long a claim to render a page anew holds off the other requests; if the
-# one that claimed it fails, another renders it after this.
+# How long a claim to work a value out anew holds off the other requests; if
+# the one that claimed it fails, another does it after this.
 RENEWAL_CLAIM_SECONDS = 10
 
 
@@ -122,24 +123,34 @@ class Shared:
     """Values that are right as long as the content version is unchanged,
     read together with the version in one round trip. A value is looked up
     with ``get(key, compute)``: from the cache when it is of the current
-    version, else computed and stored. None is never stored."""
+    version, else computed and stored. None is never stored. A value whose
+    time to be renewed has come is left out for the one request that claims
+    its renewal, so that request computes and stores it anew."""
 
     def __init__(self, *keys: str):
         found = read([VERSION_KEY, *keys]) if settings.PAGE_CACHE_SECONDS else None
         self.available = found is not None
         found = found or {}
         self.version = found.get(VERSION_KEY, 0)
-        self.values = {
-            key: entry[1]
-            for key, entry in found.items()
-            if key != VERSION_KEY and entry[0] == self.version
-        }
+        self.values = {}
+        now = timezone.now()
+        for key, entry in found.items():
+            if key != VERSION_KEY and self.current(key, entry, now):
+                self.values[key] = entry[1]
+
+    def current(self, key: str, entry: tuple, now: datetime) -> bool:
+        """Whether ``entry`` is of this version and this request is not the
+        one to renew it."""
+        if entry[0] != self.version:
+            return False
+        renew_at = entry[2] if len(entry) > 2 else None  # None: written before renewals
+        return renew_at is None or now < renew_at or not claims_renewal(key)
 
     def fetch(self, key: str):
         """One more value of this version, read now, or None."""
         found = read([key]) if self.available else None
         entry = (found or {}).get(key)
-        if entry is None or entry[0] != self.version:
+        if entry is None or not self.current(key, entry, timezone.now()):
             return None
         self.values[key] = entry[1]
         return entry[1]
@@ -155,7 +166,19 @@ class Shared:
         """Store ``value`` under this version, for PAGE_CACHE_SECONDS or ``timeout``."""
         self.values[key] = value
         if self.available and value is not None:
-            write(key, (self.version, value), timeout=timeout or settings.PAGE_CACHE_SECONDS)
+            timeout = timeout or settings.PAGE_CACHE_SECONDS
+            renew_at = timezone.now() + timedelta(seconds=RENEW_AFTER_SHARE * timeout)
+            write(key, (self.version, value, renew_at), timeout=timeout)
+
+
+def claims_renewal(value_key: str) -> bool:
+    """Whether this request is the one to work the value at ``value_key`` out
+    anew (no other request has claimed that)."""
+    try:
+        return cache.add(key("page-renewal", value_key), 1, timeout=RENEWAL_CLAIM_SECONDS)
+    except Exception as error:
+        logger.error("Page renewal not claimed, cache down: %s", type(error).__name__)
+        return False
 
 
 def content_changed(**_signal) -> None:
@@ -190,21 +213,19 @@ def cached_page(*, stale_at: Callable[[datetime], datetime | None]) -> Callable[
             if not shared.available:  # off (PAGE_CACHE_SECONDS = 0), or the cache is down
                 return view(request, *args, **kwargs)
             now = timezone.now()
-            entry_key = page_key
             entry = fresh(shared.values.get(page_key), now)
             variants = fresh(shared.values.get(variants_key), now)
             if entry is None and variants is not None:
                 count = variants[1]
                 if count == known:
-                    entry_key = guessed[0]
-                    entry = fresh(shared.values.get(entry_key), now)
+                    entry = fresh(shared.values.get(guessed[0]), now)
                 else:
                     remember_variants(variants_key, count)
                     request.page_variant = choose_variant(count)
-                    entry_key = variant_key(request)
-                    entry = fresh(shared.fetch(entry_key), now)
-            if entry is not None and not claims_renewal(entry, entry_key, now):
-                return page(request, entry[1], entry[2])
+                    entry = fresh(shared.fetch(variant_key(request)), now)
+            if entry is not None:
+                _until, html, content_type = entry
+                return page(request, html, content_type)
             request.rendering_for_cache = True
             response = view(request, *args, **kwargs)
             if response.status_code != 200 or response.streaming:
@@ -214,8 +235,7 @@ def cached_page(*, stale_at: Callable[[datetime], datetime | None]) -> Callable[
             timeout = settings.PAGE_CACHE_SECONDS
             if until is not None:
                 timeout = max(1, min(timeout, int((until - now).total_seconds()) + 1))
-            renew_at = now + timedelta(seconds=RENEW_AFTER_SHARE * timeout)
-            stored = (until, html, response["Content-Type"], renew_at)
+            stored = (until, html, response["Content-Type"])
             if getattr(request, "page_variants", None) is None:
                 shared.put(page_key, stored, timeout=timeout)
             else:
@@ -227,19 +247,6 @@ def cached_page(*, stale_at: Callable[[datetime], datetime | None]) -> Callable[
         return wrapped
 
     return decorator
-
-
-def claims_renewal(entry: tuple, entry_key: str, now: datetime) -> bool:
-    """Whether this request renders the cached page anew: its time to be
-    renewed has come and no other request has claimed that."""
-    renew_at = entry[3] if len(entry) > 3 else None  # None: written before renewals
-    if renew_at is None or now < renew_at:
-        return False
-    try:
-        return cache.add(key("page-renewal", entry_key), 1, timeout=RENEWAL_CLAIM_SECONDS)
-    except Exception as error:
-        logger.error("Page renewal not claimed, cache down: %s", type(error).__name__)
-        return False
 
 
 def fresh(entry: tuple | None, now: datetime) -> tuple | None:

@@ -87,9 +87,7 @@ def renewal_time(path: str):
     """When the cached copy of the page at ``path`` is to be rendered anew."""
     request = RequestFactory().get(path)
     with translation.override("nb"):
-        _version, (_until, _html, _content_type, renew_at) = cache.get(
-            pagecache.key("page", request.path, request=request)
-        )
+        _version, _page, renew_at = cache.get(pagecache.key("page", request.path, request=request))
     return renew_at
 
 
@@ -131,6 +129,27 @@ def test_while_one_request_renders_a_page_anew_the_others_get_the_cached_copy(cl
     assert len(queries) == 0
     assert [page.status_code for page in pages] == [200, 200, 200]
     assert renewal_time(path) == written + 45 * SECOND
+
+
+def test_a_shared_value_due_for_renewal_is_worked_out_anew_by_one_request(settings):
+    settings.PAGE_CACHE_SECONDS = 60
+    written = timezone.now()
+    computed = []
+
+    def nominee(request_number: int):
+        return pagecache.Shared("nomination:parts").get(
+            "nomination:parts", lambda: computed.append(request_number) or request_number
+        )
+
+    with frozen_at(moment=written):
+        first = nominee(1)
+    with frozen_at(moment=written + 40 * SECOND):
+        early = nominee(2)
+    with frozen_at(moment=written + 50 * SECOND):
+        renewing, meanwhile = nominee(3), nominee(4)
+
+    assert (first, early, renewing, meanwhile) == (1, 1, 3, 3)
+    assert computed == [1, 3]
 
 
 def test_the_cache_can_be_switched_off(client, settings):
