@@ -162,25 +162,27 @@ def least_per_call(calls: dict[str, Callable[[], object]], *, each: int, rounds:
     return {name: min(figures) for name, figures in spent.items()}
 
 
-def ceiling(parts: dict[str, float], *, bare_insert: float, bare_request: float) -> dict:
-    """What ``parts`` leave: the POST's least CPU if nothing else it does cost
-    anything (the bare view's whole request, less its insert, plus the parts),
-    and the bare insert's share of that, the best ratio the POST can reach."""
-    extra = sum(parts.values()) - bare_insert
+def ceiling(parts: dict[str, float], *, bare_part: float, bare_request: float) -> dict:
+    """What ``parts`` leave: the case's least CPU if nothing else it does cost
+    anything (the bare view's whole request, less what the bare view does in
+    their place, ``bare_part``, plus the parts), and the bare view's share of
+    that, the best ratio the case can reach."""
+    extra = sum(parts.values()) - bare_part
     least = bare_request + extra
     return {"parts": parts, "extra_ms": extra, "least_ms": least, "ceiling": bare_request / least}
 
 
-def print_parts(post: str, figures: dict, *, bare_insert: float, bare_request: float) -> None:
-    print(f"\n{'part of the ' + post:42} {'ms':>7}")
-    for name, ms in figures["parts"].items():
+def print_parts(case: str, figures: dict, *, bare: dict[str, float]) -> None:
+    """The parts table of ``case``: its parts, then the bare view's lines
+    (what it does in their place, then its whole request)."""
+    print(f"\n{'part of the ' + case:42} {'ms':>7}")
+    for name, ms in {**figures["parts"], **bare}.items():
         print(f"{name:42} {ms:7.3f}")
-    print(f"{'bare view: its ORM insert':42} {bare_insert:7.3f}")
-    print(f"{'bare view: whole request':42} {bare_request:7.3f}")
     print(
-        f"The parts cost {figures['extra_ms']:.3f} ms more than the bare view's insert. If"
-        f" nothing\nelse the {post} does cost anything, it costs {figures['least_ms']:.3f} ms,"
-        f" and the bare\ninsert {figures['ceiling']:.0%} of it: the {post}'s ceiling."
+        f"The parts cost {figures['extra_ms']:.3f} ms more than what the bare view does in their"
+        f"\nplace. If nothing else the {case} does cost anything, it costs"
+        f" {figures['least_ms']:.3f} ms,\nand the bare view {figures['ceiling']:.0%} of it:"
+        f" the {case}'s ceiling."
     )
 
 
@@ -321,35 +323,110 @@ def measure_parts(calls: int, rounds: int, out: Path | None) -> None:
         ),
     ]
     client = Client(SERVER_NAME="127.0.0.1", HTTP_HOST="127.0.0.1")
-    bare = {
+    bare_insert = {
         "bare view: its ORM insert": lambda: BenchRow.objects.create(
             created_at=timezone.now(), payload="bench"
         ),
         "bare view: whole request": lambda: client.get("/bench/insert/"),
     }
-    # Every part once, all taking turns: the parts both POSTs share are timed once.
-    calls_by_name = {**dict(confirm_parts), **dict(email_parts), **bare}
+    home_parts, nominee_parts, bare_hello = page_parts(client, factory, nomination)
+    cases = (
+        ("confirm POST", "confirm", confirm_parts, bare_insert),
+        ("e-mail POST", "email", email_parts, bare_insert),
+        ("home page", "home", home_parts, bare_hello),
+        ("nominee page", "nominee", nominee_parts, bare_hello),
+    )
+    # Every part once, all taking turns: the parts the cases share are timed once.
+    calls_by_name = {}
+    for _case, _name, parts, bare in cases:
+        calls_by_name |= {**dict(parts), **bare}
     figures = least_per_call(calls_by_name, each=calls, rounds=rounds)
-    bare_insert = figures["bare view: its ORM insert"]
-    bare_request = figures["bare view: whole request"]
     print(f"\nCPU per call, least of {rounds} rounds of {calls} calls")
     ceilings = {}
-    for post, case, parts in (
-        ("confirm POST", "confirm", confirm_parts),
-        ("e-mail POST", "email", email_parts),
-    ):
-        ceilings[case] = ceiling(
-            {name: figures[name] for name, _ in parts},
-            bare_insert=bare_insert,
+    for case, name, parts, bare in cases:
+        part_in_bare, bare_request = (figures[line] for line in bare)
+        ceilings[name] = ceiling(
+            {part: figures[part] for part, _ in parts},
+            bare_part=part_in_bare,
             bare_request=bare_request,
         )
-        print_parts(post, ceilings[case], bare_insert=bare_insert, bare_request=bare_request)
+        print_parts(case, ceilings[name], bare={line: figures[line] for line in bare})
     print(
-        "\n(Under load the app server's own cost per request, the same for the POST and the"
+        "\n(Under load the app server's own cost per request, the same for the case and the"
         "\nbare view, raises the measured ratio somewhat above these ceilings.)"
     )
     if out is not None:
         out.write_text(json.dumps(ceilings))
+
+
+def page_parts(client, factory, nomination) -> tuple[list, list, dict]:
+    """The parts of the home and nominee pages beyond hello's, as their
+    views do them on a cached page: the URL resolved, the page read from the
+    shared cache (one Redis round trip), the nominee page's CSRF token for its
+    form, and the page's response; and hello's own URL and response, which
+    those take the place of."""
+    from django.http import HttpResponse
+    from django.middleware.csrf import CsrfViewMiddleware, get_token
+    from django.urls import resolve, reverse
+
+    from config import pagecache
+
+    home, nominee = reverse("nominees:home"), nomination.get_absolute_url()
+    pages = {}
+    for path in (home, nominee):
+        served = client.get(path)  # rendered once, and in the cache from now on
+        assert served.status_code == 200, (path, served.status_code)
+        pages[path] = (served.content.decode(), served["Content-Type"])
+    request = factory.get(nominee)
+
+    def cache_read(path: str) -> Callable[[], object]:
+        # cached_page's read: the version, the page (or its marker of fair
+        # orders) and, where this process knows the page has orders, the one
+        # it picked, all in one round trip.
+        def read():
+            variants_key = pagecache.key("page-variants", path, request=request)
+            keys = [pagecache.key("page", path, request=request), variants_key]
+            if (count := pagecache.VARIANT_COUNTS.get(variants_key)) is not None:
+                request.page_variant = pagecache.choose_variant(count)
+                keys.append(pagecache.variant_key(request))
+            return pagecache.Shared(*keys)
+
+        return read
+
+    csrf = CsrfViewMiddleware(lambda request: None)
+
+    def csrf_token():
+        # A first visit, as wrk's: no CSRF cookie yet, so a new secret, the
+        # form's masked token and the cookie that carries the secret.
+        fresh = factory.get(nominee)
+        token = get_token(fresh)
+        csrf.process_response(fresh, HttpResponse())
+        return token
+
+    def response(path: str) -> Callable[[], object]:
+        html, content_type = pages[path]
+        return lambda: HttpResponse(html, content_type=content_type)
+
+    size = {path: len(pages[path][0].encode()) // 1000 for path in pages}
+    home_parts = [
+        ("URL resolved (language prefix, includes)", lambda: resolve(home)),
+        ("home page read (1 Redis round trip)", cache_read(home)),
+        (f"its response ({size[home]} kB)", response(home)),
+    ]
+    nominee_parts = [
+        ("URL resolved (nominee's, with its slug)", lambda: resolve(nominee)),
+        ("nominee page read (1 Redis round trip)", cache_read(nominee)),
+        ("CSRF secret, its masked token, its cookie", csrf_token),
+        (f"its response ({size[nominee]} kB)", response(nominee)),
+    ]
+    bare_hello = {
+        "hello: its URL resolved and its response": lambda: (
+            resolve("/bench/hello/"),
+            HttpResponse("hello"),
+        ),
+        "hello: whole request": lambda: client.get("/bench/hello/"),
+    }
+    return home_parts, nominee_parts, bare_hello
 
 
 def parts_ceilings(

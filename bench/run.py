@@ -59,6 +59,7 @@ from tests import cluster  # noqa: E402
 from tests.cluster import HOST, VENV_BIN  # noqa: E402
 
 BENCH = ROOT / "bench"
+APP_SERVER = openloop.APP_SERVER
 WRK_THREADS = 2
 CONNECTIONS = (16, 64)
 # Fresh confirmation links per confirm case: more than any server here can use.
@@ -81,6 +82,10 @@ CEILING_MARGIN = 0.05
 OPEN_CASES = ("home", "nominee", "email", "confirm")
 OPEN_SHARE_OF_PEAK = 0.5
 OPEN_SETTLE_SECONDS = 3
+# Between closed-loop cases: the requests the case before left queued (up to
+# 64, a sixth of a second of POSTs) are served before the next case's clock
+# starts, not inside its time.
+CLOSED_SETTLE_SECONDS = 0.5
 # The open-loop cases take turns in rounds too; each row is its median round.
 OPEN_ROUNDS = 3
 COUNT_RATIO_TARGET = 30
@@ -302,6 +307,7 @@ def bench_server(
                 sampled = (
                     profile and profile.case == case and connections == CONNECTIONS[0] and turn == 1
                 )
+                time.sleep(CLOSED_SETTLE_SECONDS)
                 with sampling(profile, seconds) if sampled else contextlib.nullcontext():
                     figures = wrk(
                         urls[case],
@@ -416,8 +422,7 @@ def ratio_line(server: str, connections: int, name: str, ratios: tuple, target: 
 # Report ----------------------------------------------------------------------
 
 
-def mark(met: bool) -> str:
-    return "met" if met else "NOT MET"
+mark = openloop.mark
 
 
 def report(
@@ -451,11 +456,18 @@ def report(
     print()
     by_key = {(r.server, r.case, r.connections): r for r in results}
     if ceilings:
-        confirm, email = ceilings["confirm"]["ceiling"], ceilings["email"]["ceiling"]
+        share = {case: f"{figures['ceiling']:.0%}" for case, figures in ceilings.items()}
         print(
-            f"Parts ceilings (bench/cpu.py --parts, this run): the confirm POST {confirm:.0%},"
-            f"\nthe e-mail POST {email:.0%}: the bare insert's share of their CPU at best."
+            f"Parts ceilings (bench/cpu.py --parts, this run): the confirm POST {share['confirm']}"
+            f" and\nthe e-mail POST {share['email']} (the bare insert's share of their CPU at"
+            f" best), the home\npage {share['home']} and the nominee page {share['nominee']}"
+            " (hello's share of theirs)."
         )
+    print(
+        f"The targets are judged on {APP_SERVER}, the app server the Dockerfile runs; other"
+        "\nservers' lines are for comparison."
+    )
+    short_of_ceiling = []
     print("Ratios: the median of the rounds' ratios, each round's case beside its baseline of")
     print("that round, with the least and the greatest of them (target):")
     for server in dict.fromkeys(r.server for r in results):
@@ -466,8 +478,14 @@ def report(
                 if measured is None or base is None:
                     continue
                 ratios = paired_ratio(measured, base)
-                line = ratio_line(server, connections, name, ratios, f"{target:.0%}")
-                print(f"{line} {mark(ratios[0] >= target)}")
+                wanted = f"{target:.0%}"
+                if case in ceilings:
+                    top = ceilings[case]["ceiling"]
+                    wanted += f"; its ceiling {top:.0%}"
+                    if ratios[0] < target and top < target and server == APP_SERVER:
+                        short_of_ceiling.append((name, top, target))
+                line = ratio_line(server, connections, name, ratios, wanted)
+                print(f"{line} {mark(ratios[0] >= target, server)}")
             for name, case in POST_RATIOS:
                 measured = by_key.get((server, case, connections))
                 base = by_key.get((server, "insert", connections))
@@ -477,12 +495,19 @@ def report(
                 target = ceilings[case]["ceiling"] - CEILING_MARGIN
                 wanted = f"{target:.0%}, its ceiling less {CEILING_MARGIN:.0%}"
                 line = ratio_line(server, connections, name, ratios, wanted)
-                print(f"{line} {mark(ratios[0] >= target)}")
+                print(f"{line} {mark(ratios[0] >= target, server)}")
         for case in ("confirm", "email"):
             if (server, case, CONNECTIONS[0]) not in by_key:
                 continue
             errors = sum(by_key[server, case, c].errors for c in CONNECTIONS)
-            print(f"  {server:9}       {case} POST errors {errors:>17}  (0) {mark(errors == 0)}")
+            met = mark(errors == 0, server)
+            print(f"  {server:9}       {case} POST errors {errors:>17}  (0) {met}")
+    for name, top, target in dict.fromkeys(short_of_ceiling):
+        print(
+            f"  Why {name} is not met: the parts its page needs beyond hello's leave"
+            f" hello\n  at most {top:.0%} of its CPU, below the {target:.0%} asked (the parts"
+            " table above)."
+        )
     if opened:
         openloop.report(opened, open_seconds, rounds=open_rounds)
     if not counting:
@@ -669,8 +694,8 @@ def main() -> None:
         tokens = Tokens(token_file, tmp)
 
         ceilings = {}
-        if not options.no_parts and {"confirm", "email"} & set(cases):
-            log("the POSTs' parts, one call at a time (bench/cpu.py --parts)")
+        if not options.no_parts and {"home", "nominee", "confirm", "email"} & set(cases):
+            log("the pages' and the POSTs' parts, one call at a time (bench/cpu.py --parts)")
             ceilings = cpu.parts_ceilings(env, out=tmp / "parts.json")
 
         results: list[Result] = []
