@@ -19,8 +19,8 @@ threads, 16 and 64 connections) against the bare ceilings in bench/urls.py
 (hello, one-row ORM insert, six-row template), the home page, a nominee page,
 the confirm POST (each link used once) and the e-mail request POST (a new
 address each time). The cases take turns in rounds (5 of 4 s each), each case
-right after its baseline (the pages after hello, the POSTs after the bare
-insert). Each case's row is its median round; each ratio is the median of the
+next to its baseline (hello between the two pages, the bare insert between
+the two POSTs). Each case's row is its median round; each ratio is the median of the
 rounds' ratios, the case beside its baseline of the same round, so the
 machine's drift from round to round (up to a factor of 1.6 here) cancels out
 instead of landing on one side of a ratio. Last it times count_votes
@@ -65,8 +65,12 @@ CONNECTIONS = (16, 64)
 # Fresh confirmation links per confirm case: more than any server here can use.
 CONFIRM_RATE_CEILING = 3000
 BARE_CASES = ("hello", "insert", "rows")
-# The order the cases take turns in: each right after its baseline.
+# The order the tables list the cases in.
 CASES = ("hello", "home", "nominee", "insert", "confirm", "email", "rows")
+# The order they take turns in: each beside its baseline (hello between the
+# two pages, the bare insert between the two POSTs), so a ratio's two runs
+# are never more than one case apart.
+TURNS = ("home", "hello", "nominee", "confirm", "insert", "email", "rows")
 
 # (ratio name, case, baseline case, target): the pages against hello.
 RATIO_TARGETS = (
@@ -294,7 +298,7 @@ def bench_server(
         # (its speed drifts) hits every case, not only the one it falls on.
         slices: dict[str, list[Result]] = {case: [] for case in cases}
         for turn in range(1, rounds + 1):
-            for case in cases:
+            for case in (case for case in TURNS if case in cases):
                 if case == "confirm":
                     part = tokens.take(CONFIRM_RATE_CEILING * seconds)
                     script = "confirm.lua"
@@ -407,7 +411,7 @@ def median_round(rounds: list[Result]) -> Result:
 
 def paired_ratio(measured: Result, base: Result) -> tuple[float, float, float]:
     """The median of the rounds' ratios of ``measured`` to ``base`` (each
-    round's case beside the baseline that ran just before it), and the least
+    round's case beside the baseline that ran next to it), and the least
     and the greatest of them."""
     ratios = [case / baseline for case, baseline in zip(measured.rounds, base.rounds, strict=True)]
     return statistics.median(ratios), min(ratios), max(ratios)
