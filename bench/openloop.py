@@ -257,7 +257,7 @@ def mark(met: bool, server: str = APP_SERVER) -> str:
     return "met" if met else "NOT MET"
 
 
-def report(results: list[OpenResult], seconds: int, *, rounds: int = 1) -> None:
+def report(results: list[OpenResult], seconds: int, *, rounds: int = 1, warmup: int = 0) -> None:
     print()
     print(
         f"Open loop ({seconds} s per case and round, one connection per request, sent by"
@@ -270,6 +270,8 @@ def report(results: list[OpenResult], seconds: int, *, rounds: int = 1) -> None:
             f"Each row: of {rounds} rounds in which the cases took turns, the one with the"
             "\nmedian p99; errors of all rounds."
         )
+    if warmup:
+        print(f"Each case's round came after {warmup} s of the same load, not counted.")
     header = (
         f"{'server':9} {'case':8} {'offered/s':>9} {'achieved/s':>10} {'p50 ms':>7}"
         f" {'p99 ms':>7} {'p99.9 ms':>8}  errors"
