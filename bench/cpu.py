@@ -165,22 +165,34 @@ def least_per_call(calls: dict[str, Callable[[], object]], *, each: int, rounds:
     return {name: min(figures) for name, figures in spent.items()}
 
 
-def ceiling(parts: dict[str, float], *, bare_part: float, bare_request: float) -> dict:
+def ceiling(parts: dict[str, float], *, bare: dict[str, float], whole: float) -> dict:
     """What ``parts`` leave: the case's least CPU if nothing else it does cost
     anything (the bare view's whole request, less what the bare view does in
-    their place, ``bare_part``, plus the parts), and the bare view's share of
-    that, the best ratio the case can reach."""
+    their place, plus the parts), and the bare view's share of that, the best
+    ratio the case can reach. ``bare`` is the bare view's two lines, what it
+    does in the parts' place and its whole request; ``whole`` the case's own
+    whole request."""
+    bare_part, bare_request = bare.values()
     extra = sum(parts.values()) - bare_part
     least = bare_request + extra
-    return {"parts": parts, "extra_ms": extra, "least_ms": least, "ceiling": bare_request / least}
+    return {
+        "parts": parts,
+        "bare": bare,
+        "extra_ms": extra,
+        "least_ms": least,
+        "ceiling": bare_request / least,
+        "whole_ms": whole,
+        "bare_ms": bare_request,
+    }
 
 
-def print_parts(case: str, figures: dict, *, bare: dict[str, float], whole: float) -> None:
+def print_parts(case: str, figures: dict) -> None:
     """The parts table of ``case``: its parts, then the bare view's lines
     (what it does in their place, then its whole request), then the case's
     own whole request, measured beside them."""
+    whole = figures["whole_ms"]
     print(f"\n{'part of the ' + case:42} {'ms':>7}")
-    for name, ms in {**figures["parts"], **bare}.items():
+    for name, ms in {**figures["parts"], **figures["bare"]}.items():
         print(f"{name:42} {ms:7.3f}")
     print(f"{'the ' + case + ': whole request':42} {whole:7.3f}")
     print(
@@ -189,7 +201,7 @@ def print_parts(case: str, figures: dict, *, bare: dict[str, float], whole: floa
         f" {figures['least_ms']:.3f} ms,\nand the bare view {figures['ceiling']:.0%} of it:"
         f" the {case}'s ceiling. Its whole request\ncosts {whole:.3f} ms: the rest of what it"
         f" does comes to {whole - figures['least_ms']:.3f} ms, and the\nbare view is"
-        f" {list(bare.values())[-1] / whole:.0%} of it in one process."
+        f" {figures['bare_ms'] / whole:.0%} of it in one process."
     )
 
 
@@ -245,7 +257,8 @@ def measure_parts(calls: int, rounds: int, out: Path | None) -> None:
     addresses = (f"parts-{stamp}-{n}@example.no" for n in range(10**9))
     sealed = confirmation.seal("parts@example.no", purpose=mail.SEAL_PURPOSE)
     sealed_link = confirmation.seal(public_url("/nb/parts/"), purpose=mail.LINK_SEAL_PURPOSE)
-    body = f"csrfmiddlewaretoken={_mask_cipher_secret(secret)}&website=&email=parts%40example.no"
+    form = f"csrfmiddlewaretoken={_mask_cipher_secret(secret)}"
+    body = f"{form}&website=&email=parts%40example.no"
     ip = identity.client_ip(request)
     # Both POSTs: (part, call). The insert and the enqueue write rows as the cases do.
     csrf_check = (
@@ -337,7 +350,6 @@ def measure_parts(calls: int, rounds: int, out: Path | None) -> None:
     # visit, without cookies.
     voter = Client(SERVER_NAME="127.0.0.1", HTTP_HOST="127.0.0.1", enforce_csrf_checks=True)
     voter.cookies[settings.CSRF_COOKIE_NAME] = secret
-    form = f"csrfmiddlewaretoken={_mask_cipher_secret(secret)}"
     links = iter(
         [
             reverse(
@@ -388,19 +400,12 @@ def measure_parts(calls: int, rounds: int, out: Path | None) -> None:
     print(f"\nCPU per call, least of {rounds} rounds of {calls} calls")
     ceilings = {}
     for case, name, parts, bare in cases:
-        part_in_bare, bare_request = (figures[line] for line in bare)
         ceilings[name] = ceiling(
             {part: figures[part] for part, _ in parts},
-            bare_part=part_in_bare,
-            bare_request=bare_request,
-        )
-        ceilings[name]["whole_ms"] = figures[f"the {case}: whole request"]
-        print_parts(
-            case,
-            ceilings[name],
             bare={line: figures[line] for line in bare},
-            whole=ceilings[name]["whole_ms"],
+            whole=figures[f"the {case}: whole request"],
         )
+        print_parts(case, ceilings[name])
     print(
         "\n(Under load the app server's own cost per request, the same for the case and the"
         "\nbare view, raises the measured ratio somewhat above these ceilings.)"
@@ -427,21 +432,11 @@ def page_parts(client, factory, nomination) -> tuple[list, list, dict]:
         served = client.get(path)  # rendered once, and in the cache from now on
         assert served.status_code == 200, (path, served.status_code)
         pages[path] = (served.content.decode(), served["Content-Type"])
-    request = factory.get(nominee)
 
     def cache_read(path: str) -> Callable[[], object]:
-        # cached_page's read: the version, the page (or its marker of fair
-        # orders) and, where this process knows the page has orders, the one
-        # it picked, all in one round trip.
-        def read():
-            variants_key = pagecache.key("page-variants", path, request=request)
-            keys = [pagecache.key("page", path, request=request), variants_key]
-            if (count := pagecache.VARIANT_COUNTS.get(variants_key)) is not None:
-                request.page_variant = pagecache.choose_variant(count)
-                keys.append(pagecache.variant_key(request))
-            return pagecache.Shared(*keys)
-
-        return read
+        # cached_page's own read: one round trip.
+        request = factory.get(path)
+        return lambda: pagecache.read_page(request)
 
     csrf = CsrfViewMiddleware(lambda request: None)
 

@@ -342,13 +342,13 @@ def bench_server(
             # POSTs at the end of the closed loop) is served first.
             time.sleep(OPEN_SETTLE_SECONDS)
             peak = max(r.rate for r in results if r.case == case)
-            for seconds, label in ((OPEN_WARMUP_SECONDS, f"{turn} warm-up"), (open_seconds, turn)):
+            for span, label in ((OPEN_WARMUP_SECONDS, f"{turn} warm-up"), (open_seconds, turn)):
                 result = open_loop(
                     server,
                     case,
                     url=urls[case],
                     rate=OPEN_SHARE_OF_PEAK * peak,
-                    seconds=seconds,
+                    seconds=span,
                     tokens=tokens,
                     csrf=(cookie, form_token),
                     turn=label,

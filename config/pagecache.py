@@ -193,6 +193,22 @@ def content_changed(**_signal) -> None:
 View = Callable[..., HttpResponse]
 
 
+def read_page(request: HttpRequest) -> tuple[Shared, str, str, int | None, list[str]]:
+    """cached_page's one round trip for ``request``'s page: the version, the
+    page, its marker of variants and, where this process knows how many
+    variants the page has, the one it picks now. Returns the read with the
+    page's key, the marker's key, the count this process knew (or None) and
+    the key of the variant it guessed (in a list, empty without a guess)."""
+    page_key = key("page", request.path, request=request)
+    variants_key = key("page-variants", request.path, request=request)
+    known = VARIANT_COUNTS.get(variants_key)
+    guessed = []
+    if known is not None:
+        request.page_variant = choose_variant(known)
+        guessed.append(variant_key(request))
+    return Shared(page_key, variants_key, *guessed), page_key, variants_key, known, guessed
+
+
 def cached_page(*, stale_at: Callable[[datetime], datetime | None]) -> Callable[[View], View]:
     """Serve the view's 200 responses from the cache, each until ``stale_at(now)``
     says the page may change by time alone (None: never by time). Render them
@@ -202,14 +218,7 @@ def cached_page(*, stale_at: Callable[[datetime], datetime | None]) -> Callable[
     def decorator(view: View) -> View:
         @functools.wraps(view)
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            page_key = key("page", request.path, request=request)
-            variants_key = key("page-variants", request.path, request=request)
-            known = VARIANT_COUNTS.get(variants_key)
-            guessed = []
-            if known is not None:
-                request.page_variant = choose_variant(known)
-                guessed.append(variant_key(request))
-            shared = Shared(page_key, variants_key, *guessed)
+            shared, page_key, variants_key, known, guessed = read_page(request)
             if not shared.available:  # off (PAGE_CACHE_SECONDS = 0), or the cache is down
                 return view(request, *args, **kwargs)
             now = timezone.now()
