@@ -55,6 +55,15 @@ CASES = {
     "email": "insert",
 }
 FORM = "application/x-www-form-urlencoded"
+# The names of the POSTs' parts that are timed both alone and in the request.
+CSRF_CHECK = "CSRF check"
+SHARED_NETWORK = "shared network (1 Redis read)"
+PER_IP = "rate limit per IP (django-ratelimit)"
+PER_ADDRESS = "rate limit per address (django-ratelimit)"
+NOMINEE_AND_PAGE = "nominee + page (1 Redis read)"
+NOMINEE_AND_PHASE = "nominee (1 Redis read) + phase check"
+FORM_CHECKS = "form and address checks"
+LINK_MADE = "link token made (Fernet) + its URL"
 
 
 def measure(cases: list[str], requests: int, rounds: int, profile: str | None) -> None:
@@ -149,63 +158,268 @@ def measure(cases: list[str], requests: int, rounds: int, profile: str | None) -
         print(out.getvalue().replace(str(ROOT) + "/", ""))
 
 
-def least_per_call(calls: dict[str, Callable[[], object]], *, each: int, rounds: int) -> dict:
-    """Least CPU ms per call of each callable, over ``rounds`` rounds in which
-    they take turns (so a slow spell of the machine hits them all)."""
+def least_per_call(
+    calls: dict[str, Callable[[], object]],
+    *,
+    each: int,
+    rounds: int,
+    servers: Callable[[], tuple[object, int]] | None = None,
+) -> dict[str, tuple[float, float]]:
+    """CPU ms per call of each callable, over ``rounds`` rounds in which they
+    take turns (so a slow spell of the machine hits them all): this process's
+    and, with ``servers`` (which servers, and their CPU ns so far), theirs,
+    from the round in which the two came to least. A round in which the
+    servers changed (a new database connection) is not counted."""
+    servers = servers or (lambda: (None, 0))
     for call in calls.values():
         for _ in range(50):
             call()
-    spent: dict[str, list[float]] = {name: [] for name in calls}
+    spent: dict[str, list[tuple[float, float]]] = {name: [] for name in calls}
     for _ in range(rounds):
         for name, call in calls.items():
+            which, served = servers()
             started = time.process_time()
             for _ in range(each):
                 call()
-            spent[name].append((time.process_time() - started) / each * 1000)
-    return {name: min(figures) for name, figures in spent.items()}
+            own = (time.process_time() - started) / each * 1000
+            still, now = servers()
+            if still == which:
+                spent[name].append((own, (now - served) / each / 1e6))
+    return {name: min(figures, key=sum) for name, figures in spent.items()}
 
 
-def ceiling(parts: dict[str, float], *, bare: dict[str, float], whole: float) -> dict:
+def servers_cpu() -> Callable[[], tuple[object, int]]:
+    """This process's PostgreSQL backend and the Redis server (their pids),
+    and their CPU ns so far, from /proc (schedstat: nanoseconds on a CPU):
+    what a part costs them is CPU the app's requests share the machine's
+    cores with."""
+    from django.db import connection
+    from django_redis import get_redis_connection
+
+    redis_pid = get_redis_connection("default").info("server")["process_id"]
+
+    def on_cpu(pid: int) -> int:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
+
+    def backend() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            return cursor.fetchone()[0]
+
+    def spent() -> tuple[object, int]:
+        # The backend is asked for each time: a connection the requests
+        # closed and opened again has a new one.
+        pid = backend()
+        return (pid, redis_pid), on_cpu(pid) + on_cpu(redis_pid)
+
+    return spent
+
+
+def ceiling(
+    parts: dict[str, float],
+    *,
+    bare: dict[str, float],
+    whole: float,
+    servers: dict[str, float] | None = None,
+    inside: dict[str, float] | None = None,
+    bare_inside: dict[str, float] | None = None,
+) -> dict:
     """What ``parts`` leave: the case's least CPU if nothing else it does cost
     anything (the bare view's whole request, less what the bare view does in
     their place, plus the parts), and the bare view's share of that, the best
     ratio the case can reach. ``bare`` is the bare view's two lines, what it
     does in the parts' place and its whole request; ``whole`` the case's own
-    whole request."""
-    bare_part, bare_request = bare.values()
+    whole request. Each figure is the CPU of the app's process and of the
+    database and cache servers together; ``servers`` is theirs alone, by the
+    same names. ``inside`` and ``bare_inside`` are the app's CPU for the same
+    parts inside the case's and the bare view's whole requests (InRequest),
+    each with its timed whole request: the ceiling again from those, with the
+    servers' CPU as above."""
+    (bare_name, bare_part), (_, bare_request) = bare.items()
     extra = sum(parts.values()) - bare_part
     least = bare_request + extra
-    return {
+    servers = servers or dict.fromkeys([*parts, *bare, WHOLE], 0.0)
+    figures = {
         "parts": parts,
         "bare": bare,
+        "servers": servers,
         "extra_ms": extra,
         "least_ms": least,
         "ceiling": bare_request / least,
         "whole_ms": whole,
         "bare_ms": bare_request,
     }
+    if inside is not None:
+        in_parts = {part: inside[part] for part in parts}
+        in_total = sum(ms + servers[part] for part, ms in in_parts.items())
+        bare_in_total = bare_inside[bare_name] + servers[bare_name]
+        figures |= {
+            "inside": in_parts,
+            "inside_whole_ms": inside[WHOLE],
+            "bare_inside": {bare_name: bare_inside[bare_name], WHOLE: bare_inside[WHOLE]},
+            "ceiling_inside": bare_request / (bare_request - bare_in_total + in_total),
+        }
+    return figures
+
+
+def least_of(timings: list[dict]) -> dict:
+    """The ceilings of several timings of the parts (each as measure_parts
+    writes them), from each part's, line's and whole request's least figure
+    over all of them (with the servers' share of that one): a slow spell of
+    the machine during one timing (the insert's whole request has measured
+    0.6 to 1.29 ms in one process) moves no ceiling."""
+    combined = {}
+    for case, first in timings[0].items():
+
+        def least(field: str, key: str | None = None, case=case) -> tuple[float, dict]:
+            """The least of ``field`` (of ``key`` in it), and its timing."""
+            figures = [(t[case][field] if key is None else t[case][field][key], t) for t in timings]
+            return min(figures, key=lambda figure: figure[0])
+
+        servers = {}
+        picked = {}
+        for field in ("parts", "bare"):
+            picked[field] = {}
+            for name in first[field]:
+                ms, timing = least(field, name)
+                picked[field][name] = ms
+                servers[name] = timing[case]["servers"][name]
+        whole, timing = least("whole_ms")
+        servers[WHOLE] = timing[case]["servers"][WHOLE]
+        inside = bare_inside = None
+        if "inside" in first:
+            inside = {name: least("inside", name)[0] for name in first["inside"]}
+            inside[WHOLE] = least("inside_whole_ms")[0]
+            bare_inside = {name: least("bare_inside", name)[0] for name in first["bare_inside"]}
+        combined[case] = ceiling(
+            picked["parts"],
+            bare=picked["bare"],
+            whole=whole,
+            servers=servers,
+            inside=inside,
+            bare_inside=bare_inside,
+        )
+    return combined
+
+
+CASE_NAMES = {
+    "confirm": "confirm POST",
+    "email": "e-mail POST",
+    "home": "home page",
+    "nominee": "nominee page",
+}
 
 
 def print_parts(case: str, figures: dict) -> None:
     """The parts table of ``case``: its parts, then the bare view's lines
     (what it does in their place, then its whole request), then the case's
-    own whole request, measured beside them."""
+    own whole request, measured beside them: the CPU of all, the servers'
+    share of it, and for a POST the app's CPU inside the whole request."""
     whole = figures["whole_ms"]
-    print(f"\n{'part of the ' + case:42} {'ms':>7}")
-    for name, ms in {**figures["parts"], **figures["bare"]}.items():
-        print(f"{name:42} {ms:7.3f}")
-    print(f"{'the ' + case + ': whole request':42} {whole:7.3f}")
+    servers = figures["servers"]
+    inside = figures.get("inside", {})
+    bare_inside = figures.get("bare_inside", {})
+    header = f"\n{'part of the ' + case:42} {'all ms':>7} {'servers':>8}"
+    print(header + (f" {'app in request':>15}" if inside else ""))
+    rows = [
+        *((name, ms, inside.get(name)) for name, ms in figures["parts"].items()),
+        *((name, ms, bare_inside.get(name)) for name, ms in figures["bare"].items()),
+    ]
+    rows[-1] = (*rows[-1][:2], bare_inside.get(WHOLE))
+    rows.append((WHOLE, whole, figures.get("inside_whole_ms")))
+    for name, ms, within in rows:
+        label = f"the {case}: whole request" if name == WHOLE else name
+        line = f"{label:42} {ms:7.3f} {servers[name]:8.3f}"
+        print(line + (f" {within:15.3f}" if within is not None else ""))
     print(
-        f"The parts cost {figures['extra_ms']:.3f} ms more than what the bare view does in their"
-        f"\nplace. If nothing else the {case} does cost anything, it costs"
-        f" {figures['least_ms']:.3f} ms,\nand the bare view {figures['ceiling']:.0%} of it:"
+        f"(all: the app's process and the PostgreSQL and Redis servers; servers: theirs.)"
+        f"\nThe parts cost {figures['extra_ms']:.3f} ms more than what the bare view does in"
+        f" their\nplace. If nothing else the {case} does cost anything, it costs"
+        f" {figures['least_ms']:.3f} ms,\nand the bare view {figures['ceiling']:.1%} of it:"
         f" the {case}'s ceiling. Its whole request\ncosts {whole:.3f} ms: the rest of what it"
         f" does comes to {whole - figures['least_ms']:.3f} ms, and the\nbare view is"
-        f" {figures['bare_ms'] / whole:.0%} of it in one process."
+        f" {figures['bare_ms'] / whole:.1%} of it, one request at a time."
+    )
+    if not inside:
+        return
+    alone, within = app_parts(figures)
+    print(
+        f"In the request (the parts' functions timed as the view calls them, its whole"
+        f"\nrequest {figures['inside_whole_ms']:.3f} ms of the app's CPU with those timers) the"
+        f" parts cost the app\n{within:.3f} ms, {within / alone:.1f}x the {alone:.3f} ms they"
+        f" cost it alone, and what it does\noutside them (middleware, the form's parsing, the"
+        f" answer) comes to"
+        f" {figures['inside_whole_ms'] - within:.3f} ms.\nWith its parts and the bare view's"
+        f" insert at their cost in the request, the\n{case}'s ceiling is"
+        f" {figures['ceiling_inside']:.1%}."
     )
 
 
-def measure_parts(calls: int, rounds: int, out: Path | None) -> None:
+def app_parts(figures: dict) -> tuple[float, float]:
+    """What a POST's parts cost the app's process: alone, and inside its
+    whole request."""
+    alone = sum(ms - figures["servers"][name] for name, ms in figures["parts"].items())
+    return alone, sum(figures["inside"].values())
+
+
+class InRequest:
+    """The parts as they cost inside whole requests: the functions that do
+    them, as the views call them, wrapped in a CPU timer while a case's whole
+    requests run. Each part is charged its functions' CPU less that of the
+    wrapped functions they call, so a part inside another is not counted
+    twice."""
+
+    def __init__(self):
+        self.spent: dict[str, float] = {}
+        self.inner: list[float] = []  # per open call: CPU of the wrapped calls it made
+
+    @contextlib.contextmanager
+    def timing(self, wraps: list[tuple]):
+        """While open, the function at each (part, owner, attribute) of
+        ``wraps`` is charged to its part; a part's name may be a function of
+        the call's arguments."""
+        with contextlib.ExitStack() as undo:
+            for part, owner, attribute in wraps:
+                function = getattr(owner, attribute)
+                undo.callback(setattr, owner, attribute, function)
+                setattr(owner, attribute, self.timed(function, part))
+            yield self
+
+    def timed(self, function: Callable, part) -> Callable:
+        def call(*args, **kwargs):
+            self.inner.append(0.0)
+            started = time.process_time()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent = time.process_time() - started
+                name = part(*args, **kwargs) if callable(part) else part
+                self.spent[name] = self.spent.get(name, 0.0) + spent - self.inner.pop()
+                if self.inner:
+                    self.inner[-1] += spent
+
+        return call
+
+    def per_call(self, whole: Callable, *, each: int, rounds: int) -> dict[str, float]:
+        """Each part's CPU ms per request of ``whole``, and the whole
+        request's, from the round whose whole requests cost least."""
+        best = None
+        for _ in range(rounds):
+            self.spent.clear()
+            started = time.process_time()
+            for _ in range(each):
+                whole()
+            figures = {name: ms / each * 1000 for name, ms in self.spent.items()}
+            figures[WHOLE] = (time.process_time() - started) / each * 1000
+            if best is None or figures[WHOLE] < best[WHOLE]:
+                best = figures
+        return best
+
+
+WHOLE = "whole request"
+
+
+def measure_parts(calls: int, rounds: int, out: Path | None, *, quiet: bool = False) -> None:
     """Inside the app's process: the parts of the confirm POST and of the
     e-mail request POST, beside the bare insert view, and of the home and
     nominee pages, beside hello, one call at a time; and each case's whole
@@ -262,16 +476,16 @@ def measure_parts(calls: int, rounds: int, out: Path | None) -> None:
     ip = identity.client_ip(request)
     # Both POSTs: (part, call). The insert and the enqueue write rows as the cases do.
     csrf_check = (
-        "CSRF check",
+        CSRF_CHECK,
         lambda: csrf.process_view(next(unchecked), lambda request: None, (), {}),
     )
-    shared_network = ("shared network (1 Redis read)", lambda: shared_networks.containing(ip))
+    shared_network = (SHARED_NETWORK, lambda: shared_networks.containing(ip))
 
     def per_ip(group: str, setting: str) -> tuple[str, Callable[[], object]]:
         # The request keeps the shared network it was found in: this part
         # reads it from there, as the view does after the part above.
         return (
-            "rate limit per IP (django-ratelimit)",
+            PER_IP,
             lambda: ratelimits.usage(
                 request, group=group, key="ip", rate=ratelimits.per_ip_rate(setting)
             ),
@@ -284,7 +498,7 @@ def measure_parts(calls: int, rounds: int, out: Path | None) -> None:
         shared_network,
         per_ip("vote-confirm", "RATELIMIT_VOTE_CONFIRM"),
         (
-            "nominee + page (1 Redis read)",
+            NOMINEE_AND_PAGE,
             lambda: published_nomination_by_pk(
                 nomination.pk,
                 shared=pagecache.Shared(
@@ -307,18 +521,18 @@ def measure_parts(calls: int, rounds: int, out: Path | None) -> None:
         shared_network,
         per_ip("vote-request", "RATELIMIT_VOTE_REQUEST"),
         (
-            "nominee (1 Redis read) + phase check",
+            NOMINEE_AND_PHASE,
             lambda: published_nomination(OPEN_YEAR, slug).round.voting_is_open(),
         ),
-        ("form and address checks", lambda: VoteRequestForm(QueryDict(body)).is_valid()),
+        (FORM_CHECKS, lambda: VoteRequestForm(QueryDict(body)).is_valid()),
         (
-            "rate limit per address (django-ratelimit)",
+            PER_ADDRESS,
             lambda: ratelimits.emails_to_address_limited(
                 request, next(addresses), round_id=nomination.round_id
             ),
         ),
         (
-            "link token made (Fernet) + its URL",
+            LINK_MADE,
             lambda: public_url(
                 reverse(
                     "voting:confirm",
@@ -348,18 +562,33 @@ def measure_parts(calls: int, rounds: int, out: Path | None) -> None:
     # Each case's whole request as the load sends it: the POSTs with their
     # CSRF cookie and token (and each link used once), the pages as a first
     # visit, without cookies.
-    voter = Client(SERVER_NAME="127.0.0.1", HTTP_HOST="127.0.0.1", enforce_csrf_checks=True)
-    voter.cookies[settings.CSRF_COOKIE_NAME] = secret
     links = iter(
         [
             reverse(
                 "voting:confirm",
                 args=[confirmation.make_token(nomination=nomination, address=address)],
             )
-            for address in itertools.islice(addresses, 60 + calls * rounds)
+            for address in itertools.islice(addresses, 2 * (60 + calls * rounds))
         ]
     )
     request_path = reverse("voting:request", kwargs={"year": OPEN_YEAR, "slug": slug})
+
+    def new_voter() -> Client:
+        voter = Client(SERVER_NAME="127.0.0.1", HTTP_HOST="127.0.0.1", enforce_csrf_checks=True)
+        voter.cookies[settings.CSRF_COOKIE_NAME] = secret
+        return voter
+
+    def posts(voter: Client) -> dict[str, Callable[[], object]]:
+        return {
+            "confirm": lambda: voter.post(next(links), form, content_type=FORM),
+            "email": lambda: voter.post(
+                request_path,
+                f"{form}&website=&email={next(addresses).replace('@', '%40')}",
+                content_type=FORM,
+            ),
+            "insert": lambda: voter.get("/bench/insert/"),
+        }
+
     visitor = Client(SERVER_NAME="127.0.0.1", HTTP_HOST="127.0.0.1")
 
     def first_visit(path: str) -> Callable[[], object]:
@@ -370,12 +599,7 @@ def measure_parts(calls: int, rounds: int, out: Path | None) -> None:
         return get
 
     whole = {
-        "confirm": lambda: voter.post(next(links), form, content_type=FORM),
-        "email": lambda: voter.post(
-            request_path,
-            f"{form}&website=&email={next(addresses).replace('@', '%40')}",
-            content_type=FORM,
-        ),
+        **posts(new_voter()),
         "home": first_visit(reverse("nominees:home")),
         "nominee": first_visit(nomination.get_absolute_url()),
     }
@@ -383,35 +607,108 @@ def measure_parts(calls: int, rounds: int, out: Path | None) -> None:
         "bare view: its ORM insert": lambda: BenchRow.objects.create(
             created_at=timezone.now(), payload="bench"
         ),
-        "bare view: whole request": lambda: client.get("/bench/insert/"),
+        "bare view: whole request": whole["insert"],
     }
     home_parts, nominee_parts, bare_hello = page_parts(client, factory, nomination)
     cases = (
-        ("confirm POST", "confirm", confirm_parts, bare_insert),
-        ("e-mail POST", "email", email_parts, bare_insert),
-        ("home page", "home", home_parts, bare_hello),
-        ("nominee page", "nominee", nominee_parts, bare_hello),
+        ("confirm", confirm_parts, bare_insert),
+        ("email", email_parts, bare_insert),
+        ("home", home_parts, bare_hello),
+        ("nominee", nominee_parts, bare_hello),
     )
     # Every part once, all taking turns: the parts the cases share are timed once.
     calls_by_name = {}
-    for case, name, parts, bare in cases:
-        calls_by_name |= {**dict(parts), **bare, f"the {case}: whole request": whole[name]}
-    figures = least_per_call(calls_by_name, each=calls, rounds=rounds)
-    print(f"\nCPU per call, least of {rounds} rounds of {calls} calls")
-    ceilings = {}
-    for case, name, parts, bare in cases:
-        ceilings[name] = ceiling(
+    for name, parts, bare in cases:
+        calls_by_name |= {**dict(parts), **bare, f"{name}: whole request": whole[name]}
+    spent = least_per_call(calls_by_name, each=calls, rounds=rounds, servers=servers_cpu())
+    figures = {name: own + served for name, (own, served) in spent.items()}
+    on_servers = {name: served for name, (own, served) in spent.items()}
+    # The POSTs' parts (and the bare view's insert) inside their whole requests.
+    inside = {}
+    timer = InRequest()
+    for case, wraps in in_request_wraps(bare_insert).items():
+        with timer.timing(wraps):
+            # A new client loads the middleware, so its CSRF check is the wrapped one.
+            send = posts(new_voter())[case]
+            for _ in range(50):
+                send()
+            inside[case] = timer.per_call(send, each=calls, rounds=rounds)
+    ceilings = {
+        name: ceiling(
             {part: figures[part] for part, _ in parts},
             bare={line: figures[line] for line in bare},
-            whole=figures[f"the {case}: whole request"],
+            whole=figures[f"{name}: whole request"],
+            servers={
+                **{line: on_servers[line] for line in [*dict(parts), *bare]},
+                WHOLE: on_servers[f"{name}: whole request"],
+            },
+            inside=inside.get(name),
+            bare_inside=inside["insert"] if name in inside else None,
         )
-        print_parts(case, ceilings[name])
+        for name, parts, bare in cases
+    }
+    if not quiet:
+        print_tables(ceilings, f"least of {rounds} rounds of {calls} calls")
+    if out is not None:
+        out.write_text(json.dumps(ceilings))
+
+
+def print_tables(ceilings: dict, how: str) -> None:
+    print(f"\nCPU per call, {how}")
+    for name, figures in ceilings.items():
+        print_parts(CASE_NAMES[name], figures)
     print(
         "\n(Under load the app server's own cost per request, the same for the case and the"
         "\nbare view, raises the measured ratio somewhat above these ceilings.)"
     )
-    if out is not None:
-        out.write_text(json.dumps(ceilings))
+
+
+def in_request_wraps(bare_insert: dict) -> dict[str, list[tuple]]:
+    """For each POST and the bare insert: (part, owner, attribute) for each
+    function that does a part of it, as its view calls it (bench/cpu.py
+    InRequest). The names are the parts' own in the parts tables."""
+    from django.middleware.csrf import CsrfViewMiddleware
+
+    from bench.views import BenchRow
+    from config import pagecache
+    from nominees.models import PrizeRound
+    from voting import confirmation, identity, mail, ratelimits, services, shared_networks
+    from voting.forms import VoteRequestForm
+    from website.views import votes
+
+    def per_ip_or_address(*args, group: str, **kwargs) -> str:
+        return PER_ADDRESS if group == "vote-email" else PER_IP
+
+    both = [
+        (CSRF_CHECK, CsrfViewMiddleware, "process_view"),
+        (SHARED_NETWORK, shared_networks, "containing"),
+        (per_ip_or_address, ratelimits, "usage"),
+    ]
+    bare_part = next(iter(bare_insert))
+    return {
+        "confirm": [
+            *both,
+            ("link token read (Fernet)", confirmation, "read_token"),
+            ("network hash", identity, "network_hash"),
+            (NOMINEE_AND_PAGE, pagecache.Shared, "__init__"),
+            (NOMINEE_AND_PAGE, votes, "published_nomination_by_pk"),
+            ("phase check + vote insert", services, "cast_vote"),
+        ],
+        "email": [
+            *both,
+            (NOMINEE_AND_PHASE, votes, "published_nomination"),
+            (NOMINEE_AND_PHASE, PrizeRound, "voting_is_open"),
+            (FORM_CHECKS, VoteRequestForm, "__init__"),
+            (FORM_CHECKS, VoteRequestForm, "is_valid"),
+            (PER_ADDRESS, ratelimits, "emails_to_address_limited"),
+            (LINK_MADE, confirmation, "make_token"),
+            (LINK_MADE, votes, "public_url"),
+            (LINK_MADE, votes, "reverse"),
+            ("address and link sealed (2 Fernet)", confirmation, "seal"),
+            ("enqueue (django-tasks-db)", type(mail.send_confirmation), "enqueue"),
+        ],
+        "insert": [(bare_part, BenchRow.objects, "create")],
+    }
 
 
 def page_parts(client, factory, nomination) -> tuple[list, list, dict]:
@@ -474,15 +771,25 @@ def page_parts(client, factory, nomination) -> tuple[list, list, dict]:
     return home_parts, nominee_parts, bare_hello
 
 
+# What --parts times by default: this many calls of each, in this many rounds.
+PARTS_REQUESTS = 2000
+PARTS_ROUNDS = 5
+
+
 def parts_ceilings(
-    env: dict, *, requests: int = 2000, rounds: int = 5, out: Path | None = None
+    env: dict,
+    *,
+    requests: int = PARTS_REQUESTS,
+    rounds: int = PARTS_ROUNDS,
+    out: Path | None = None,
 ) -> dict | None:
-    """Print the parts tables in the app's environment ``env`` (a process of
-    its own, as the app runs); with ``out``, also return the two ceilings."""
+    """Time the parts in the app's environment ``env`` (a process of its own,
+    as the app runs). With ``out``, return the ceilings and print nothing
+    (bench/run.py prints the least of its timings); else print the tables."""
     command = [sys.executable, __file__, "--inside", "--parts"]
     command += ["--requests", str(requests), "--rounds", str(rounds)]
     if out is not None:
-        command += ["--out", str(out)]
+        command += ["--out", str(out), "--quiet"]
     subprocess.run(command, env=env, cwd=ROOT, check=True, timeout=1800)
     return json.loads(out.read_text()) if out is not None else None
 
@@ -497,6 +804,7 @@ def main() -> None:
     parser.add_argument("--parts", action="store_true", help="time the confirm POST's parts")
     parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
     cases = [case for case in options.cases.split(",") if case]
     if unknown := set(cases) - set(CASES):
@@ -504,7 +812,8 @@ def main() -> None:
     if options.profile and options.profile not in cases:
         cases.append(options.profile)
     if options.inside and options.parts:
-        measure_parts(options.requests // options.rounds, options.rounds, options.out)
+        calls = options.requests // options.rounds
+        measure_parts(calls, options.rounds, options.out, quiet=options.quiet)
         return
     if options.inside:
         measure(cases, options.requests, options.rounds, options.profile)
