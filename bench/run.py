@@ -35,6 +35,7 @@ py-spy into the venv) samples the first server's workers during that case at
 import argparse
 import contextlib
 import dataclasses
+import itertools
 import json
 import math
 import os
@@ -216,6 +217,10 @@ class Result:
     error_detail: str
     # req/s of each round, in turn order (for the rounds' ratios).
     rounds: tuple[float, ...] = ()
+    # The host's share of the CPUs during the round's turn, and the turns run
+    # again before it because the host took too much (openloop.unstolen).
+    stolen: float = 0.0
+    again: int = 0
 
     @property
     def rate(self) -> float:
@@ -302,7 +307,10 @@ def bench_server(
         # Cases take turns, round after round, so a slow spell of this machine
         # (its speed drifts) hits every case, not only the one it falls on.
         slices: dict[str, list[Result]] = {case: [] for case in cases}
-        for turn in range(1, rounds + 1):
+
+        def one_turn(turn: int, connections=connections) -> list[Result]:
+            """Each case once, in TURNS order."""
+            turned = []
             for case in (case for case in TURNS if case in cases):
                 if case == "confirm":
                     part = tokens.take(CONFIRM_RATE_CEILING * seconds)
@@ -331,7 +339,18 @@ def bench_server(
                     f" {result.rate:8.0f} req/s  p50 {result.p50_ms:6.1f} ms"
                     f"  p99 {result.p99_ms:6.1f} ms  errors {result.errors}"
                 )
-                slices[case].append(result)
+                turned.append(result)
+            return turned
+
+        for turn in range(1, rounds + 1):
+            for result in openloop.unstolen(
+                lambda turn=turn: one_turn(turn),
+                said=lambda stolen, again, turn=turn, connections=connections: log(
+                    f"{server:8} c={connections:<3} round {turn}: the host took {stolen:.0%} of"
+                    f" the CPUs, so it is run again ({again} of {openloop.STOLEN_RETRIES})"
+                ),
+            ):
+                slices[result.case].append(result)
         results += [median_round(slices[case]) for case in cases]
     opened = []
     open_cases = [case for case in OPEN_CASES if case in cases] if open_seconds else []
@@ -342,8 +361,9 @@ def bench_server(
             # POSTs at the end of the closed loop) is served first.
             time.sleep(OPEN_SETTLE_SECONDS)
             peak = max(r.rate for r in results if r.case == case)
-            for span, label in ((OPEN_WARMUP_SECONDS, f"{turn} warm-up"), (open_seconds, turn)):
-                result = open_loop(
+
+            def one_round(span: int, label: str | int, case=case, peak=peak):
+                return open_loop(
                     server,
                     case,
                     url=urls[case],
@@ -353,6 +373,18 @@ def bench_server(
                     csrf=(cookie, form_token),
                     turn=label,
                 )
+
+            one_round(OPEN_WARMUP_SECONDS, f"{turn} warm-up")
+            tries = iter(itertools.count())
+            (result,) = openloop.unstolen(
+                lambda turn=turn, tries=tries: [
+                    one_round(open_seconds, f"{turn}{'-again' * next(tries)}")
+                ],
+                said=lambda stolen, again, case=case, turn=turn: log(
+                    f"{server:8} {case:8} open loop round {turn}: the host took {stolen:.0%} of"
+                    f" the CPUs, so it is run again ({again} of {openloop.STOLEN_RETRIES})"
+                ),
+            )
             open_slices[case].append(result)
     opened = [openloop.median_round(open_slices[case]) for case in open_cases]
     return results, opened
@@ -452,15 +484,16 @@ def report(
         print(f"Each row: of {rounds} rounds in which the cases took turns, the one with the")
         print("median req/s; errors of all rounds.")
     print()
+    print(openloop.STOLEN_NOTE)
     header = f"{'server':9} {'case':8} {'conns':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}"
-    header += "  errors"
+    header += f" {'host':>5} {'again':>5}  errors"
     print(header)
     print("-" * len(header))
     for r in results:
         detail = f" ({r.error_detail})" if r.errors else ""
         print(
             f"{r.server:9} {r.case:8} {r.connections:>5} {r.rate:>8.0f} {r.p50_ms:>8.1f}"
-            f" {r.p99_ms:>8.1f}  {r.errors}{detail}"
+            f" {r.p99_ms:>8.1f} {r.stolen:>5.0%} {r.again:>5}  {r.errors}{detail}"
         )
     print()
     by_key = {(r.server, r.case, r.connections): r for r in results}

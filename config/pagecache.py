@@ -58,13 +58,17 @@ logger = logging.getLogger(__name__)
 # only guards against the unforeseen.
 VARIANT_COUNTS: dict[str, int] = {}
 VARIANT_COUNTS_KEPT = 1000
-# A shared value (a page, a nominee) is worked out anew once this share of
-# its time in the cache has passed, by the one request that claims it, while
-# the others are still given the cached value. Without it a popular page's
-# copies (the home page's orders, all written in its first second) expired in
-# one moment, and every request of that moment rendered the page (a cache
-# stampede: a surge's p99 at 130-220 ms once a minute).
-RENEW_AFTER_SHARE = 0.75
+# A shared value (a page, a nominee) is worked out anew once a share of its
+# time in the cache has passed, by the one request that claims it, while the
+# others are still given the cached value. Without it a popular page's copies
+# (the home page's orders, all written in its first second) expired in one
+# moment, and every request of that moment rendered the page (a cache
+# stampede: a surge's p99 at 130-220 ms once a minute). The share is drawn
+# for each copy from this range: with one share for all, the copies written
+# together came due together, and their renderings at once (the six orders
+# and their marker, 6 ms of CPU each alone and about three times that in a
+# busy worker) stalled every worker for 100-200 ms, 45 s after each start.
+RENEW_AFTER_SHARE = (0.5, 0.85)
 # How long a claim to work a value out anew holds off the other requests; if
 # the one that claimed it fails, another does it after this.
 RENEWAL_CLAIM_SECONDS = 10
@@ -167,7 +171,8 @@ class Shared:
         self.values[key] = value
         if self.available and value is not None:
             timeout = timeout or settings.PAGE_CACHE_SECONDS
-            renew_at = timezone.now() + timedelta(seconds=RENEW_AFTER_SHARE * timeout)
+            share = random.uniform(*RENEW_AFTER_SHARE)
+            renew_at = timezone.now() + timedelta(seconds=share * timeout)
             write(key, (self.version, value, renew_at), timeout=timeout)
 
 
