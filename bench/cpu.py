@@ -22,7 +22,13 @@ link, the network hash, the rate limits, the cache reads, the phase check, the
 insert or the enqueue), and each part the home and nominee pages do beyond
 what hello does, beside what the bare view does in their place and each
 case's whole request; and prints each case's ceiling, the best ratio to its
-bare view it could reach if everything else it does cost nothing.
+bare view it could reach if everything else it does cost nothing. Each
+figure is the CPU of this process and of its PostgreSQL backend and the
+Redis server (their /proc/<pid>/schedstat), whose share has a column of its
+own: under load they share the machine's cores with the app. The POSTs'
+parts are also timed inside their whole requests, each function that does
+one wrapped in a CPU timer where the view calls it (InRequest), which shows
+what a part costs there and what the request does outside its parts.
 """
 
 import argparse
