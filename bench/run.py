@@ -753,10 +753,11 @@ def main() -> None:
         env = loaded_app(stack, tmp, options.redis_db)
         python = [sys.executable]
         paths = json.loads((tmp / "loaded.json").read_text())["paths"]
-        # The closed-loop rounds', then the open loop's at half the ceiling at most.
+        # The closed-loop rounds', then the open loop's at half the ceiling at
+        # most; each round may be run again (openloop.unstolen).
         closed = CONFIRM_RATE_CEILING * seconds * rounds * len(CONNECTIONS)
         opened_links = CONFIRM_RATE_CEILING * (open_seconds + OPEN_WARMUP_SECONDS) * open_rounds
-        token_count = (closed + opened_links) * len(servers)
+        token_count = (closed + opened_links) * len(servers) * (1 + openloop.STOLEN_RETRIES)
         log(f"making {token_count} fresh confirmation links")
         token_file = tmp / "tokens.txt"
         cluster.run(
