@@ -116,7 +116,9 @@ def cache_reads(monkeypatch):
 
 def test_once_its_orders_are_known_a_page_view_is_one_cache_round_trip(client, cache_reads):
     round_of_six()
-    first = [listed(client.get("/nb/2030/")) for _ in range(30)]
+    # Enough views that every order is rendered and cached: with 30, one of
+    # the six was left out about once in 40 runs, and rendered in the views below.
+    first = [listed(client.get("/nb/2030/")) for _ in range(200)]
     cache_reads.clear()
 
     again = [listed(Client().get("/nb/2030/")) for _ in range(30)]
