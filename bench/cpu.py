@@ -269,43 +269,22 @@ def ceiling(
 
 
 def least_of(timings: list[dict]) -> dict:
-    """The ceilings of several timings of the parts (each as measure_parts
-    writes them), from each part's, line's and whole request's least figure
-    over all of them (with the servers' share of that one): a slow spell of
-    the machine during one timing (the insert's whole request has measured
-    0.6 to 1.29 ms in one process) moves no ceiling."""
-    combined = {}
-    for case, first in timings[0].items():
-
-        def least(field: str, key: str | None = None, case=case) -> tuple[float, dict]:
-            """The least of ``field`` (of ``key`` in it), and its timing."""
-            figures = [(t[case][field] if key is None else t[case][field][key], t) for t in timings]
-            return min(figures, key=lambda figure: figure[0])
-
-        servers = {}
-        picked = {}
-        for field in ("parts", "bare"):
-            picked[field] = {}
-            for name in first[field]:
-                ms, timing = least(field, name)
-                picked[field][name] = ms
-                servers[name] = timing[case]["servers"][name]
-        whole, timing = least("whole_ms")
-        servers[WHOLE] = timing[case]["servers"][WHOLE]
-        inside = bare_inside = None
-        if "inside" in first:
-            inside = {name: least("inside", name)[0] for name in first["inside"]}
-            inside[WHOLE] = least("inside_whole_ms")[0]
-            bare_inside = {name: least("bare_inside", name)[0] for name in first["bare_inside"]}
-        combined[case] = ceiling(
-            picked["parts"],
-            bare=picked["bare"],
-            whole=whole,
-            servers=servers,
-            inside=inside,
-            bare_inside=bare_inside,
-        )
-    return combined
+    """One timing of the parts from several (as measure_parts writes them):
+    each line's least figure over all of them, with the servers' share of
+    that one. A slow spell of the machine during one timing (the insert's
+    whole request has measured 0.6 to 1.29 ms in one process) moves no
+    ceiling."""
+    first = timings[0]
+    least = {name: min(timings, key=lambda t, name=name: t["all"][name]) for name in first["all"]}
+    return {
+        "cases": first["cases"],
+        "all": {name: timing["all"][name] for name, timing in least.items()},
+        "servers": {name: timing["servers"][name] for name, timing in least.items()},
+        "inside": {
+            case: {name: min(t["inside"][case][name] for t in timings) for name in figures}
+            for case, figures in first["inside"].items()
+        },
+    }
 
 
 CASE_NAMES = {
@@ -327,12 +306,13 @@ def print_parts(case: str, figures: dict) -> None:
     bare_inside = figures.get("bare_inside", {})
     header = f"\n{'part of the ' + case:42} {'all ms':>7} {'servers':>8}"
     print(header + (f" {'app in request':>15}" if inside else ""))
+    (bare_part, bare_ms), (bare_whole, bare_whole_ms) = figures["bare"].items()
     rows = [
         *((name, ms, inside.get(name)) for name, ms in figures["parts"].items()),
-        *((name, ms, bare_inside.get(name)) for name, ms in figures["bare"].items()),
+        (bare_part, bare_ms, bare_inside.get(bare_part)),
+        (bare_whole, bare_whole_ms, bare_inside.get(WHOLE)),
+        (WHOLE, whole, figures.get("inside_whole_ms")),
     ]
-    rows[-1] = (*rows[-1][:2], bare_inside.get(WHOLE))
-    rows.append((WHOLE, whole, figures.get("inside_whole_ms")))
     for name, ms, within in rows:
         label = f"the {case}: whole request" if name == WHOLE else name
         line = f"{label:42} {ms:7.3f} {servers[name]:8.3f}"
@@ -627,8 +607,6 @@ def measure_parts(calls: int, rounds: int, out: Path | None, *, quiet: bool = Fa
     for name, parts, bare in cases:
         calls_by_name |= {**dict(parts), **bare, f"{name}: whole request": whole[name]}
     spent = least_per_call(calls_by_name, each=calls, rounds=rounds, servers=servers_cpu())
-    figures = {name: own + served for name, (own, served) in spent.items()}
-    on_servers = {name: served for name, (own, served) in spent.items()}
     # The POSTs' parts (and the bare view's insert) inside their whole requests.
     inside = {}
     timer = InRequest()
@@ -639,24 +617,34 @@ def measure_parts(calls: int, rounds: int, out: Path | None, *, quiet: bool = Fa
             for _ in range(50):
                 send()
             inside[case] = timer.per_call(send, each=calls, rounds=rounds)
-    ceilings = {
-        name: ceiling(
-            {part: figures[part] for part, _ in parts},
-            bare={line: figures[line] for line in bare},
-            whole=figures[f"{name}: whole request"],
-            servers={
-                **{line: on_servers[line] for line in [*dict(parts), *bare]},
-                WHOLE: on_servers[f"{name}: whole request"],
-            },
-            inside=inside.get(name),
-            bare_inside=inside["insert"] if name in inside else None,
-        )
-        for name, parts, bare in cases
+    timing = {
+        "cases": {name: ([part for part, _ in parts], list(bare)) for name, parts, bare in cases},
+        "all": {name: own + served for name, (own, served) in spent.items()},
+        "servers": {name: served for name, (_own, served) in spent.items()},
+        "inside": inside,
     }
     if not quiet:
-        print_tables(ceilings, f"least of {rounds} rounds of {calls} calls")
+        print_tables(ceilings(timing), f"least of {rounds} rounds of {calls} calls")
     if out is not None:
-        out.write_text(json.dumps(ceilings))
+        out.write_text(json.dumps(timing))
+
+
+def ceilings(timing: dict) -> dict:
+    """Each case's ceiling and parts table (``ceiling``) from a timing of the
+    parts as measure_parts writes it."""
+    every, servers, inside = timing["all"], timing["servers"], timing["inside"]
+    figures = {}
+    for case, (parts, bare) in timing["cases"].items():
+        whole = f"{case}: whole request"
+        figures[case] = ceiling(
+            {part: every[part] for part in parts},
+            bare={line: every[line] for line in bare},
+            whole=every[whole],
+            servers={**{line: servers[line] for line in [*parts, *bare]}, WHOLE: servers[whole]},
+            inside=inside.get(case),
+            bare_inside=inside["insert"] if case in inside else None,
+        )
+    return figures
 
 
 def print_tables(ceilings: dict, how: str) -> None:
@@ -782,7 +770,7 @@ PARTS_REQUESTS = 2000
 PARTS_ROUNDS = 5
 
 
-def parts_ceilings(
+def time_parts(
     env: dict,
     *,
     requests: int = PARTS_REQUESTS,
@@ -790,8 +778,9 @@ def parts_ceilings(
     out: Path | None = None,
 ) -> dict | None:
     """Time the parts in the app's environment ``env`` (a process of its own,
-    as the app runs). With ``out``, return the ceilings and print nothing
-    (bench/run.py prints the least of its timings); else print the tables."""
+    as the app runs). With ``out``, return the timing (for ``ceilings``) and
+    print nothing (bench/run.py prints the least of its timings); else print
+    the tables."""
     command = [sys.executable, __file__, "--inside", "--parts"]
     command += ["--requests", str(requests), "--rounds", str(rounds)]
     if out is not None:
@@ -831,7 +820,7 @@ def main() -> None:
         env = loaded_app(stack, Path(tempfile.mkdtemp(prefix="prizevote-cpu-")), options.redis_db)
         log(f"{options.requests} requests per case: {', '.join(cases)}")
         if options.parts:
-            parts_ceilings(env, requests=options.requests, rounds=options.rounds)
+            time_parts(env, requests=options.requests, rounds=options.rounds)
             return
         command = [sys.executable, __file__, "--inside", "--cases", ",".join(cases)]
         command += ["--requests", str(options.requests), "--rounds", str(options.rounds)]

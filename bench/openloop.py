@@ -269,19 +269,21 @@ def stolen_since(start: tuple[int, int]) -> float:
     return (steal - start[0]) / max(1, total - start[1])
 
 
-def unstolen(run: Callable[[], list], *, said: Callable[[float, int], None]) -> list:
-    """``run()``'s results (a round), run again while the host took more than
-    STOLEN_LIMIT of the CPUs, STOLEN_RETRIES times at most; each result gets
-    the share the host took and how often it was run again. ``said(share,
-    again)`` is told of each round that is run again."""
-    for again in range(STOLEN_RETRIES + 1):
+def unstolen(run: Callable[[int], list], *, said: Callable[[float, int], None]) -> list:
+    """``run(again)``'s results (a round; ``again``: how often it was run
+    before), run again while the host took more than STOLEN_LIMIT of the
+    CPUs, STOLEN_RETRIES times at most; each result gets the share the host
+    took and how often it was run again. ``said(share, again)`` is told of
+    each round that is run again."""
+    again = 0
+    while True:
         start = cpu_jiffies()
-        results = run()
+        results = run(again)
         stolen = stolen_since(start)
         if stolen <= STOLEN_LIMIT or again == STOLEN_RETRIES:
             return [dataclasses.replace(result, stolen=stolen, again=again) for result in results]
-        said(stolen, again + 1)
-    raise AssertionError("unreachable")
+        again += 1
+        said(stolen, again)
 
 
 def median_round(rounds: list, *, by: Callable = lambda result: result.p99_ms):

@@ -35,7 +35,6 @@ py-spy into the venv) samples the first server's workers during that case at
 import argparse
 import contextlib
 import dataclasses
-import itertools
 import json
 import math
 import os
@@ -344,7 +343,7 @@ def bench_server(
 
         for turn in range(1, rounds + 1):
             for result in openloop.unstolen(
-                lambda turn=turn: one_turn(turn),
+                lambda _again, turn=turn: one_turn(turn),
                 said=lambda stolen, again, turn=turn, connections=connections: log(
                     f"{server:8} c={connections:<3} round {turn}: the host took {stolen:.0%} of"
                     f" the CPUs, so it is run again ({again} of {openloop.STOLEN_RETRIES})"
@@ -375,11 +374,8 @@ def bench_server(
                 )
 
             one_round(OPEN_WARMUP_SECONDS, f"{turn} warm-up")
-            tries = iter(itertools.count())
             (result,) = openloop.unstolen(
-                lambda turn=turn, tries=tries: [
-                    one_round(open_seconds, f"{turn}{'-again' * next(tries)}")
-                ],
+                lambda again, turn=turn: [one_round(open_seconds, f"{turn}{'-again' * again}")],
                 said=lambda stolen, again, case=case, turn=turn: log(
                     f"{server:8} {case:8} open loop round {turn}: the host took {stolen:.0%} of"
                     f" the CPUs, so it is run again ({again} of {openloop.STOLEN_RETRIES})"
@@ -673,8 +669,10 @@ TOOLS = {
 def parts_timing(env: dict, tmp: Path, when: str) -> dict:
     """One timing of the parts (bench/cpu.py --parts), with its ceilings logged."""
     log(f"the pages' and the POSTs' parts, one call at a time, {when} (bench/cpu.py --parts)")
-    timing = cpu.parts_ceilings(env, out=tmp / "parts.json")
-    shares = ", ".join(f"{case} {figures['ceiling']:.1%}" for case, figures in timing.items())
+    timing = cpu.time_parts(env, out=tmp / "parts.json")
+    shares = ", ".join(
+        f"{case} {figures['ceiling']:.1%}" for case, figures in cpu.ceilings(timing).items()
+    )
     log(f"ceilings {when}: {shares}")
     return timing
 
@@ -800,7 +798,7 @@ def main() -> None:
 
         if with_parts:
             timings.append(parts_timing(env, tmp, "after the load"))
-        ceilings = cpu.least_of(timings) if timings else {}
+        ceilings = cpu.ceilings(cpu.least_of(timings)) if timings else {}
 
         counting = []
         if sizes != "0":
