@@ -573,7 +573,7 @@ def report(
     if not counting:
         return
     print()
-    print(f"Counting (least of {counting[0]['repeats']} runs each):")
+    print(f"Counting (least of {counting[0]['repeats']} runs each, the sizes taking turns):")
     print(f"  {'votes':>9} {'GROUP BY ms':>12} {'count_votes ms':>15} {'ratio':>7}")
     for row in counting:
         ratio = row["count_votes_s"] / row["group_by_s"]
@@ -808,9 +808,10 @@ def main() -> None:
             cluster.run(count, env=env, timeout=1800)
             counting = json.loads(counted_file.read_text())
         for row in counting:
+            runs = ", ".join(f"{seconds:.1f}" for seconds in row["count_votes_all_s"])
             log(
                 f"{row['votes']} votes generated in {row['generate_s']:.0f} s,"
-                f" digest {row['digest'][:12]}"
+                f" counted in {runs} s, digest {row['digest'][:12]}"
             )
         report(
             results,

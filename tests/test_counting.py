@@ -350,6 +350,33 @@ def test_an_empty_round_counts_to_the_digest_of_a_ballot_box_without_votes():
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
+def test_the_database_sorts_each_votes_receipt_hash_once():
+    prize_round, _nominations = closed_round_with_votes(votes=SIX)
+
+    plan = counts.in_hash_order(prize_round).explain(verbose=True)
+
+    # Sorted in "C" and read as the column, the hash would be two of the
+    # sorted row's columns: "Output: receipt_hash, ..., (receipt_hash)::...".
+    sort = plan[plan.index("Sort") :]
+    sorted_row = next(line for line in sort.splitlines() if "Output:" in line)
+    assert sorted_row.count("receipt_hash") == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
+def test_the_ballot_box_is_stored_without_postgresqls_own_compression():
+    # Deflate's output does not compress again; PostgreSQL's pglz would try
+    # on every count (STORAGE EXTENDED, the stock setting), for nothing.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attstorage FROM pg_attribute"
+            " WHERE attrelid = 'voting_ballotbox'::regclass AND attname = 'gzipped'"
+        )
+        (storage,) = cursor.fetchone()
+
+    assert storage == "e"  # EXTERNAL: out of line when large, never compressed
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
 def test_the_database_count_sorts_the_receipts_in_the_memory_the_setting_gives(settings):
     settings.COUNT_WORK_MEM = "7MB"
     prize_round, _nominations = closed_round_with_votes(votes=SIX)
