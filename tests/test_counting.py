@@ -442,3 +442,21 @@ def test_the_migration_gives_the_votes_cast_before_it_their_receipt_hashes():
         pk: ballot_box.receipt_hash(prize_round.year, receipt) for pk, receipt in receipts.items()
     }
     assert len(hashes) == sum(SIX.values())
+
+
+def test_a_count_that_fails_while_reading_the_votes_is_undone_whole(monkeypatch):
+    prize_round, _nominations = closed_round_with_votes(votes=SIX)
+
+    def fails_after_the_first_vote(*, votes, **_):
+        next(iter(votes))
+        raise MemoryError  # as a count of millions might
+
+    monkeypatch.setattr(ballot_box, "count", fails_after_the_first_vote)
+
+    with pytest.raises(MemoryError):
+        services.count_votes(prize_round=prize_round)
+
+    # The connection is still usable (no read of the votes left half done
+    # on it) and nothing of the count is kept.
+    assert Tally.objects.count() == 0
+    assert Vote.objects.filter(round=prize_round).count() == 15

@@ -10,6 +10,8 @@ SHA-256 of the file, so the published digest, numbers and file always
 describe the same votes. On PostgreSQL the database hashes and sorts and the
 rows come through a server-side cursor, a chunk at a time."""
 
+import contextlib
+from collections.abc import Iterator
 from datetime import datetime
 
 import psycopg
@@ -63,9 +65,10 @@ def count_votes(*, prize_round: PrizeRound, counted_by=None, at: datetime | None
         ).values_list("pk", "municipality__number", "municipality__name")
     ]
     rules = ballot_box.rules_of(prize_round)
-    box = ballot_box.count(
-        year=prize_round.year, rules=rules, nominees=nominees, votes=read(prize_round)
-    )
+    # Closed before an error goes on to the rollback: a read left half done
+    # would hold the connection, and the rollback would wait for it forever.
+    with contextlib.closing(read(prize_round)) as votes:
+        box = ballot_box.count(year=prize_round.year, rules=rules, nominees=nominees, votes=votes)
     counted = box.counted
     frozen = Tally(
         round=prize_round,
@@ -157,14 +160,25 @@ def in_hash_order(prize_round: PrizeRound) -> QuerySet:
     )
 
 
-def read(prize_round: PrizeRound):
+def read(prize_round: PrizeRound) -> Iterator[tuple[str, int, str, str]]:
     """in_hash_order's rows in one query, read a chunk at a time."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            # The count sorts every receipt's hash, about 175 bytes a vote in
-            # PostgreSQL's memory: the stock 4 MB of work_mem would send a
-            # round of more than some 20,000 votes to disk, and the count
-            # would grow faster than the votes. A count is rare and run by
-            # staff, so its transaction (count_votes') may take more.
-            cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.COUNT_WORK_MEM])
-    return in_hash_order(prize_round).iterator(chunk_size=10_000)
+    rows = in_hash_order(prize_round)
+    if connection.vendor != "postgresql":
+        return rows.iterator(chunk_size=10_000)
+    with connection.cursor() as cursor:
+        # The count sorts every receipt's hash, about 175 bytes a vote in
+        # PostgreSQL's memory: the stock 4 MB of work_mem would send a
+        # round of more than some 20,000 votes to disk, and the count
+        # would grow faster than the votes. A count is rare and run by
+        # staff, so its transaction (count_votes') may take more.
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.COUNT_WORK_MEM])
+    return streamed(*rows.query.sql_with_params())
+
+
+def streamed(sql: str, params) -> Iterator[tuple]:
+    """The rows of one query as the server sends them, 10,000 at a time.
+    Django's iterator() reads through a cursor (DECLARE ... FETCH), for
+    which PostgreSQL never plans in parallel; streamed, the sort of a large
+    round's hashes is shared between the server's parallel workers."""
+    with psycopg.Cursor(connection.connection) as cursor:
+        yield from cursor.stream(sql, params, size=10_000)
