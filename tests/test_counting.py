@@ -460,3 +460,28 @@ def test_a_count_that_fails_while_reading_the_votes_is_undone_whole(monkeypatch)
     # on it) and nothing of the count is kept.
     assert Tally.objects.count() == 0
     assert Vote.objects.filter(round=prize_round).count() == 15
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
+def test_with_a_libpq_older_than_17_the_votes_are_read_a_row_at_a_time_and_the_same(
+    monkeypatch,
+):
+    prize_round, _nominations = closed_round_with_votes(votes=SIX)
+    with transaction.atomic():
+        chunked = list(counts.read(prize_round))
+    monkeypatch.setattr(counts.psycopg.pq, "version", lambda: 160000)
+    sizes = []
+    stream = counts.psycopg.Cursor.stream
+
+    def recorded(cursor, *args, size, **kwargs):
+        sizes.append(size)
+        return stream(cursor, *args, size=size, **kwargs)
+
+    monkeypatch.setattr(counts.psycopg.Cursor, "stream", recorded)
+
+    with transaction.atomic():
+        row_by_row = list(counts.read(prize_round))
+
+    assert sizes == [1]
+    assert len(chunked) == 15
+    assert row_by_row == chunked

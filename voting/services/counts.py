@@ -8,7 +8,7 @@ and its day, in the order of the hashes. From these rows voting.ballot_box
 writes the file and voting.tally counts and ranks; the tally's digest is the
 SHA-256 of the file, so the published digest, numbers and file always
 describe the same votes. On PostgreSQL the database hashes and sorts and the
-rows come through a server-side cursor, a chunk at a time."""
+rows are streamed, a chunk at a time."""
 
 import contextlib
 from collections.abc import Iterator
@@ -180,5 +180,8 @@ def streamed(sql: str, params) -> Iterator[tuple]:
     Django's iterator() reads through a cursor (DECLARE ... FETCH), for
     which PostgreSQL never plans in parallel; streamed, the sort of a large
     round's hashes is shared between the server's parallel workers."""
+    # Chunks need libpq 17 (psycopg-binary's own is newer); an older one
+    # sends a row at a time, slower but the same rows.
+    size = 10_000 if psycopg.pq.version() >= 170000 else 1
     with psycopg.Cursor(connection.connection) as cursor:
-        yield from cursor.stream(sql, params, size=10_000)
+        yield from cursor.stream(sql, params, size=size)
