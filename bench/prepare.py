@@ -154,10 +154,16 @@ WHERE round_id = %s AND status = 'valid' GROUP BY nomination_id
 """
 
 
-def timed(action) -> float:
+def timed(action, **arguments) -> float:
     started = time.perf_counter()
-    action()
+    action(**arguments)
     return time.perf_counter() - started
+
+
+def group_by(pk: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(GROUP_BY, [pk])
+        cursor.fetchall()
 
 
 def count(sizes: list[int], out: Path) -> None:
@@ -195,41 +201,26 @@ def count(sizes: list[int], out: Path) -> None:
             )
             generated += size
             results.append({"votes": size, "generate_s": time.perf_counter() - started})
-        started = time.perf_counter()
         cursor.execute("VACUUM ANALYZE voting_vote")
         # Millions of rows just written are still being written out to disk
         # (a checkpoint's worth and more), and the counts would share the
         # disk with that. A real count comes days after the votes.
         cursor.execute("CHECKPOINT")
-        vacuum_seconds = time.perf_counter() - started
-        group_by_times = [[] for _ in sizes]
-        count_times = [[] for _ in sizes]
-        for _ in range(REPEATS):
-            for index, prize_round in enumerate(rounds):
-
-                def group_by(cursor=cursor, pk=prize_round.pk) -> None:
-                    cursor.execute(GROUP_BY, [pk])
-                    cursor.fetchall()
-
-                group_by_times[index].append(timed(group_by))
-                count_times[index].append(
-                    timed(
-                        lambda prize_round=prize_round: services.count_votes(
-                            prize_round=prize_round
-                        )
-                    )
-                )
-    for index, (size, prize_round) in enumerate(zip(sizes, rounds, strict=True)):
+    timings = [{"group_by_s": [], "count_votes_s": []} for _ in rounds]
+    for _ in range(REPEATS):
+        for prize_round, times in zip(rounds, timings, strict=True):
+            times["group_by_s"].append(timed(group_by, pk=prize_round.pk))
+            times["count_votes_s"].append(timed(services.count_votes, prize_round=prize_round))
+    for size, prize_round, times, row in zip(sizes, rounds, timings, results, strict=True):
         tally = prize_round.tallies.order_by("-counted_at", "-pk").first()
         valid = Vote.objects.filter(round=prize_round, status=Vote.Status.VALID).count()
         if tally.valid_votes != valid or tally.valid_votes + tally.invalidated_votes != size:
             raise SystemExit(f"count_votes counted {tally.valid_votes} of {valid} valid votes")
-        results[index].update(
+        row.update(
             {
-                "vacuum_s": vacuum_seconds,
-                "group_by_s": min(group_by_times[index]),
-                "count_votes_s": min(count_times[index]),
-                "count_votes_all_s": count_times[index],
+                "group_by_s": min(times["group_by_s"]),
+                "count_votes_s": min(times["count_votes_s"]),
+                "count_votes_all_s": times["count_votes_s"],
                 "repeats": REPEATS,
                 "digest": tally.digest,
             }

@@ -643,7 +643,7 @@ def loaded_app(stack: contextlib.ExitStack, tmp: Path, redis_db: int) -> dict:
     )
     log(f"PostgreSQL: {postgres.data}, port {postgres.port}")
     # bench.prepare count writes its votes out before it times the counts.
-    postgres.psql("GRANT pg_checkpoint TO bench")
+    postgres.psql(f"GRANT pg_checkpoint TO {postgres.role}")
     redis_url = f"redis://{HOST}:6379/{redis_db}"
     flush_redis(redis_url)
     stack.callback(flush_redis, redis_url)
